@@ -1,0 +1,57 @@
+# S2S Doctor — the two set-up-and-go commands are `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+BIN := .build/debug/s2s-doctor
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps generate check-generated build test test-swift conformance fuzz demo bench format lint clean
+
+all: build
+
+# libedit (the wizard's line editor) is the only system library; install it when missing.
+deps:
+	@if ! pkg-config --exists libedit 2>/dev/null || [ ! -f /usr/include/histedit.h ]; then \
+	  echo "Installing libedit-dev (and pkg-config) with apt-get…"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libedit-dev pkg-config >/dev/null; \
+	fi
+
+# Embed Checks/ and Templates/ into the binary (the binary must work when copied alone).
+generate:
+	python3 scripts/embed.py
+
+check-generated:
+	@python3 scripts/embed.py --check
+
+build: deps generate
+	$(SWIFT) build
+
+test: deps check-generated
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel
+	bash Tests/conformance/run.sh
+
+test-swift: deps check-generated
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel
+
+conformance: build
+	bash Tests/conformance/run.sh
+
+# Longer fuzzing than the 10,000 cases per parser that `make test` runs.
+fuzz: deps
+	S2S_FUZZ_CASES=200000 $(SWIFT) test --filter Fuzz
+
+demo: build
+	@$(BIN) demo
+
+bench: deps generate
+	bash bench/run.sh
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build

@@ -1,0 +1,101 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "S2SDoctor",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "s2s-doctor", targets: ["s2s-doctor"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+    .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+  ],
+  targets: [
+    /// libedit's native histedit API, with fixed-signature wrappers for its variadic calls.
+    .systemLibrary(
+      name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+
+    /// Pure model: checks, outcomes, reasons, the embedded catalogue, the runner, `explain`,
+    /// redaction and token decoding. No network, no terminal.
+    .target(
+      name: "S2SDoctorCore",
+      dependencies: [.product(name: "Yams", package: "Yams")]),
+
+    /// The network layer and the live checks: HTTP, Entra ID, Business Central, on-prem files.
+    .target(
+      name: "S2SDoctorLive",
+      dependencies: [
+        "S2SDoctorCore",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "_CryptoExtras", package: "swift-crypto"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "X509", package: "swift-certificates"),
+      ]),
+
+    /// The local Entra ID and Business Central emulator.
+    .target(
+      name: "S2SDoctorEmulator",
+      dependencies: [
+        "S2SDoctorCore",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTLS", package: "hummingbird"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "_CryptoExtras", package: "swift-crypto"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "X509", package: "swift-certificates"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+
+    /// Report rendering: console, JSON and the Mustache templates of `Templates/`.
+    .target(
+      name: "S2SDoctorReports",
+      dependencies: [
+        "S2SDoctorCore",
+        .product(name: "Mustache", package: "swift-mustache"),
+      ]),
+
+    /// The libedit setup wizard.
+    .target(
+      name: "S2SDoctorWizard",
+      dependencies: ["S2SDoctorCore", "CLibEdit"]),
+
+    /// Commands, option groups, exit codes and wiring.
+    .target(
+      name: "S2SDoctorCLI",
+      dependencies: [
+        "S2SDoctorCore", "S2SDoctorLive", "S2SDoctorEmulator", "S2SDoctorReports",
+        "S2SDoctorWizard",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .executableTarget(name: "s2s-doctor", dependencies: ["S2SDoctorCLI"]),
+
+    .testTarget(
+      name: "S2SDoctorCoreTests", dependencies: ["S2SDoctorCore"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "S2SDoctorLiveTests",
+      dependencies: ["S2SDoctorLive", "S2SDoctorEmulator", "S2SDoctorCLI", "s2s-doctor"]),
+    .testTarget(
+      name: "S2SDoctorEmulatorTests",
+      dependencies: [
+        "S2SDoctorEmulator",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ]),
+    .testTarget(name: "S2SDoctorReportsTests", dependencies: ["S2SDoctorReports"]),
+    .testTarget(
+      name: "S2SDoctorWizardTests", dependencies: ["S2SDoctorWizard", "s2s-doctor"]),
+  ]
+)

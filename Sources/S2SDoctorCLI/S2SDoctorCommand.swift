@@ -1,0 +1,21 @@
+import ArgumentParser
+import Foundation
+import S2SDoctorCore
+
+/// The root command: `s2s-doctor <subcommand>`.
+public struct S2SDoctorCommand: AsyncParsableCommand {
+  public static let version = "0.1.0"
+
+  public static let configuration = CommandConfiguration(
+    commandName: "s2s-doctor",
+    abstract: "Set up and diagnose Business Central service-to-service (S2S) authentication.",
+    discussion: """
+      Exit codes: 0 nothing failed (warnings allowed) · 1 a check failed · 2 could not test · \
+      3 nothing to diagnose (explain) · 64 usage error · 130 interrupted.
+      """,
+    version: version,
+    subcommands: [Explain.self, ListChecks.self, Emulate.self]
+  )
+
+  public init() {}
+}

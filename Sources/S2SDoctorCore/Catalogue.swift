@@ -1,0 +1,393 @@
+import Foundation
+import Yams
+
+/// A problem in the check catalogue, located by file and line.
+public struct CatalogueError: Error, CustomStringConvertible, Sendable, Equatable {
+  public var file: String
+  public var line: Int
+  public var message: String
+
+  public init(file: String, line: Int, message: String) {
+    self.file = file
+    self.line = line
+    self.message = message
+  }
+
+  public var description: String { "\(file):\(line): \(message)" }
+}
+
+/// The check catalogue: every check declaration and every failure reason with its fix.
+///
+/// The data lives in `Checks/` and is embedded into the binary by `scripts/embed.py`
+/// (`make generate`), so a binary copied alone still knows every fix.
+public struct Catalogue: Sendable {
+  public let checks: [CheckDeclaration]
+  public let reasons: [String: ReasonDefinition]
+  /// Reason ids in the order they are defined (area files in `catalogue.yaml` order).
+  public let reasonOrder: [String]
+  public let links: [String: String]
+
+  public func check(_ id: String) -> CheckDeclaration? { checks.first { $0.id == id } }
+  public func reason(_ id: String) -> ReasonDefinition? { reasons[id] }
+
+  /// The catalogue compiled into this binary.
+  public static let builtIn: Catalogue = {
+    do {
+      return try Catalogue.load(files: EmbeddedCatalogue.files)
+    } catch {
+      // The lint test keeps this unreachable; a broken build must still say why.
+      FileHandle.standardError.write(Data("s2s-doctor: the embedded catalogue is invalid: \(error)\n".utf8))
+      exit(70)
+    }
+  }()
+
+  /// Loads a catalogue from a `Checks/` folder on disk (used by tests and `make generate`).
+  public static func load(directory: URL) throws -> Catalogue {
+    var files: [(path: String, contents: String)] = []
+    let root = directory.standardizedFileURL.path
+    guard let walker = FileManager.default.enumerator(atPath: root) else {
+      throw CatalogueError(file: root, line: 0, message: "cannot read the catalogue folder")
+    }
+    while let relative = walker.nextObject() as? String {
+      let full = root + "/" + relative
+      var isDir: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue
+      else { continue }
+      if relative == "README.md" { continue }
+      files.append((relative, try String(contentsOfFile: full, encoding: .utf8)))
+    }
+    return try load(files: files.sorted { $0.path < $1.path })
+  }
+
+  /// Loads and validates a catalogue from (relative path, contents) pairs.
+  public static func load(files: [(path: String, contents: String)]) throws(CatalogueError)
+    -> Catalogue
+  {
+    let byPath = Dictionary(files.map { ($0.path, $0.contents) }, uniquingKeysWith: { a, _ in a })
+    guard let linksText = byPath["links.yaml"] else {
+      throw CatalogueError(file: "links.yaml", line: 0, message: "missing file")
+    }
+    guard let indexText = byPath["catalogue.yaml"] else {
+      throw CatalogueError(file: "catalogue.yaml", line: 0, message: "missing file")
+    }
+
+    // links.yaml: alias -> URL
+    var links: [String: String] = [:]
+    let linksMap = try YAMLReader.rootMapping(linksText, file: "links.yaml")
+    for (key, value, line) in try YAMLReader.pairs(linksMap, file: "links.yaml") {
+      guard let url = value.string, url.hasPrefix("https://") else {
+        throw CatalogueError(
+          file: "links.yaml", line: line, message: "link '\(key)' must be an https URL")
+      }
+      links[key] = url
+    }
+
+    // catalogue.yaml: the order of reason files and of checks.
+    let index = try YAMLObject(
+      try YAMLReader.rootMapping(indexText, file: "catalogue.yaml"), file: "catalogue.yaml")
+    let reasonFiles = try index.strings("reasons", required: true)
+    let checkIds = try index.strings("checks", required: true)
+    try index.finish()
+
+    var reasons: [String: ReasonDefinition] = [:]
+    var reasonOrder: [String] = []
+    var reasonLines: [String: (String, Int)] = [:]
+    for name in reasonFiles {
+      let path = "reasons/\(name).yaml"
+      guard let text = byPath[path] else {
+        throw CatalogueError(
+          file: "catalogue.yaml", line: index.line(of: "reasons"),
+          message: "reason file '\(path)' does not exist")
+      }
+      let root = try YAMLReader.rootMapping(text, file: path)
+      for (id, value, line) in try YAMLReader.pairs(root, file: path) {
+        if let (otherFile, otherLine) = reasonLines[id] {
+          throw CatalogueError(
+            file: path, line: line,
+            message: "duplicate reason id '\(id)' (first defined at \(otherFile):\(otherLine))")
+        }
+        guard Self.isValidID(id) else {
+          throw CatalogueError(
+            file: path, line: line, message: "reason id '\(id)' is not of the form area.name")
+        }
+        guard let mapping = value.mapping else {
+          throw CatalogueError(file: path, line: line, message: "reason '\(id)' must be a mapping")
+        }
+        let reason = try parseReason(id: id, try YAMLObject(mapping, file: path), links: links)
+        reasons[id] = reason
+        reasonOrder.append(id)
+        reasonLines[id] = (path, line)
+      }
+    }
+
+    var checks: [CheckDeclaration] = []
+    var seenChecks: Set<String> = []
+    for id in checkIds {
+      let path = "\(id)/check.yaml"
+      guard seenChecks.insert(id).inserted else {
+        throw CatalogueError(
+          file: "catalogue.yaml", line: index.line(of: "checks"),
+          message: "check '\(id)' is listed twice")
+      }
+      guard let text = byPath[path] else {
+        throw CatalogueError(
+          file: "catalogue.yaml", line: index.line(of: "checks"),
+          message: "check '\(id)' has no declaration at \(path)")
+      }
+      let object = try YAMLObject(try YAMLReader.rootMapping(text, file: path), file: path)
+      let declaredID = try object.string("id", required: true)
+      guard declaredID == id else {
+        throw CatalogueError(
+          file: path, line: object.line(of: "id"),
+          message: "id '\(declaredID)' differs from its folder name '\(id)'")
+      }
+      let fixtures = files.filter { $0.path.hasPrefix("\(id)/fixtures/") }.map { file in
+        let name = String(file.path.dropFirst("\(id)/fixtures/".count))
+        let stem = name.split(separator: ".", omittingEmptySubsequences: false).dropLast()
+          .joined(separator: ".")
+        let expect = stem.components(separatedBy: "--").first ?? stem
+        return Fixture(expect: expect, file: file.path, contents: file.contents)
+      }
+      let declaration = CheckDeclaration(
+        id: id,
+        title: try object.string("title", required: true),
+        rationale: try object.string("rationale", required: true),
+        requires: try object.strings("requires"),
+        reasons: try object.strings("reasons"),
+        scope: try object.optionalString("scope", required: false) ?? "always",
+        fixtures: fixtures)
+      try object.finish()
+      for reason in declaration.reasons where reasons[reason] == nil {
+        throw CatalogueError(
+          file: path, line: object.line(of: "reasons"),
+          message: "reason '\(reason)' is not defined in Checks/reasons")
+      }
+      for fixture in fixtures where fixture.expect != "passed" && reasons[fixture.expect] == nil {
+        throw CatalogueError(
+          file: fixture.file, line: 0,
+          message: "fixture name '\(fixture.expect)' is neither 'passed' nor a reason id")
+      }
+      checks.append(declaration)
+    }
+    // Prerequisites must exist and come earlier in the catalogue (so the graph has no cycle).
+    for (position, check) in checks.enumerated() {
+      for requirement in check.requires {
+        guard let at = checks.firstIndex(where: { $0.id == requirement }) else {
+          throw CatalogueError(
+            file: "\(check.id)/check.yaml", line: 0,
+            message: "prerequisite '\(requirement)' is not a check in the catalogue")
+        }
+        guard at < position else {
+          throw CatalogueError(
+            file: "\(check.id)/check.yaml", line: 0,
+            message: "prerequisite '\(requirement)' must come before '\(check.id)' in catalogue.yaml")
+        }
+      }
+    }
+    // Every check folder on disk must be listed.
+    let folders = Set(files.compactMap { file -> String? in
+      guard file.path.hasSuffix("/check.yaml") else { return nil }
+      return String(file.path.dropLast("/check.yaml".count))
+    })
+    for folder in folders.sorted() where !seenChecks.contains(folder) {
+      throw CatalogueError(
+        file: "\(folder)/check.yaml", line: 1,
+        message: "check '\(folder)' is not listed in catalogue.yaml")
+    }
+    return Catalogue(checks: checks, reasons: reasons, reasonOrder: reasonOrder, links: links)
+  }
+
+  static func isValidID(_ id: String) -> Bool {
+    let parts = id.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count == 2 else { return false }
+    return parts.allSatisfy { part in
+      !part.isEmpty && part.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" }
+    }
+  }
+
+  private static func parseReason(id: String, _ object: YAMLObject, links: [String: String])
+    throws(CatalogueError) -> ReasonDefinition
+  {
+    let whoText = try object.string("whoFixes", required: true)
+    guard let who = WhoFixes(rawValue: whoText) else {
+      throw CatalogueError(
+        file: object.file, line: object.line(of: "whoFixes"),
+        message:
+          "whoFixes '\(whoText)' is not one of \(WhoFixes.allCases.map(\.rawValue).joined(separator: ", "))"
+      )
+    }
+    var docs: [String] = []
+    for alias in try object.strings("docs", required: true) {
+      guard let url = links[alias] else {
+        throw CatalogueError(
+          file: object.file, line: object.line(of: "docs"),
+          message: "link '\(alias)' of reason '\(id)' is not defined in links.yaml")
+      }
+      docs.append(url)
+    }
+    var rules: [MatchRule] = []
+    if let sequence = object.node("match")?.sequence {
+      for item in sequence {
+        guard let mapping = item.mapping else {
+          throw CatalogueError(
+            file: object.file, line: item.mark?.line ?? 0, message: "a match rule must be a mapping")
+        }
+        let rule = try YAMLObject(mapping, file: object.file)
+        var parsed = MatchRule()
+        parsed.aadsts = try rule.ints("aadsts")
+        parsed.bc = try rule.strings("bc")
+        parsed.oauthError = try rule.strings("oauthError")
+        parsed.http = try rule.ints("http")
+        parsed.text = try rule.strings("text")
+        parsed.endpoint = try rule.strings("endpoint")
+        parsed.boost = try rule.ints("boost").first ?? 0
+        try rule.finish()
+        rules.append(parsed)
+      }
+    }
+    let reason = ReasonDefinition(
+      id: id,
+      summary: try object.string("summary", required: true),
+      why: try object.string("why", required: true),
+      fix: try object.string("fix", required: true),
+      steps: try object.strings("steps", required: true),
+      whoFixes: who,
+      docs: docs,
+      match: rules)
+    try object.finish()
+    return reason
+  }
+}
+
+/// Strict access to one YAML mapping: remembers the keys read so unknown keys are errors.
+final class YAMLObject {
+  let file: String
+  private var entries: [String: (node: Node, line: Int)] = [:]
+  private var order: [String] = []
+  private var read: Set<String> = []
+
+  init(_ mapping: Node.Mapping, file: String) throws(CatalogueError) {
+    self.file = file
+    for (key, value, line) in try YAMLReader.pairs(mapping, file: file) {
+      entries[key] = (value, line)
+      order.append(key)
+    }
+  }
+
+  func line(of key: String) -> Int { entries[key]?.line ?? 0 }
+
+  func node(_ key: String) -> Node? {
+    read.insert(key)
+    return entries[key]?.node
+  }
+
+  func optionalString(_ key: String, required: Bool) throws(CatalogueError) -> String? {
+    read.insert(key)
+    guard let entry = entries[key] else {
+      if required { throw CatalogueError(file: file, line: 0, message: "missing key '\(key)'") }
+      return nil
+    }
+    guard let text = entry.node.string, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+      throw CatalogueError(
+        file: file, line: entry.line, message: "'\(key)' must be a non-empty string")
+    }
+    return text.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  func string(_ key: String, required: Bool = true) throws(CatalogueError) -> String {
+    guard let value = try optionalString(key, required: required) else { return "" }
+    return value
+  }
+
+  func strings(_ key: String, required: Bool = false) throws(CatalogueError) -> [String] {
+    read.insert(key)
+    guard let entry = entries[key] else {
+      if required { throw CatalogueError(file: file, line: 0, message: "missing key '\(key)'") }
+      return []
+    }
+    if let scalar = entry.node.string, entry.node.sequence == nil { return [scalar] }
+    guard let sequence = entry.node.sequence else {
+      throw CatalogueError(file: file, line: entry.line, message: "'\(key)' must be a list")
+    }
+    var result: [String] = []
+    for item in sequence {
+      guard let text = item.string else {
+        throw CatalogueError(
+          file: file, line: item.mark?.line ?? entry.line,
+          message: "'\(key)' must be a list of strings")
+      }
+      result.append(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+    if required && result.isEmpty {
+      throw CatalogueError(file: file, line: entry.line, message: "'\(key)' must not be empty")
+    }
+    return result
+  }
+
+  func ints(_ key: String) throws(CatalogueError) -> [Int] {
+    let texts = try strings(key)
+    var result: [Int] = []
+    for text in texts {
+      guard let value = Int(text) else {
+        throw CatalogueError(
+          file: file, line: line(of: key), message: "'\(key)' must hold whole numbers")
+      }
+      result.append(value)
+    }
+    return result
+  }
+
+  /// Fails on the first key that was never read: a typo must not be silently ignored.
+  func finish() throws(CatalogueError) {
+    for key in order where !read.contains(key) {
+      throw CatalogueError(file: file, line: line(of: key), message: "unknown key '\(key)'")
+    }
+  }
+}
+
+enum YAMLReader {
+  static func rootMapping(_ text: String, file: String) throws(CatalogueError) -> Node.Mapping {
+    let root: Node?
+    do {
+      root = try Yams.compose(yaml: text)
+    } catch let error as YamlError {
+      throw CatalogueError(file: file, line: Self.line(of: error), message: "invalid YAML: \(error)")
+    } catch {
+      throw CatalogueError(file: file, line: 0, message: "invalid YAML: \(error)")
+    }
+    guard let mapping = root?.mapping else {
+      throw CatalogueError(file: file, line: 1, message: "the document must be a mapping")
+    }
+    return mapping
+  }
+
+  /// The entries of a mapping with their line numbers; duplicate keys are errors.
+  static func pairs(_ mapping: Node.Mapping, file: String) throws(CatalogueError) -> [(
+    String, Node, Int
+  )] {
+    var seen: [String: Int] = [:]
+    var result: [(String, Node, Int)] = []
+    for (key, value) in mapping {
+      let line = key.mark?.line ?? 0
+      guard let name = key.string else {
+        throw CatalogueError(file: file, line: line, message: "keys must be strings")
+      }
+      if let first = seen[name] {
+        throw CatalogueError(
+          file: file, line: line, message: "duplicate key '\(name)' (first at line \(first))")
+      }
+      seen[name] = line
+      result.append((name, value, line))
+    }
+    return result
+  }
+
+  private static func line(of error: YamlError) -> Int {
+    switch error {
+    case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+      return mark.line
+    default:
+      return 0
+    }
+  }
+}

@@ -1,0 +1,1536 @@
+// GENERATED from Checks/ by scripts/embed.py. Do not edit: run `make generate`.
+// swift-format-ignore-file
+
+enum EmbeddedCatalogue {
+  static let files: [(path: String, contents: String)] = [
+    (
+      "bc.admin/check.yaml",
+      #"""
+id: bc.admin
+title: The admin center API accepts the app
+rationale: >-
+  Listing environments through the admin center API needs AdminCenter.ReadWrite.All and the app on the Authorized Microsoft Entra apps page.
+requires: [token.app-only, token.audience, token.tenant]
+reasons:
+  - admin.app-not-authorized
+  - bc.environment-not-found
+  - bc.throttled
+  - bc.unavailable
+  - bc.unknown-error
+  - network.dns-failed
+  - network.connection-refused
+  - network.timeout
+  - network.tls-untrusted
+  - network.proxy-auth-required
+  - network.unexpected-response
+scope: admin
+"""# + "\n"
+    ),
+    (
+      "bc.automation/check.yaml",
+      #"""
+id: bc.automation
+title: The automation API accepts the app
+rationale: >-
+  Automation APIs (extensions, users, permission sets) need Automation.ReadWrite.All and the D365 AUTOMATION / EXTEN. MGT. - ADMIN permission sets.
+requires: [bc.companies]
+reasons:
+  - bc.automation-permission-missing
+  - bc.endpoint-not-found
+  - bc.throttled
+  - bc.unavailable
+  - bc.unknown-error
+  - network.dns-failed
+  - network.connection-refused
+  - network.timeout
+  - network.tls-untrusted
+  - network.proxy-auth-required
+  - network.unexpected-response
+scope: automation
+"""# + "\n"
+    ),
+    (
+      "bc.companies/check.yaml",
+      #"""
+id: bc.companies
+title: Business Central accepts the app and lists companies
+rationale: >-
+  Listing companies of the data API proves the app is registered and enabled in Business Central and can see data.
+requires: [token.app-only, token.audience, token.tenant, token.roles]
+reasons:
+  - bc.app-not-accepted
+  - bc.permission-missing
+  - bc.no-companies-visible
+  - bc.environment-not-found
+  - bc.endpoint-not-found
+  - bc.tenant-unavailable
+  - bc.company-not-found
+  - bc.throttled
+  - bc.unavailable
+  - bc.unknown-error
+  - onprem.audience-not-valid
+  - onprem.tenant-parameter-missing
+  - onprem.api-disabled
+  - network.dns-failed
+  - network.connection-refused
+  - network.timeout
+  - network.tls-untrusted
+  - network.proxy-auth-required
+  - network.unexpected-response
+scope: always
+"""# + "\n"
+    ),
+    (
+      "bc.company/check.yaml",
+      #"""
+id: bc.company
+title: The named company is visible
+rationale: >-
+  Calls that name a company fail when the company name or id is wrong or the app has no access to it.
+requires: [bc.companies]
+reasons:
+  - bc.company-not-found
+scope: company
+"""# + "\n"
+    ),
+    (
+      "bc.custom-api/check.yaml",
+      #"""
+id: bc.custom-api
+title: The custom API route answers
+rationale: >-
+  A custom API is reached at /api/publisher/group/version; a wrong route or a missing extension answers 'No HTTP resource was found'.
+requires: [bc.companies]
+reasons:
+  - bc.endpoint-not-found
+  - bc.permission-missing
+  - bc.throttled
+  - bc.unavailable
+  - bc.unknown-error
+  - network.dns-failed
+  - network.connection-refused
+  - network.timeout
+  - network.tls-untrusted
+  - network.proxy-auth-required
+  - network.unexpected-response
+scope: api-path
+"""# + "\n"
+    ),
+    (
+      "catalogue.yaml",
+      #"""
+# The order of reason files (explain ties) and of checks (report order).
+reasons: [input, network, entra, token, bc, onprem, consent]
+checks:
+  - input.tenant
+  - input.client-id
+  - input.credential
+  - input.target
+  - input.redirect-uri
+  - entra.tenant
+  - entra.token
+  - token.app-only
+  - token.audience
+  - token.tenant
+  - token.roles
+  - token.clock
+  - bc.companies
+  - bc.company
+  - bc.automation
+  - bc.custom-api
+  - bc.admin
+"""# + "\n"
+    ),
+    (
+      "entra.tenant/check.yaml",
+      #"""
+id: entra.tenant
+title: The tenant resolves in Entra ID
+rationale: >-
+  OpenID discovery proves the tenant exists in this cloud and yields its tenant GUID, which the token must carry.
+requires: [input.tenant]
+reasons:
+  - entra.tenant-not-found
+  - entra.tenant-in-other-cloud
+  - entra.throttled
+  - entra.unavailable
+  - network.dns-failed
+  - network.connection-refused
+  - network.timeout
+  - network.tls-untrusted
+  - network.proxy-auth-required
+  - network.unexpected-response
+scope: always
+"""# + "\n"
+    ),
+    (
+      "entra.token/check.yaml",
+      #"""
+id: entra.token
+title: Entra ID issues a token for Business Central
+rationale: >-
+  The client credentials request proves that the client ID, the credential and the tenant fit together.
+requires: [entra.tenant, input.client-id, input.credential]
+reasons:
+  - entra.tenant-not-found
+  - entra.tenant-in-other-cloud
+  - entra.tenant-not-specified
+  - entra.app-not-found
+  - entra.secret-invalid
+  - entra.secret-expired
+  - entra.credential-missing
+  - entra.scope-invalid
+  - entra.resource-not-found
+  - entra.app-disabled
+  - entra.conditional-access
+  - entra.certificate-rejected
+  - entra.throttled
+  - entra.unavailable
+  - entra.unknown-error
+  - network.dns-failed
+  - network.connection-refused
+  - network.timeout
+  - network.tls-untrusted
+  - network.proxy-auth-required
+  - network.unexpected-response
+scope: always
+"""# + "\n"
+    ),
+    (
+      "input.client-id/check.yaml",
+      #"""
+id: input.client-id
+title: The client ID is an Application (client) ID
+rationale: >-
+  The token request names the app by its Application (client) ID, a GUID from the app registration's Overview page.
+requires: []
+reasons:
+  - input.client-id-invalid
+scope: always
+"""# + "\n"
+    ),
+    (
+      "input.credential/check.yaml",
+      #"""
+id: input.credential
+title: A credential is present and looks intact
+rationale: >-
+  A secret pasted with stray characters, or the Secret ID instead of its Value, fails at Entra ID with an error that does not say so.
+requires: []
+reasons:
+  - input.secret-missing
+  - input.secret-looks-like-id
+  - input.secret-has-stray-characters
+  - input.certificate-invalid
+scope: always
+"""# + "\n"
+    ),
+    (
+      "input.redirect-uri/check.yaml",
+      #"""
+id: input.redirect-uri
+title: The redirect URI works for consent from Business Central
+rationale: >-
+  Granting consent from the Business Central web client only works when the registered redirect URI is exactly what Business Central sends.
+requires: []
+reasons:
+  - input.redirect-uri-invalid
+  - input.redirect-uri-not-oauthlanding
+  - input.redirect-uri-default-port
+  - input.redirect-uri-online-mismatch
+scope: redirect-uri
+"""# + "\n"
+    ),
+    (
+      "input.target/check.yaml",
+      #"""
+id: input.target
+title: The environment or server address is valid
+rationale: >-
+  Business Central online is addressed by environment name; on-premises by the server instance URL.
+requires: []
+reasons:
+  - input.environment-invalid
+  - input.server-url-invalid
+scope: always
+"""# + "\n"
+    ),
+    (
+      "input.tenant/check.yaml",
+      #"""
+id: input.tenant
+title: The tenant is a usable identifier
+rationale: >-
+  Client credentials need one specific tenant, as a Directory (tenant) ID GUID or a verified domain; placeholders, URLs and /common cannot work.
+requires: []
+reasons:
+  - input.tenant-invalid
+  - input.tenant-not-specific
+scope: always
+"""# + "\n"
+    ),
+    (
+      "links.yaml",
+      #"""
+# Documentation links used by the failure reasons in reasons/*.yaml (alias: https URL).
+# The per-code lookup link (https://login.microsoftonline.com/error?code=N) is built in code.
+
+# Microsoft Entra ID: identity platform
+entra-error-codes: https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+entra-client-credentials: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
+entra-admin-consent-v2: https://learn.microsoft.com/entra/identity-platform/v2-admin-consent
+entra-add-credentials: https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials
+entra-certificate-credentials: https://learn.microsoft.com/entra/identity-platform/certificate-credentials
+entra-access-tokens: https://learn.microsoft.com/entra/identity-platform/access-tokens
+entra-access-token-claims: https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
+entra-optional-claims: https://learn.microsoft.com/entra/identity-platform/optional-claims-reference
+entra-reply-url: https://learn.microsoft.com/entra/identity-platform/reply-url
+entra-national-clouds: https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud
+
+# Microsoft Entra ID: administration
+entra-grant-admin-consent: https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent
+entra-workload-identity-ca: https://learn.microsoft.com/entra/identity/conditional-access/workload-identity
+
+# Microsoft Entra ID: troubleshooting articles
+tshoot-aadsts7000218: https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/confidential-client-application-authentication-error-aadsts7000218
+tshoot-aadsts500011: https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/error-code-aadsts500011-resource-principal-not-found
+tshoot-aadsts7000112: https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/error-code-aadsts7000112-application-is-disabled
+tshoot-aadsts50011: https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/error-code-aadsts50011-redirect-uri-mismatch
+tshoot-aadsts650056: https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/error-code-aadsts650056-misconfigured-app
+
+# Microsoft Graph (partner pre-consent)
+graph-csp-preconsent: https://learn.microsoft.com/graph/auth-cloudsolutionprovider
+
+# Microsoft 365 network endpoints (login.microsoftonline.com and friends)
+m365-endpoints: https://learn.microsoft.com/microsoft-365/enterprise/urls-and-ip-address-ranges
+
+# Business Central: service-to-service and automation
+bc-s2s: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/automation-apis-using-s2s-authentication
+bc-automation-apis: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/itpro-introduction-to-automation-apis
+bc-oauth-web-services: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/webservices/authenticate-web-services-using-oauth
+bc-telemetry-authorization: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/telemetry-authorization-trace
+
+# Business Central: API routes and errors
+bc-api-endpoint-structure: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/webservices/api-endpoint-structure
+bc-api-endpoints: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/api-reference/v2.0/endpoints-apis-for-dynamics
+bc-custom-api: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/developer/devenv-develop-custom-api
+bc-error-codes: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/webservices/dynamics-error-codes
+bc-web-service-troubleshooting: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/webservices/web-service-troubleshooting
+bc-rate-limits: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/api-reference/v2.0/dynamics-rate-limits
+bc-web-services: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/webservices/web-services
+
+# Business Central: admin center API
+bc-admin-center-api: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/administration-center-api
+bc-admin-center-api-environments: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/administration-center-api_environments
+bc-admin-center-api-authorized-apps: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/administration-center-api_authorizedaadapps
+bc-partner-access: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/tenant-admin-center-manage-access
+
+# Business Central: on-premises server
+bc-onprem-openid-connect: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/authenticating-users-with-azure-ad-openid-connect
+bc-onprem-ws-federation: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/authenticating-users-with-azure-active-directory
+bc-server-settings: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/server-instance-settings
+bc-configure-web-server: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/configure-web-server
+bc-enable-apis-onprem: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/api-reference/v2.0/enabling-apis-for-dynamics-nav
+bc-register-app-azure: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/register-app-azure
+"""# + "\n"
+    ),
+    (
+      "reasons/bc.yaml",
+      ##"""
+# Reasons reported by Business Central online (data, automation and admin center APIs).
+# Loaded before onprem.yaml: bc.app-not-accepted wins ties on Authentication_InvalidCredentials.
+
+bc.app-not-accepted:
+  summary: Business Central rejected a valid token because the app is not registered and enabled on its *Microsoft Entra Applications* page.
+  why: >-
+    Consent in Entra ID only lets the app obtain a token. Business Central additionally requires the client ID to be
+    listed on *Microsoft Entra Applications* with State = Enabled; otherwise every call fails with 401
+    Authentication_InvalidCredentials.
+  fix: In Business Central, add the app's client ID on *Microsoft Entra Applications*, set State to Enabled and assign its permission sets.
+  steps:
+    - "Business Central web client > search *Microsoft Entra Applications* > New: enter the Client ID and a Description (it becomes the app's user name)."
+    - "Set State = Enabled (needs the SUPER or SECURITY permission set); confirm that a user is created for the app."
+    - "In the *User Permission Sets* part, add the sets the integration needs (for example D365 AUTOMATION, EXTEN. MGT. - ADMIN, or your extension's sets); SUPER cannot be assigned."
+    - If the app is already listed and Enabled, decode the token and check that aud is https://api.businesscentral.dynamics.com and roles contains API.ReadWrite.All.
+  whoFixes: bc-admin
+  docs: [bc-s2s, bc-error-codes, bc-telemetry-authorization, bc-oauth-web-services]
+  match:
+    - bc: [Authentication_InvalidCredentials]
+    - text:
+        - "The server has rejected the client credentials"
+        - "Client-Anmeldeinformationen abgelehnt"
+        - "Servern godkände inte klientens referenser"
+        - "The credentials provided are incorrect"
+        - "user account is disabled in Business Central"
+    - http: [401]
+      endpoint: [bc-api, automation]
+
+admin.app-not-authorized:
+  summary: The admin center API refused the app; it is not on *Authorized Microsoft Entra apps* or lacks AdminCenter.ReadWrite.All consent.
+  why: >-
+    The Business Central admin center API accepts app-only tokens only from apps that an administrator authorized in
+    the admin center and that have the AdminCenter.ReadWrite.All application permission with admin consent.
+  fix: Add the app on the admin center's *Authorized Microsoft Entra apps* page and grant admin consent for AdminCenter.ReadWrite.All.
+  steps:
+    - "Business Central admin center > *Authorized Microsoft Entra apps* > Authorize Microsoft Entra app: enter the client ID and save."
+    - "Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > API permissions > Add a permission > Microsoft APIs > Dynamics 365 Business Central > Application permissions > AdminCenter.ReadWrite.All."
+    - Grant admin consent for <tenant> as a Cloud Application Administrator or higher (Dynamics 365 Administrator cannot consent), then request a new token.
+  whoFixes: bc-admin
+  docs: [bc-admin-center-api, bc-admin-center-api-authorized-apps]
+  match:
+    - http: [401, 403]
+      endpoint: [admin]
+    - bc: [Authentication_InvalidCredentials]
+      endpoint: [admin]
+
+bc.permission-missing:
+  summary: The app's Business Central user lacks the permissions for the object this call touches.
+  why: >-
+    An application account has only the permission sets assigned on its *Microsoft Entra Application Card*. A page,
+    table or codeunit outside those sets makes the call fail (Internal_ServerError with a permissions message, or 403).
+  fix: Assign the app the permission set that covers the object named in the error, on its *Microsoft Entra Application Card*.
+  steps:
+    - Read the object and permission type from the message (for example TableData Customer Read, or Page APIV2 - Customers Execute).
+    - "Business Central > *Microsoft Entra Applications* > (the app) > *Microsoft Entra Application Card*: set State = Disabled, add the permission set in *User Permission Sets*, then set State = Enabled again."
+    - "Use *Effective Permissions* for the app's user to confirm the object is now covered."
+  whoFixes: bc-admin
+  docs: [bc-s2s, bc-error-codes]
+  match:
+    - bc: [Internal_ServerError]
+      text:
+        - "You do not have the following permissions"
+        - "current permissions prevented the action"
+        - "Sie haben nicht die folgenden Berechtigungen"
+        - "De aktuelle rettigheder forhindrede handlingen"
+    - text:
+        - "You do not have the following permissions"
+        - "current permissions prevented the action"
+        - "Sie haben nicht die folgenden Berechtigungen"
+        - "De aktuelle rettigheder forhindrede handlingen"
+      boost: 5
+    - http: [403]
+      endpoint: [bc-api, automation]
+    - http: [403]
+      endpoint: [bc-api]
+      boost: 10
+    - text: ["does not have permission"]
+      boost: -5
+
+bc.automation-permission-missing:
+  summary: The automation API refused the call because the app lacks the D365 AUTOMATION or EXTEN. MGT. - ADMIN permission sets.
+  why: >-
+    Automation endpoints (/api/microsoft/automation/) manage companies, users and extensions and need their own
+    permission sets; an app set up only for data APIs can read data but cannot use them.
+  fix: Assign D365 AUTOMATION (and EXTEN. MGT. - ADMIN for extension management) to the app on its *Microsoft Entra Application Card*.
+  steps:
+    - "Business Central > *Microsoft Entra Applications* > (the app): set State = Disabled."
+    - In *User Permission Sets* add D365 AUTOMATION, and EXTEN. MGT. - ADMIN if the integration installs or uninstalls extensions.
+    - Set State = Enabled again, and make sure the token's roles include Automation.ReadWrite.All.
+  whoFixes: bc-admin
+  docs: [bc-s2s, bc-automation-apis]
+  match:
+    - bc: [Internal_ServerError]
+      text:
+        - "You do not have the following permissions"
+        - "current permissions prevented the action"
+        - "Sie haben nicht die folgenden Berechtigungen"
+        - "De aktuelle rettigheder forhindrede handlingen"
+      endpoint: [automation]
+    - http: [403]
+      endpoint: [automation]
+      boost: 5
+
+bc.no-companies-visible:
+  summary: The companies endpoint answered with an empty list, so the app can see no company in this environment.
+  why: >-
+    The call is authenticated, but the app's permission sets reach no company (or are restricted to a company that
+    does not exist here), so every company-scoped API call will fail.
+  fix: Assign the app permission sets without a company restriction (or for the right company) on its *Microsoft Entra Application Card*.
+  steps:
+    - "Business Central > *Microsoft Entra Applications* > (the app) > *User Permission Sets*: clear the Company column or set it to an existing company."
+    - Call GET .../api/v2.0/companies again and confirm the list is not empty.
+  whoFixes: bc-admin
+  docs: [bc-s2s, bc-api-endpoint-structure]
+  match:
+    - text: ["#companies\",\"value\":[]", "#companies\", \"value\": []", "#companies\",\"value\": []"]
+
+bc.environment-not-found:
+  summary: No Business Central environment with this name exists for this tenant.
+  why: >-
+    The environment segment of the URL is misspelled, names an environment that was deleted or renamed, or belongs to
+    another tenant than the one the token was issued for.
+  fix: Copy the environment name exactly from the Business Central admin center (or the admin API) and use that in the URL.
+  steps:
+    - "Business Central admin center > Environments: copy the Name column of the environment."
+    - "Or list them: GET https://api.businesscentral.dynamics.com/admin/v2.24/applications/BusinessCentral/environments (needs AdminCenter.ReadWrite.All)."
+    - Check that the tenant in the URL and the token's tid are the tenant that owns the environment.
+    - "Multitenant (partner) app: the customer's admin center setting Partner access can hide environments from your app; ask the customer to allow your tenant there."
+  whoFixes: integration-developer
+  docs: [bc-admin-center-api-environments, bc-api-endpoint-structure, bc-partner-access]
+  match:
+    - bc: [environmentNotFound, applicationTypeDoesNotExist]
+    - http: [404]
+      endpoint: [bc-api, automation]
+
+bc.company-not-found:
+  summary: Business Central could not find the company the call addresses.
+  why: >-
+    The company id in companies(<id>) or ?company= is wrong or belongs to another environment, or the call is
+    company-scoped and no company was given.
+  fix: Take a company id from GET .../api/v2.0/companies and address it as companies(<id>)/... or with ?company=<id>.
+  steps:
+    - "GET https://api.businesscentral.dynamics.com/v2.0/<tenant>/<environment>/api/v2.0/companies and copy the id of the company."
+    - Use .../api/v2.0/companies(<id>)/customers rather than a company name in the route.
+  whoFixes: integration-developer
+  docs: [bc-api-endpoint-structure, bc-error-codes]
+  match:
+    - bc: [Internal_CompanyNotFound]
+
+bc.endpoint-not-found:
+  summary: The API route does not exist in this environment; the path, API version or publisher/group is wrong, or the API's extension is not installed.
+  why: >-
+    Business Central answers BadRequest_NotFound ("No HTTP resource was found") when no installed API matches the
+    route, for example a custom API whose extension is not installed or a v1.0/v2.0 mix-up.
+  fix: Correct the route to /api/v2.0/... (standard) or /api/<publisher>/<group>/<version>/... (custom and automation), and install the extension that provides it.
+  steps:
+    - "GET .../api/v2.0 (or .../api/<publisher>/<group>/<version>) to list the entity sets that exist."
+    - "Business Central > *Extension Management*: confirm the extension that publishes the API is installed in this environment."
+  whoFixes: integration-developer
+  docs: [bc-api-endpoint-structure, bc-api-endpoints, bc-custom-api]
+  match:
+    - bc: [BadRequest_NotFound, BadRequest_ResourceNotFound]
+    - text: ["No HTTP resource was found that matches the request URI", "Resource not found for the segment"]
+
+bc.tenant-unavailable:
+  summary: The Business Central tenant or environment is not accessible right now (being updated, suspended or deleted).
+  why: >-
+    Business Central refuses calls while an environment is upgrading, being copied or restored, is suspended, or has
+    been deleted; the credentials are not the problem.
+  fix: Check the environment's status in the Business Central admin center and retry once it is Active.
+  steps:
+    - "Business Central admin center > Environments: read the State column (Active, Upgrading, Suspended, SoftDeleted)."
+    - If it is suspended or deleted, resolve the subscription or recover the environment before retrying.
+  whoFixes: bc-admin
+  docs: [bc-error-codes, bc-admin-center-api-environments]
+  match:
+    - bc: [Internal_TenantUnavailable]
+    - text: ["is not accessible"]
+      boost: -5
+
+bc.throttled:
+  summary: Business Central is rate-limiting this client (HTTP 429); back off and retry later.
+  why: Business Central limits the number of requests per user and environment; bursts of calls receive 429 until the rate drops.
+  fix: Wait for the Retry-After interval and reduce the request rate (batch with $batch, page results, avoid parallel bursts).
+  steps:
+    - Honour Retry-After and retry with exponential back-off.
+    - Combine small requests with $batch and avoid many parallel calls from the same app.
+  whoFixes: integration-developer
+  docs: [bc-rate-limits]
+  match:
+    - http: [429]
+      endpoint: [bc-api, automation, admin, onprem]
+    - text: ["Too Many Requests", "TooManyRequests"]
+      endpoint: [bc-api, automation, admin, onprem]
+
+bc.unavailable:
+  summary: Business Central answered 502, 503 or 504; the service is temporarily unavailable or the request ran too long.
+  why: >-
+    502 and 503 are transient service conditions (the response includes Retry-After). 504 means the request exceeded
+    the time limit for online requests (about ten minutes).
+  fix: Retry after the Retry-After interval; for 504, split the work into smaller requests.
+  steps:
+    - Retry with back-off, honouring Retry-After.
+    - For 504, use paging ($top/$skip or @odata.nextLink) or smaller batches.
+    - If it persists, check service health in the Business Central admin center.
+  whoFixes: microsoft
+  docs: [bc-web-service-troubleshooting, bc-rate-limits]
+  match:
+    - http: [502, 503, 504]
+      endpoint: [bc-api, automation, admin]
+    - text: ["Service Unavailable", "Gateway Timeout", "Bad Gateway"]
+      endpoint: [bc-api, automation, admin]
+
+bc.unknown-error:
+  summary: Business Central returned an error that S2S Doctor has no specific diagnosis for.
+  why: The error code is not one of the known service-to-service setup failures; its message and correlation id say what went wrong.
+  fix: Read the error code and message, and give the correlation id to whoever investigates (Business Central telemetry or Microsoft support).
+  steps:
+    - Look the code up in the Business Central API error code list.
+    - Search Business Central telemetry (Application Insights) for the correlation id.
+  whoFixes: integration-developer
+  docs: [bc-error-codes, bc-web-service-troubleshooting]
+"""## + "\n"
+    ),
+    (
+      "reasons/consent.yaml",
+      #"""
+# Reasons seen while granting admin consent (pasted errors and the consent URL the tool builds).
+
+consent.redirect-uri-mismatch:
+  summary: The redirect URI sent with the consent request is not registered on the app exactly as sent.
+  why: >-
+    Entra ID returns the browser only to a registered redirect URI and compares it character by character, including
+    case, path and port. Business Central online sends https://businesscentral.dynamics.com/OAuthLanding.htm;
+    on-premises it sends the PublicWebBaseUrl followed by /OAuthLanding.htm.
+  fix: Register the exact redirect URI from the error message as a Web redirect URI on the app registration.
+  steps:
+    - Copy the redirect URI quoted in the error message.
+    - Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Authentication > Add a platform > Web (or add a URI to the existing Web platform); paste it and save.
+    - "Online it must be https://businesscentral.dynamics.com/OAuthLanding.htm; on-premises <web client URL>/OAuthLanding.htm without :443 and with the same case."
+    - Wait a few minutes for the change to apply, then choose Grant Consent again.
+  whoFixes: entra-admin
+  docs: [tshoot-aadsts50011, entra-reply-url]
+  match:
+    - aadsts: [50011]
+    - text: ["does not match the redirect URIs configured for the application"]
+
+consent.redirect-uri-missing:
+  summary: The app registration has no redirect URI at all, so consent has nowhere to return to.
+  why: >-
+    Granting consent from Business Central (Grant Consent on the *Microsoft Entra Application Card*) needs a Web
+    redirect URI on the app registration. Without one Entra ID stops the consent flow.
+  fix: Add the Web redirect URI Business Central uses, or grant admin consent directly in the Entra admin center instead.
+  steps:
+    - "App registrations > (your app) > Authentication > Add a platform > Web: enter https://businesscentral.dynamics.com/OAuthLanding.htm (online) or <web client URL>/OAuthLanding.htm (on-premises)."
+    - "Or skip the redirect entirely: App registrations > (your app) > API permissions > Grant admin consent for <tenant>."
+  whoFixes: entra-admin
+  docs: [entra-reply-url, bc-s2s]
+  match:
+    - aadsts: [500113, 900971]
+    - text: ["No reply address is registered for the application", "No reply address provided"]
+
+consent.admin-required:
+  summary: The signed-in user is not allowed to grant admin consent for these application permissions.
+  why: >-
+    Application permissions always need admin consent. Only roles such as Privileged Role Administrator, Cloud
+    Application Administrator or Application Administrator can grant it; ordinary users and Dynamics 365
+    administrators cannot.
+  fix: Have a Cloud Application Administrator (or higher) of the customer's tenant sign in and grant admin consent.
+  steps:
+    - Sign in to the consent prompt (or the Entra admin center) with an account holding Cloud Application Administrator, Application Administrator or Privileged Role Administrator.
+    - "Microsoft Entra admin center > Identity > Applications > Enterprise applications > (your app) > Permissions > Grant admin consent for <tenant>."
+    - Or open https://login.microsoftonline.com/<tenant id>/adminconsent?client_id=<client id> as that administrator.
+  whoFixes: entra-admin
+  docs: [entra-grant-admin-consent, entra-admin-consent-v2]
+  match:
+    - aadsts: [90094, 65001, 90095]
+    - text: ["Need admin approval", "Administrator consent is required", "AdminConsentRequired"]
+    - oauthError: [consent_required]
+
+consent.declined:
+  summary: The administrator cancelled or declined the consent prompt, so no permissions were granted.
+  why: Consent is only recorded when the administrator accepts the prompt; Cancel, closing the window, or declining returns an access_denied error.
+  fix: Run the consent again and choose Accept, signed in as an administrator who agrees to grant the permissions.
+  steps:
+    - Business Central > *Microsoft Entra Application Card* > Grant Consent, or App registrations > (your app) > API permissions > Grant admin consent for <tenant>.
+    - Review the listed Dynamics 365 Business Central permissions and choose Accept.
+  whoFixes: entra-admin
+  docs: [entra-admin-consent-v2, entra-grant-admin-consent]
+  match:
+    - aadsts: [65004]
+    - oauthError: [access_denied, permission_denied]
+    - text: ["The admin canceled the request", "The+admin+canceled+the+request", "permission_denied", "User declined to consent"]
+
+consent.app-lacks-bc-permissions:
+  summary: The app registration does not list any Dynamics 365 Business Central application permissions, so there is nothing to consent to.
+  why: >-
+    Admin consent grants only the permissions the registration requests. If Dynamics 365 Business Central is not among
+    them, Entra ID reports a misconfigured application or an unlisted resource.
+  fix: Add the Dynamics 365 Business Central application permissions to the app registration, then grant admin consent.
+  steps:
+    - "Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > API permissions > Add a permission > Microsoft APIs > Dynamics 365 Business Central > Application permissions."
+    - Select API.ReadWrite.All (and Automation.ReadWrite.All, AdminCenter.ReadWrite.All as needed), then Add permissions.
+    - Choose Grant admin consent for <tenant>, or run Grant Consent again from Business Central.
+  whoFixes: entra-admin
+  docs: [tshoot-aadsts650056, bc-s2s]
+  match:
+    - aadsts: [650056, 650057, 65005]
+    - text: ["Misconfigured application", "isn't listed in the requested permissions", "is not listed in the requested permissions"]
+
+consent.single-tenant-common:
+  summary: A single-tenant app was sent to the /common consent endpoint, which Entra ID refuses for newer single-tenant apps.
+  why: >-
+    Business Central's Grant Consent opens https://login.microsoftonline.com/common/adminconsent. Apps registered as
+    single tenant after a cut-off date may not use /common and must use a tenant-specific endpoint.
+  fix: Grant consent in the Entra admin center or with a tenant-specific consent URL; or make the app multitenant if it must serve other tenants.
+  steps:
+    - App registrations > (your app) > API permissions > Grant admin consent for <tenant>.
+    - Or open https://login.microsoftonline.com/<tenant id>/adminconsent?client_id=<client id>.
+    - "If the app serves other customers: App registrations > (your app) > Authentication > Supported account types > Accounts in any organizational directory."
+  whoFixes: entra-admin
+  docs: [entra-error-codes, entra-admin-consent-v2]
+  match:
+    - aadsts: [50194]
+    - text: ["isn't configured as a multitenant application", "is not configured as a multi-tenant application"]
+
+consent.partner-preconsent-missing:
+  summary: A partner delegated administrator tried to consent, but the app has no pre-consent for the customer's tenant.
+  why: >-
+    Delegated admins of a partner can only use apps that were authorized for the customer tenant in advance. Without
+    pre-consent (the app in the partner's AdminAgents group) the consent is refused.
+  fix: Add the app's service principal to the AdminAgents group in the partner tenant, or have an administrator of the customer's tenant grant consent.
+  steps:
+    - Make sure the partner app is registered as multitenant.
+    - In the partner tenant, add the app's service principal to the AdminAgents group (Microsoft Graph or PowerShell), wait a few minutes, then request a new token.
+    - Alternatively ask a Cloud Application Administrator of the customer tenant to grant admin consent directly.
+  whoFixes: entra-admin
+  docs: [graph-csp-preconsent]
+  match:
+    - aadsts: [90099]
+    - text: ["Need pre-consent", "Applications must be authorized to access the external tenant"]
+"""# + "\n"
+    ),
+    (
+      "reasons/entra.yaml",
+      #"""
+# Reasons reported by Microsoft Entra ID: tenant discovery and the token endpoint.
+
+entra.tenant-not-found:
+  summary: Entra ID knows no tenant by this ID or domain in this cloud.
+  why: >-
+    The tenant segment of the token URL must be an existing Directory (tenant) ID or a verified domain. A typo, a
+    domain that was never verified, a malformed value, or a tenant that lives in another cloud all end here.
+  fix: Use the customer's Directory (tenant) ID GUID, copied from the Entra admin center, in the token URL.
+  steps:
+    - "Microsoft Entra admin center > Identity > Overview > Properties: copy Tenant ID."
+    - "Check it with https://login.microsoftonline.com/<tenant id>/v2.0/.well-known/openid-configuration; an answer with invalid_tenant means the value is still wrong."
+    - If the customer is on a national cloud (US Government, China), use that cloud's sign-in host instead of login.microsoftonline.com.
+  whoFixes: integration-developer
+  docs: [entra-error-codes, entra-client-credentials]
+  match:
+    - aadsts: [90002, 900023]
+    - oauthError: [invalid_tenant]
+    - text: ["was not found in the data store", "is neither a valid DNS name, nor a valid external domain", "Unable to get authority configuration"]
+
+entra.tenant-in-other-cloud:
+  summary: The tenant belongs to a national cloud that this sign-in host does not serve.
+  why: >-
+    Tenants in Microsoft's national clouds (US Government, China operated by 21Vianet) can only get tokens from their
+    own cloud's authority host, and confidential clients cannot cross clouds.
+  fix: Send the token request to the authority host of the tenant's cloud, with an app registered in that cloud.
+  steps:
+    - "US Government: https://login.microsoftonline.us/<tenant id>/oauth2/v2.0/token; China: https://login.partner.microsoftonline.cn/<tenant id>/oauth2/v2.0/token."
+    - Register the app in that cloud's portal; app registrations do not span clouds.
+    - Confirm that a Business Central service exists in that cloud for this customer before continuing.
+  whoFixes: integration-developer
+  docs: [entra-national-clouds, entra-error-codes]
+  match:
+    - aadsts: [90038, 900432, 900382]
+    - text: ["belongs to the National Cloud", "isn't supported in Cross Cloud request", "is not supported in Cross Cloud request"]
+
+entra.tenant-not-specified:
+  summary: The token request went to /common (or carried no tenant), but client credentials need a specific tenant.
+  why: >-
+    An app-only token is issued by one directory, and the multi-tenant endpoints cannot pick it. Entra ID refuses the
+    client credentials grant on /common and /consumers.
+  fix: Use the tenant-specific token endpoint https://login.microsoftonline.com/<tenant id>/oauth2/v2.0/token.
+  steps:
+    - Replace common, organizations or consumers in the authority with the customer's Directory (tenant) ID.
+    - "MSAL: pass authority=https://login.microsoftonline.com/<tenant id>; azure-identity: pass tenant_id."
+  whoFixes: integration-developer
+  docs: [entra-client-credentials, entra-error-codes]
+  match:
+    - aadsts: [50059, 9001023, 50128, 90019, 90124]
+    - text: ["isn't supported over the /common or /consumers endpoints", "is not supported over the /common or /consumers endpoints", "No tenant-identifying information found"]
+
+entra.app-not-found:
+  summary: Entra ID found no application with this client ID in the tenant the request was sent to.
+  why: >-
+    Either the client ID is wrong, the request went to another tenant than the one holding the app, or the app is
+    multitenant and was never consented to in this customer's tenant, so it has no service principal there.
+  fix: Check the client ID and the tenant; for a multitenant app, have a customer administrator grant admin consent in the customer's tenant first.
+  steps:
+    - Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Overview; compare Application (client) ID and Directory (tenant) ID with what the tool uses.
+    - "Multitenant app in a customer tenant: open https://login.microsoftonline.com/<customer tenant id>/adminconsent?client_id=<client id> as a Cloud Application Administrator of that tenant."
+    - After consent, look for the app under Identity > Applications > Enterprise applications in the customer's tenant.
+  whoFixes: integration-developer
+  docs: [entra-error-codes, entra-grant-admin-consent]
+  match:
+    - aadsts: [700016, 700011]
+    - oauthError: [unauthorized_client]
+
+entra.secret-invalid:
+  summary: Entra ID rejected the client secret; most often the Secret ID was sent instead of the secret Value.
+  why: >-
+    Certificates & secrets shows a Secret ID (a GUID) and a Value (shown only once). Only the Value authenticates. A
+    secret containing + / % or ~ that was not form-encoded in the request body also arrives damaged.
+  fix: Send the secret's Value, URL-encoded in the form body; if the Value was not saved, create a new client secret.
+  steps:
+    - "Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Certificates & secrets > Client secrets > New client secret; copy the Value column immediately."
+    - "Raw HTTP: encode the body with application/x-www-form-urlencoded (curl --data-urlencode \"client_secret=$SECRET\")."
+    - Update the secret wherever the integration stores it, then delete secrets that are no longer used.
+  whoFixes: integration-developer
+  docs: [entra-error-codes, entra-add-credentials]
+  match:
+    - aadsts: [7000215]
+    - text: ["Invalid client secret provided", "Invalid client secret is provided"]
+      boost: 45
+    - oauthError: [invalid_client]
+      boost: 5
+
+entra.secret-expired:
+  summary: The client secret has expired.
+  why: Client secrets have an end date (at most 24 months). After it passes, every token request with that secret fails until a new one is used.
+  fix: Create a new client secret on the app registration and give its Value to the integration.
+  steps:
+    - "Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Certificates & secrets > New client secret; copy the Value."
+    - Store the new Value where the integration reads it and note the new expiry date in your calendar.
+    - Consider a certificate credential for long-running integrations.
+  whoFixes: entra-admin
+  docs: [entra-add-credentials, entra-error-codes]
+  match:
+    - aadsts: [7000222]
+    - text: ["client secret keys for app", "InvalidClientSecretExpiredKeysProvided"]
+
+entra.credential-missing:
+  summary: The token request carried no client secret or certificate assertion (or lacked another required form field).
+  why: >-
+    A confidential client must send client_secret or client_assertion in the form body. An empty secret is dropped by
+    most libraries, and a JSON or query-string body is not read as form fields at all.
+  fix: Send grant_type, client_id, client_secret (or client_assertion) and scope as application/x-www-form-urlencoded fields in the POST body.
+  steps:
+    - Check that the variable holding the secret is actually set in the environment the integration runs in.
+    - "Send Content-Type: application/x-www-form-urlencoded with grant_type=client_credentials&client_id=...&client_secret=...&scope=https://api.businesscentral.dynamics.com/.default."
+    - For certificates, send client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer and client_assertion=<signed JWT>.
+  whoFixes: integration-developer
+  docs: [tshoot-aadsts7000218, entra-client-credentials]
+  match:
+    - aadsts: [7000218, 7000216, 70002, 900144]
+    - text: ["must contain the following parameter: 'client_assertion' or 'client_secret'", "'client_assertion', 'client_secret' or 'request' is required"]
+
+entra.scope-invalid:
+  summary: The scope is not https://api.businesscentral.dynamics.com/.default, so Entra ID will not issue the token.
+  why: >-
+    The client credentials flow takes exactly one scope: the resource's App ID URI followed by /.default. Permission
+    names, several resources at once, or a v1-style resource parameter on the v2 endpoint are all rejected.
+  fix: Request scope=https://api.businesscentral.dynamics.com/.default on the v2 endpoint (or resource=https://api.businesscentral.dynamics.com on the v1 endpoint).
+  steps:
+    - Remove every other scope from the request; ask for tokens for other APIs in separate requests.
+    - "Do not send resource= to /oauth2/v2.0/token; use scope there."
+    - Choose the application permissions on the app registration (API permissions), not in the scope.
+  whoFixes: integration-developer
+  docs: [entra-client-credentials, entra-error-codes]
+  match:
+    - aadsts: [1002012, 70011, 700022, 901002, 700023]
+    - oauthError: [invalid_scope]
+    - text: ["must contain the following parameter: 'scope'"]
+      boost: 45
+    - text: ["must have a scope value with /.default suffixed"]
+
+entra.resource-not-found:
+  summary: Entra ID does not know the requested resource in this tenant, so no token for Business Central can be issued.
+  why: >-
+    The resource URI is misspelled, or the tenant has no Business Central service principal (no Business Central
+    subscription or trial there), or the request went to a different tenant than intended.
+  fix: Use https://api.businesscentral.dynamics.com/.default as the scope and check that the tenant is the customer's tenant that has Business Central.
+  steps:
+    - Check the scope for typos (api.businesscentral.dynamics.com, not businesscentral.dynamics.com or a web client URL).
+    - "Microsoft Entra admin center > Identity > Applications > Enterprise applications, filter Application type = Microsoft Applications, search for Dynamics 365 Business Central."
+    - If it is missing, the tenant has no Business Central; use the tenant that does, or start Business Central in this tenant first.
+  whoFixes: integration-developer
+  docs: [tshoot-aadsts500011, entra-error-codes]
+  match:
+    - aadsts: [500011, 9010010, 50001, 650052]
+    - oauthError: [invalid_resource]
+    - text: ["The resource principal named"]
+
+entra.app-disabled:
+  summary: The app's service principal (enterprise application) is disabled in this tenant.
+  why: An administrator turned off sign-in for the enterprise application, so Entra ID issues no tokens to it, even with a correct secret.
+  fix: Re-enable the enterprise application, unless it was disabled on purpose.
+  steps:
+    - "Microsoft Entra admin center > Identity > Applications > Enterprise applications > (your app) > Properties: set Enabled for users to sign-in? to Yes and save."
+    - "PowerShell (Microsoft Graph): Update-MgServicePrincipal -ServicePrincipalId <object id> -AccountEnabled:$true."
+    - Ask the tenant's security team first whether the app was disabled deliberately.
+  whoFixes: entra-admin
+  docs: [tshoot-aadsts7000112, entra-error-codes]
+  match:
+    - aadsts: [7000112, 70001]
+    - text: ["UnauthorizedClientApplicationDisabled"]
+
+entra.conditional-access:
+  summary: A Conditional Access policy for workload identities blocked this app from getting a token.
+  why: >-
+    Conditional Access can block service principals by location or risk. A request from an address outside the
+    allowed locations is refused even though the credentials are valid.
+  fix: Have an Entra administrator find the policy that blocked the request and allow the integration's outbound address (or exclude the app) deliberately.
+  steps:
+    - "Microsoft Entra admin center > Identity > Monitoring & health > Sign-in logs > Service principal sign-ins: open the failed sign-in and read the Conditional Access tab."
+    - Protection > Conditional Access > Policies > (blocking policy); add the integration's public IP range as a named location or adjust the assignment.
+  whoFixes: entra-admin
+  docs: [entra-workload-identity-ca, entra-error-codes]
+  match:
+    - aadsts: [53003, 530032]
+    - text: ["BlockedByConditionalAccess", "Access has been blocked by Conditional Access policies"]
+
+entra.certificate-rejected:
+  summary: Entra ID rejected the certificate credential or the signed client assertion.
+  why: >-
+    The certificate used to sign the assertion is not registered on the app, its thumbprint or key does not match,
+    or the assertion itself is malformed or outside its validity window (often a wrong clock on the signing machine).
+  fix: Upload the public part of the signing certificate to the app registration and sign the assertion with the matching private key and a correct clock.
+  steps:
+    - "Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Certificates & secrets > Certificates > Upload certificate (.cer/.pem)."
+    - Compare the thumbprint shown there with the x5t of the assertion header the integration sends.
+    - Make sure the machine that signs the assertion has a synchronized clock (nbf/exp of the assertion).
+  whoFixes: entra-admin
+  docs: [entra-certificate-credentials, entra-error-codes]
+  match:
+    - aadsts: [700027, 700024, 700030]
+    - text: ["Client assertion failed signature validation", "Client assertion is not within its valid time range"]
+
+entra.throttled:
+  summary: Entra ID is throttling token requests from this client (HTTP 429); back off and retry later.
+  why: >-
+    Too many token requests in a short time, typically because each API call requests a new token instead of reusing
+    the cached one until shortly before it expires.
+  fix: Wait for the Retry-After interval, then cache the token and reuse it until shortly before expires_in runs out.
+  steps:
+    - Honour the Retry-After header before the next token request.
+    - Keep one token per tenant and scope in memory and request a new one only about five minutes before it expires.
+  whoFixes: integration-developer
+  docs: [entra-client-credentials, entra-access-tokens]
+  match:
+    - http: [429]
+      endpoint: [token]
+    - aadsts: [90055]
+    - text: ["Too Many Requests", "TooManyRequests"]
+      endpoint: [token]
+
+entra.unavailable:
+  summary: Entra ID answered with a server error (HTTP 5xx); the sign-in service is failing, not your setup.
+  why: A transient fault at Microsoft or along the way to it. The request itself may be fine; retrying later usually succeeds.
+  fix: Retry after a short wait (respect Retry-After); if it persists, check the Microsoft 365 / Azure service health pages.
+  steps:
+    - Retry with exponential back-off, honouring Retry-After if present.
+    - If errors continue, check service health in the Microsoft 365 admin center and keep the correlation ids for a support case.
+  whoFixes: microsoft
+  docs: [entra-error-codes]
+  match:
+    - http: [500, 502, 503, 504]
+      endpoint: [token]
+    - aadsts: [90006, 90024, 90033, 50033, 50000]
+    - oauthError: [temporarily_unavailable, server_error]
+    - text: ["HTTP Error: 500", "HTTP Error: 502", "HTTP Error: 503", "HTTP Error: 504"]
+
+entra.unknown-error:
+  summary: Entra ID returned an error code that S2S Doctor has no specific diagnosis for.
+  why: >-
+    The code is not one of the well-known client-credentials failures. Its meaning is looked up on Microsoft's
+    error page; the trace and correlation ids let Microsoft support find the request.
+  fix: Look the code up at https://login.microsoftonline.com/error?code=<number> and follow the advice there, keeping the trace and correlation ids.
+  steps:
+    - "Open https://login.microsoftonline.com/error?code=<the AADSTS number>."
+    - "Microsoft Entra admin center > Identity > Monitoring & health > Sign-in logs > Service principal sign-ins: search by the correlation id for details."
+  whoFixes: integration-developer
+  docs: [entra-error-codes]
+"""# + "\n"
+    ),
+    (
+      "reasons/input.yaml",
+      #"""
+# Reasons found by looking at the tool's own input, before any network call.
+
+input.tenant-invalid:
+  summary: The tenant value is neither a tenant ID (GUID) nor a domain name, so no token endpoint can be built from it.
+  why: >-
+    The token URL is https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token. Placeholder text, the
+    all-zero GUID, or a URL pasted into the tenant field produces an address Entra ID cannot resolve to a directory.
+  fix: Enter the Directory (tenant) ID GUID of the customer's tenant, or one of its verified domains such as contoso.onmicrosoft.com, and nothing else.
+  steps:
+    - "Microsoft Entra admin center > Identity > Overview > Properties: copy the Tenant ID (a GUID)."
+    - Alternatively take a verified domain from Identity > Settings > Domain names (for example contoso.onmicrosoft.com).
+    - Remove any scheme, host or path around it (no https://, no /oauth2/v2.0/token, no trailing slash).
+  whoFixes: integration-developer
+  docs: [entra-client-credentials, entra-error-codes]
+  match:
+    - text: ["Enter_the_Tenant_Info_Here", "Enter_the_Tenant_ID_Here", "<tenant id>", "<tenant-id>", "<your-tenant-id>", "{tenant-id}", "{tenantId}", "00000000-0000-0000-0000-000000000000/oauth2"]
+
+input.tenant-not-specific:
+  summary: The tenant is set to common, organizations or consumers, but client credentials need one specific tenant.
+  why: >-
+    An app-only token is always issued by one directory. The multi-tenant aliases cannot tell Entra ID which
+    customer's directory should issue it, so the request fails or reaches the wrong tenant.
+  fix: Replace common/organizations/consumers with the customer's Directory (tenant) ID or verified domain.
+  steps:
+    - Ask the customer's administrator for the Tenant ID shown in Microsoft Entra admin center > Identity > Overview > Properties.
+    - Use https://login.microsoftonline.com/<tenant id>/oauth2/v2.0/token as the token endpoint.
+  whoFixes: integration-developer
+  docs: [entra-client-credentials]
+
+input.client-id-invalid:
+  summary: The client ID is not a GUID, so it cannot be the Application (client) ID of an app registration.
+  why: >-
+    Entra ID looks the caller up by its Application (client) ID, which is always a GUID. A display name, an object ID
+    typed with errors, or a placeholder can never match an app.
+  fix: Copy the Application (client) ID from the app registration's Overview page and use it unchanged.
+  steps:
+    - Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Overview > Application (client) ID.
+    - Do not use the Object ID or the Directory (tenant) ID, which are different GUIDs on the same page.
+  whoFixes: integration-developer
+  docs: [entra-client-credentials]
+
+input.secret-missing:
+  summary: No client secret and no certificate were supplied, so there is nothing to authenticate the app with.
+  why: Client credentials prove the app's identity with a secret or a signed certificate assertion; without either Entra ID rejects the request.
+  fix: Provide the client secret Value, or a certificate whose public key is uploaded to the app registration.
+  steps:
+    - "Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Certificates & secrets > Client secrets > New client secret; copy the Value right away (it is shown once)."
+    - Or upload a certificate under Certificates & secrets > Certificates and give the tool the matching private key.
+  whoFixes: integration-developer
+  docs: [entra-add-credentials, entra-client-credentials]
+
+input.secret-looks-like-id:
+  summary: The client secret is a GUID, which is almost certainly the Secret ID rather than the secret Value.
+  why: >-
+    The Certificates & secrets page shows two columns for each secret. The Secret ID is a GUID that identifies the
+    secret; only the Value (a 40-character string, shown once) authenticates. Sending the ID fails with AADSTS7000215.
+  fix: Use the secret's Value column; if it was not copied when created, create a new client secret and copy its Value.
+  steps:
+    - Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Certificates & secrets > Client secrets.
+    - If the Value is masked, choose New client secret, then copy the Value column (not Secret ID) before leaving the page.
+    - Delete the old secret once nothing uses it any more.
+  whoFixes: integration-developer
+  docs: [entra-add-credentials, entra-error-codes]
+
+input.secret-has-stray-characters:
+  summary: The client secret has leading or trailing spaces, surrounding quotes or a line break from copy and paste.
+  why: Entra ID compares the secret byte for byte; an extra space, quote or newline makes a correct secret fail as invalid.
+  fix: Paste the secret again without whitespace or quotes around it, exactly as shown in the Value column.
+  steps:
+    - Copy the Value with the copy button on Certificates & secrets instead of selecting the text by hand.
+    - "In configuration files and environment variables, check that the value has no quotes, no trailing newline and no spaces."
+  whoFixes: integration-developer
+  docs: [entra-add-credentials]
+
+input.redirect-uri-invalid:
+  summary: The redirect URI is not an absolute https URL, so it cannot be registered as a Web redirect URI.
+  why: >-
+    Entra ID accepts only https redirect URIs for the Web platform (localhost excepted). The Grant Consent action in
+    Business Central returns the browser to this address, so it must be a full https URL.
+  fix: Use an absolute https URL that ends in /OAuthLanding.htm, for example https://businesscentral.dynamics.com/OAuthLanding.htm for online.
+  steps:
+    - "Online: use https://businesscentral.dynamics.com/OAuthLanding.htm."
+    - "On-premises: use the web client address as configured in PublicWebBaseUrl, followed by /OAuthLanding.htm."
+    - Register it under App registrations > (your app) > Authentication > Add a platform > Web.
+  whoFixes: entra-admin
+  docs: [entra-reply-url, bc-s2s]
+
+input.redirect-uri-not-oauthlanding:
+  summary: The redirect URI does not end in /OAuthLanding.htm (with exactly that case), so consent from the Business Central web client lands nowhere.
+  why: >-
+    Business Central's Grant Consent action always sends its web client address plus OAuthLanding.htm as the redirect.
+    Redirect URIs are compared case-sensitively, so any other path or spelling does not match.
+  fix: Register and use the web client address followed by /OAuthLanding.htm, with that exact capitalisation.
+  steps:
+    - "Correct the value to <web client URL>/OAuthLanding.htm (online: https://businesscentral.dynamics.com/OAuthLanding.htm)."
+    - Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Authentication > Web > Redirect URIs; add the corrected URI and save.
+  whoFixes: entra-admin
+  docs: [bc-s2s, entra-reply-url]
+
+input.redirect-uri-default-port:
+  summary: The redirect URI contains an explicit :443, which the browser and Business Central drop, so it will never match.
+  why: >-
+    Business Central builds the redirect URI without the default https port, and browsers remove :443 from addresses.
+    Entra ID compares redirect URIs exactly, so a registered URI with :443 does not match the one that is sent.
+  fix: Remove :443 from the redirect URI and register the URI without a port.
+  steps:
+    - "Change https://host:443/BC/OAuthLanding.htm to https://host/BC/OAuthLanding.htm."
+    - Update it in App registrations > (your app) > Authentication > Web > Redirect URIs.
+  whoFixes: entra-admin
+  docs: [bc-register-app-azure, entra-reply-url]
+
+input.redirect-uri-online-mismatch:
+  summary: For Business Central online the redirect URI must be https://businesscentral.dynamics.com/OAuthLanding.htm, and this one is different.
+  why: >-
+    Online, Business Central keeps only the base domain of the web client when it builds the consent redirect, so it
+    always sends https://businesscentral.dynamics.com/OAuthLanding.htm regardless of tenant or environment.
+  fix: Register https://businesscentral.dynamics.com/OAuthLanding.htm as a Web redirect URI and use that value.
+  steps:
+    - Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Authentication > Add a platform > Web.
+    - Enter https://businesscentral.dynamics.com/OAuthLanding.htm exactly (lower-case host, no port, no tenant or environment in the path).
+  whoFixes: entra-admin
+  docs: [bc-s2s, entra-reply-url]
+
+input.environment-invalid:
+  summary: The environment name is empty or contains characters a Business Central environment name cannot have.
+  why: Every online API URL carries the environment name (for example /v2.0/<tenant>/Production/api/v2.0), so a malformed name can never be addressed.
+  fix: Copy the environment name exactly as the Business Central admin center lists it.
+  steps:
+    - "Business Central admin center > Environments: copy the Name column (for example Production or Sandbox-Test)."
+    - Do not use the display name of a company or the web client URL.
+  whoFixes: integration-developer
+  docs: [bc-api-endpoint-structure, bc-admin-center-api-environments]
+
+input.scope-invalid:
+  summary: The scope is not https://api.businesscentral.dynamics.com/.default, the only scope client credentials can use for Business Central.
+  why: >-
+    In the client credentials flow the scope names a resource followed by /.default; individual permission names such
+    as API.ReadWrite.All, delegated scopes, or scopes of another resource are rejected or give a token BC refuses.
+  fix: Set the scope to https://api.businesscentral.dynamics.com/.default and nothing else.
+  steps:
+    - Remove any other scopes (for example Graph scopes or user_impersonation) from the token request.
+    - Application permissions are chosen on the app registration (API permissions), not in the scope.
+  whoFixes: integration-developer
+  docs: [entra-client-credentials, bc-s2s]
+
+input.certificate-invalid:
+  summary: The certificate file cannot be used as a client credential (missing, unreadable, or without a matching RSA private key).
+  why: >-
+    A certificate credential signs a client assertion with the certificate's private key; Entra ID checks the signature
+    against the certificate uploaded to the app registration. The tool needs both the certificate and its key in PEM.
+  fix: Point --certificate (or AZURE_CLIENT_CERTIFICATE_PATH) at one PEM file holding the certificate and its RSA private key.
+  steps:
+    - "Convert a .pfx with: openssl pkcs12 -in app.pfx -out app.pem -nodes (keep the file private: chmod 600 app.pem)."
+    - "Check the pair: openssl x509 -in app.pem -noout -fingerprint -sha256, and make sure the same certificate is under App registrations > (your app) > Certificates & secrets > Certificates."
+  whoFixes: integration-developer
+  docs: [entra-certificate-credentials]
+
+input.server-url-invalid:
+  summary: The on-premises server URL is not an absolute https URL of a server instance (for example https://bc.contoso.com:7048/BC).
+  why: >-
+    On-premises API calls go to <server>:<OData port>/<server instance>/api/v2.0; without a scheme, host and instance
+    name the request cannot reach the server.
+  fix: Give --bc-url as https://<server>:<OData port>/<server instance>, as in PublicODataBaseUrl without the trailing /ODataV4.
+  steps:
+    - "Read it on the server: Get-NAVServerConfiguration -ServerInstance BC -KeyName PublicODataBaseUrl."
+    - "Use the host name that the server certificate was issued for, and https."
+  whoFixes: integration-developer
+  docs: [bc-enable-apis-onprem]
+"""# + "\n"
+    ),
+    (
+      "reasons/network.yaml",
+      #"""
+# Reasons for requests that never got a proper answer from Entra ID or Business Central.
+
+network.dns-failed:
+  summary: The host name could not be resolved, so the request never left this machine.
+  why: >-
+    Either the host name is misspelled (for example in a custom authority or an on-premises server URL), or this
+    machine has no working DNS path to it and is expected to go through a proxy that is not configured.
+  fix: Check the host name for typos, then make sure this machine can resolve it, directly or through the proxy it must use.
+  steps:
+    - "Run nslookup login.microsoftonline.com and nslookup api.businesscentral.dynamics.com (or your on-premises server name) on the same machine."
+    - If your network requires a proxy, set HTTPS_PROXY (or the proxy setting of your client) so name resolution happens at the proxy.
+    - Ask the network administrator to allow the Microsoft 365 identity endpoints and api.businesscentral.dynamics.com.
+  whoFixes: network-admin
+  docs: [m365-endpoints, bc-web-service-troubleshooting]
+  match:
+    - text:
+        - "Could not resolve host"
+        - "Name or service not known"
+        - "getaddrinfo"
+        - "NameResolutionError"
+        - "Failed to resolve"
+        - "No such host is known"
+        - "no such host"
+        - "'ENOTFOUND'"
+        - "Temporary failure in name resolution"
+        - "nodename nor servname provided"
+        - "Name does not resolve"
+        - "The remote name could not be resolved"
+        - "A server with the specified hostname could not be found"
+        - "Der angegebene Host ist unbekannt"
+        - "Der Remotename konnte nicht aufgelöst werden"
+
+network.connection-refused:
+  summary: The connection was refused or reset as soon as it was opened; nothing accepted it at that address and port.
+  why: >-
+    Nothing is listening on that port (a stopped on-premises service, a wrong port such as 7047 versus 7048), or a
+    firewall actively rejects the connection.
+  fix: Check the host and port, make sure the service is running, and ask the network administrator whether a firewall rejects the connection.
+  steps:
+    - "Test the port from the same machine: Test-NetConnection <host> -Port 443 (PowerShell) or curl -v https://<host>:<port>/."
+    - "On-premises: confirm the server instance is running (Get-NAVServerInstance) and that the OData/API port matches ODataServicesPort (default 7048)."
+    - Ask the network administrator to allow outbound HTTPS to login.microsoftonline.com and api.businesscentral.dynamics.com.
+  whoFixes: network-admin
+  docs: [m365-endpoints, bc-server-settings]
+  match:
+    - text:
+        - "Connection refused"
+        - "ECONNREFUSED"
+        - "actively refused"
+        - "connectionRefused"
+        - "Could not connect to the server"
+        - "Connection reset by peer"
+        - "ECONNRESET"
+        - "da der Zielcomputer die Verbindung verweigerte"
+
+network.timeout:
+  summary: No answer arrived within the time limit; the connection or the response timed out.
+  why: >-
+    Traffic is often silently dropped by a firewall, or a proxy accepts the connection and never forwards it. A very
+    slow on-premises server can also exceed the limit.
+  fix: Check that outbound HTTPS to the service is allowed and that any required proxy is configured, then retry.
+  steps:
+    - "Run curl -v --max-time 20 https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration from the same machine."
+    - If a proxy is required, configure it (HTTPS_PROXY or the client's proxy setting) and retry.
+    - Ask the network administrator whether the firewall drops traffic to the Microsoft 365 identity endpoints or api.businesscentral.dynamics.com.
+  whoFixes: network-admin
+  docs: [m365-endpoints, bc-rate-limits]
+  match:
+    - text:
+        - "timed out"
+        - "ETIMEDOUT"
+        - "ESOCKETTIMEDOUT"
+        - "deadline exceeded"
+        - "The operation has timed out"
+        - "Timeout was reached"
+        - "HttpClient.Timeout"
+        - "i/o timeout"
+        - "ConnectTimeoutError"
+        - "ReadTimeout"
+        - "Zeitüberschreitung"
+
+network.tls-untrusted:
+  summary: The server's TLS certificate was not trusted, usually because a TLS-inspecting proxy replaced it with its own.
+  why: >-
+    Microsoft's endpoints use publicly trusted certificates. When the chain ends in an unknown or self-signed root, a
+    corporate proxy or security product is intercepting HTTPS, or the host name does not match the certificate.
+  fix: Give the tool your proxy's root CA certificate with --ca-file (or exempt the Microsoft endpoints from TLS inspection); never turn verification off.
+  steps:
+    - "Export the inspecting proxy's root certificate (PEM) from your IT department or from the browser's certificate viewer."
+    - Run the tool with --ca-file /path/to/proxy-root.pem.
+    - Or ask the network administrator to bypass TLS inspection for login.microsoftonline.com and api.businesscentral.dynamics.com.
+    - "On-premises: make sure the server certificate names the exact host you call and chains to a root this machine trusts."
+  whoFixes: network-admin
+  docs: [m365-endpoints]
+  match:
+    - text:
+        - "CERTIFICATE_VERIFY_FAILED"
+        - "certificate verify failed"
+        - "unable to get local issuer certificate"
+        - "self signed certificate in certificate chain"
+        - "self-signed certificate in certificate chain"
+        - "SELF_SIGNED_CERT_IN_CHAIN"
+        - "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
+        - "SSL certificate problem"
+        - "The remote certificate is invalid"
+        - "RemoteCertificateChainErrors"
+        - "RemoteCertificateNameMismatch"
+        - "Could not establish trust relationship for the SSL/TLS secure channel"
+        - "x509: certificate signed by unknown authority"
+        - "x509: certificate is valid for"
+        - "PKIX path building failed"
+        - "unable to find valid certification path"
+        - "SSLCertVerificationError"
+        - "Hostname mismatch"
+        - "The certificate for this server is invalid"
+
+network.proxy-auth-required:
+  summary: A proxy answered 407 Proxy Authentication Required; it wants credentials before it forwards the request.
+  why: The request never reached Microsoft. The network's proxy requires the client to authenticate, and the tool sent no proxy credentials.
+  fix: Configure the proxy credentials (or an authentication-free route) for the tool, or ask the network administrator to exempt the Microsoft endpoints.
+  steps:
+    - "Set HTTPS_PROXY=http://user:password@proxy.example.com:8080 for the tool, if your proxy accepts basic credentials."
+    - Ask the network administrator to allow login.microsoftonline.com and api.businesscentral.dynamics.com without proxy authentication for this machine or service account.
+  whoFixes: network-admin
+  docs: [m365-endpoints]
+  match:
+    - http: [407]
+    - text: ["Proxy Authentication Required", "ProxyAuthenticationRequired", "407 Proxy"]
+
+network.unexpected-response:
+  summary: Something answered with HTML or other non-JSON text where a JSON response was expected.
+  why: >-
+    Entra ID and Business Central answer API calls with JSON. An HTML page or cut-off JSON means a captive portal,
+    a proxy error page, a load balancer or a wrong URL answered instead of the real service.
+  fix: Open the same URL from this machine to see who answers, and fix the URL or the network path so the request reaches the real service.
+  steps:
+    - "Run curl -sv <the URL the tool called> and read the status line, the Server header and the first lines of the body."
+    - "If it is a sign-in or block page of your network, ask the network administrator to allow the endpoint for this machine."
+    - If it is a Microsoft HTML page, check that the URL is the API address (api.businesscentral.dynamics.com, /oauth2/v2.0/token) and not a web client or portal address.
+  whoFixes: network-admin
+  docs: [bc-web-service-troubleshooting, m365-endpoints]
+  match:
+    - text: ["<html", "<!DOCTYPE html"]
+      boost: -20
+    - text:
+        - "Unexpected token <"
+        - "is not valid JSON"
+        - "JSONDecodeError"
+        - "Expecting value: line 1 column 1"
+        - "Unexpected character encountered while parsing value: <"
+        - "Token response is not in json format"
+        - "Unexpected end of JSON input"
+        - "Unterminated string starting at"
+      boost: -10
+"""# + "\n"
+    ),
+    (
+      "reasons/onprem.yaml",
+      #"""
+# Reasons specific to Business Central on-premises server instances.
+
+onprem.audience-not-valid:
+  summary: The server's ValidAudiences setting does not contain the token's exact aud value, so the server rejects the token.
+  why: >-
+    A Business Central server accepts only tokens whose aud claim is listed in ValidAudiences. S2S tokens carry
+    https://api.businesscentral.dynamics.com (sometimes with a trailing slash, or as the resource GUID); if that exact
+    string is missing, API calls fail with Authentication_InvalidCredentials and the server logs
+    SecurityTokenInvalidAudienceException.
+  fix: Add the token's aud value (normally https://api.businesscentral.dynamics.com) to ValidAudiences and restart the server instance.
+  steps:
+    - Decode a token the integration uses and copy its aud claim exactly.
+    - "Set-NAVServerConfiguration -ServerInstance BC -KeyName ValidAudiences -KeyValue \"<your app id>;https://api.businesscentral.dynamics.com\" (keep existing entries, separated by semicolons)."
+    - "Restart-NAVServerInstance -ServerInstance BC (ValidAudiences is not applied without a restart)."
+  whoFixes: server-admin
+  docs: [bc-s2s, bc-onprem-openid-connect, entra-optional-claims]
+  match:
+    - bc: [Authentication_InvalidCredentials]
+      endpoint: [onprem]
+    - http: [401]
+      endpoint: [onprem]
+    - text: ["securitytokeninvalidaudienceexception", "IDX10214", "Audience validation failed"]
+      boost: 25
+
+onprem.not-entra-auth:
+  summary: The server instance is not configured for Microsoft Entra authentication (ClientServicesCredentialType is not AccessControlService).
+  why: >-
+    Bearer tokens are only accepted when the server uses AccessControlService. With Windows or NavUserPassword
+    authentication the server ignores the token and asks for other credentials.
+  fix: Configure the server and web server instances for Microsoft Entra ID (ClientServicesCredentialType = AccessControlService) and restart them.
+  steps:
+    - "Check the current value: Get-NAVServerConfiguration -ServerInstance BC -KeyName ClientServicesCredentialType."
+    - "Set-NAVServerConfiguration -ServerInstance BC -KeyName ClientServicesCredentialType -KeyValue AccessControlService, and the same key with Set-NAVWebServerInstanceConfiguration for the web server instance."
+    - Complete the Entra ID setup (ValidAudiences, ADOpenIdMetadataLocation on v22+ or ClientServicesFederationMetadataLocation on older versions), then Restart-NAVServerInstance -ServerInstance BC.
+  whoFixes: server-admin
+  docs: [bc-onprem-openid-connect, bc-server-settings, bc-configure-web-server]
+  match:
+    - text: ["WWW-Authenticate: Negotiate", "WWW-Authenticate: NTLM", "WWW-Authenticate: Basic"]
+      endpoint: [onprem]
+      boost: 25
+    - text: ["NavUserPassword"]
+
+onprem.metadata-tenant-mismatch:
+  summary: The server trusts another Entra tenant than the one that issued the token (metadata location names a different tenant).
+  why: >-
+    The server validates the token issuer against the OpenID (or federation) metadata it is configured with. If that
+    points at another tenant, tokens from the customer's tenant fail issuer validation.
+  fix: Point the metadata location at the token's tenant (or at common for multitenant servers) and restart the server instance.
+  steps:
+    - "v22 and later: Set-NAVServerConfiguration -ServerInstance BC -KeyName ADOpenIdMetadataLocation -KeyValue \"https://login.microsoftonline.com/<tenant id>/.well-known/openid-configuration\"."
+    - "v21 and earlier: set ClientServicesFederationMetadataLocation to https://login.microsoftonline.com/<tenant id>/FederationMetadata/2007-06/FederationMetadata.xml."
+    - Restart-NAVServerInstance -ServerInstance BC.
+  whoFixes: server-admin
+  docs: [bc-onprem-openid-connect, bc-onprem-ws-federation]
+  match:
+    - text: ["IDX10205", "SecurityTokenInvalidIssuerException", "Issuer validation failed"]
+      boost: 25
+
+onprem.tenant-parameter-missing:
+  summary: The server is multitenant, but the request names no tenant (no ?tenant= and no host-name tenant), so it reaches none.
+  why: >-
+    A multitenant server instance picks the tenant from the tenant query parameter or from the host name. Without
+    either, and without a tenant mounted with the token's Entra tenant ID, the call cannot be routed.
+  fix: Add ?tenant=<tenant id> to the request URL (or use host-name tenants), and mount the tenant with its Entra tenant ID.
+  steps:
+    - "Call https://<server>:7048/<instance>/api/v2.0/companies?tenant=<BC tenant id>."
+    - "Mount-NAVTenant -ServerInstance BC -Tenant <BC tenant id> -DatabaseName <database> -AadTenantId <Entra tenant id> (dismount first with Dismount-NAVTenant if it is already mounted)."
+  whoFixes: integration-developer
+  docs: [bc-web-services, bc-onprem-openid-connect]
+
+onprem.api-disabled:
+  summary: The server instance has this web service endpoint switched off (HTTP 405).
+  why: >-
+    On-premises, the API and OData endpoints are disabled unless ApiServicesEnabled and ODataServicesEnabled are set
+    to true; a disabled endpoint answers 405 Method Not Allowed.
+  fix: Enable ApiServicesEnabled and ODataServicesEnabled on the server instance, restart it, and integrate the APIs.
+  steps:
+    - "Set-NAVServerConfiguration -ServerInstance BC -KeyName ApiServicesEnabled -KeyValue true"
+    - "Set-NAVServerConfiguration -ServerInstance BC -KeyName ODataServicesEnabled -KeyValue true"
+    - Restart-NAVServerInstance -ServerInstance BC, then in Business Central open *API Setup* and run Integrate APIs.
+  whoFixes: server-admin
+  docs: [bc-enable-apis-onprem, bc-server-settings]
+  match:
+    - http: [405]
+      endpoint: [onprem, bc-api]
+    - text: ["405 Method Not Allowed"]
+      endpoint: [onprem]
+
+onprem.version-unsupported:
+  summary: This Business Central server version does not support service-to-service authentication.
+  why: S2S on-premises requires 18.11 or later in the 18.x line, 19.5 or later in the 19.x line, or any version from 20.0 on.
+  fix: Update the server to 18.11, 19.5 or a later version before setting up S2S.
+  steps:
+    - "Read the build: Get-NAVServerInstance -ServerInstance BC | Select-Object Version."
+    - Install the latest cumulative update for your major version (at least 18.11 or 19.5), or upgrade to a current version.
+  whoFixes: server-admin
+  docs: [bc-s2s]
+"""# + "\n"
+    ),
+    (
+      "reasons/token.yaml",
+      #"""
+# Reasons found in an issued access token whose claims are wrong for Business Central.
+
+token.audience-not-bc:
+  summary: The access token was issued for another resource, not for Business Central.
+  why: >-
+    Business Central accepts only tokens whose aud claim is https://api.businesscentral.dynamics.com (or the Business
+    Central resource ID 996def3d-b36c-4153-8607-a6fd3c01b89f). A Microsoft Graph or custom-API token is rejected with 401.
+  fix: Request the token with scope https://api.businesscentral.dynamics.com/.default (on the v1 endpoint, resource=https://api.businesscentral.dynamics.com).
+  steps:
+    - Decode the token (for example at https://jwt.ms) and read the aud claim.
+    - Change the scope the integration requests to https://api.businesscentral.dynamics.com/.default and get a new token.
+  whoFixes: integration-developer
+  docs: [entra-access-tokens, entra-client-credentials]
+  match:
+    - text:
+        - "\"aud\": \"https://graph.microsoft.com\""
+        - "\"aud\":\"https://graph.microsoft.com\""
+        - "\"aud\": \"00000003-0000-0000-c000-000000000000\""
+        - "\"aud\":\"00000003-0000-0000-c000-000000000000\""
+      boost: -10
+
+token.roles-missing:
+  summary: The token has no roles claim, so no Business Central application permission has been consented for this app.
+  why: >-
+    Entra ID issues app-only tokens even when no application permission is granted; the token then simply has no
+    roles. Business Central finds no entitlement in it and refuses the call.
+  fix: Add the Business Central application permissions to the app registration, grant admin consent in the customer's tenant, then request a new token.
+  steps:
+    - "Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > API permissions > Add a permission > Microsoft APIs > Dynamics 365 Business Central > Application permissions: select API.ReadWrite.All (and Automation.ReadWrite.All if you use automation APIs)."
+    - Choose Grant admin consent for <tenant> on the same page (needs Cloud Application Administrator or higher), or use Grant Consent on the *Microsoft Entra Application Card* in Business Central.
+    - Request a fresh token; tokens issued before consent never gain roles.
+  whoFixes: entra-admin
+  docs: [bc-s2s, entra-access-token-claims]
+  match:
+    - text: ["roles claim", "The token is missing the roles", "role-section is missing", "no roles in the token"]
+    - text: ["user could not be authenticated or authorized", "does not have any entitlements"]
+      boost: 25
+
+token.api-role-missing:
+  summary: The token's roles do not include API.ReadWrite.All, which Business Central APIs and web services require.
+  why: The app has consent for some Business Central permissions but not for API.ReadWrite.All, so API, OData and SOAP calls are refused.
+  fix: Add the application permission API.ReadWrite.All, grant admin consent, and request a new token.
+  steps:
+    - "App registrations > (your app) > API permissions > Add a permission > Microsoft APIs > Dynamics 365 Business Central > Application permissions > API.ReadWrite.All."
+    - Grant admin consent for <tenant>, then get a new token and confirm roles contains API.ReadWrite.All.
+  whoFixes: entra-admin
+  docs: [bc-s2s, entra-access-token-claims]
+
+token.automation-role-missing:
+  summary: The token's roles do not include Automation.ReadWrite.All, which the automation APIs require.
+  why: Calls under /api/microsoft/automation/ need an application token carrying Automation.ReadWrite.All; without it they are refused even if data APIs work.
+  fix: Add the application permission Automation.ReadWrite.All, grant admin consent, and request a new token.
+  steps:
+    - "App registrations > (your app) > API permissions > Add a permission > Microsoft APIs > Dynamics 365 Business Central > Application permissions > Automation.ReadWrite.All."
+    - Grant admin consent for <tenant>, then get a new token and confirm roles contains Automation.ReadWrite.All.
+  whoFixes: entra-admin
+  docs: [bc-s2s, bc-automation-apis]
+
+token.tenant-mismatch:
+  summary: The token was issued by a different tenant (tid) than the Business Central tenant being called.
+  why: >-
+    A multitenant integration often requests the token at its own home tenant. Business Central serves the tenant
+    named in the token, so the customer's environment is not reached.
+  fix: Request the token at the customer's tenant endpoint, https://login.microsoftonline.com/<customer tenant id>/oauth2/v2.0/token.
+  steps:
+    - Decode the token and compare tid with the customer's Directory (tenant) ID.
+    - Make sure the app has admin consent in the customer's tenant, then request the token there.
+  whoFixes: integration-developer
+  docs: [entra-client-credentials, entra-access-token-claims]
+
+token.not-app-only:
+  summary: This is a delegated (user) token, not the app-only token that service-to-service access uses.
+  why: >-
+    A token with an scp claim, or with idtyp other than app, acts on behalf of a signed-in user. S2S integrations must
+    use the client credentials flow so that Business Central maps the call to the registered application.
+  fix: Obtain the token with grant_type=client_credentials (MSAL acquire_token_for_client / AcquireTokenForClient) instead of a user sign-in flow.
+  steps:
+    - Replace authorization-code, device-code or password flows with the client credentials flow.
+    - Decode the new token and confirm it has roles and no scp claim.
+  whoFixes: integration-developer
+  docs: [entra-client-credentials, entra-access-token-claims]
+  match:
+    - text: ["\"idtyp\": \"user\"", "\"idtyp\":\"user\""]
+      boost: -10
+
+token.clock-skew:
+  summary: This machine's clock differs from the server's by more than five minutes, so token time checks fail.
+  why: >-
+    Tokens carry not-before and expiry times. A skewed clock makes fresh tokens look not yet valid or already
+    expired, causing intermittent 401s and rejected assertions.
+  fix: Synchronise this machine's clock with an internet time source and keep it synchronised.
+  steps:
+    - "Windows: w32tm /resync; Linux: timedatectl set-ntp true (check with timedatectl status)."
+    - Compare the local time with the Date header of any HTTPS response from Microsoft.
+  whoFixes: integration-developer
+  docs: [entra-access-tokens]
+  match:
+    - text: ["IDX10222", "The token is not yet valid", "clock skew"]
+      boost: 10
+    - text: ["IDX10223", "Lifetime validation failed"]
+"""# + "\n"
+    ),
+    (
+      "token.app-only/check.yaml",
+      #"""
+id: token.app-only
+title: The token is an app-only (S2S) token
+rationale: >-
+  Service-to-service calls need an application token: roles, no scp, idtyp app. A delegated user token belongs to another flow.
+requires: [entra.token]
+reasons:
+  - token.not-app-only
+scope: always
+"""# + "\n"
+    ),
+    (
+      "token.audience/check.yaml",
+      #"""
+id: token.audience
+title: The token is for Business Central
+rationale: >-
+  Business Central only accepts tokens whose aud is its resource URI (or the resource GUID).
+requires: [entra.token]
+reasons:
+  - token.audience-not-bc
+scope: always
+"""# + "\n"
+    ),
+    (
+      "token.clock/check.yaml",
+      #"""
+id: token.clock
+title: The local clock agrees with Entra ID
+rationale: >-
+  Tokens carry nbf and exp; a clock more than 5 minutes off makes them look not yet valid or expired.
+requires: [entra.token]
+reasons:
+  - token.clock-skew
+scope: always
+"""# + "\n"
+    ),
+    (
+      "token.roles/check.yaml",
+      #"""
+id: token.roles
+title: The token carries the Business Central application permissions
+rationale: >-
+  Admin consent for API.ReadWrite.All (and Automation.ReadWrite.All for the automation APIs) shows up as roles in a newly issued token; without it Business Central refuses the call.
+requires: [entra.token]
+reasons:
+  - token.roles-missing
+  - token.api-role-missing
+  - token.automation-role-missing
+scope: always
+"""# + "\n"
+    ),
+    (
+      "token.tenant/check.yaml",
+      #"""
+id: token.tenant
+title: The token comes from the tenant being checked
+rationale: >-
+  A token from the app's home tenant is not valid in a customer's tenant.
+requires: [entra.token]
+reasons:
+  - token.tenant-mismatch
+scope: always
+"""# + "\n"
+    ),
+  ]
+}

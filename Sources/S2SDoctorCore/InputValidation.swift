@@ -1,0 +1,227 @@
+import Foundation
+
+/// A problem with a value the user gave, found before any network call.
+public struct InputProblem: Sendable, Equatable, Error, CustomStringConvertible {
+  public var reason: String
+  public var detail: String
+
+  public init(_ reason: String, _ detail: String) {
+    self.reason = reason
+    self.detail = detail
+  }
+
+  public var description: String { "\(detail) (\(reason))" }
+}
+
+/// Validation of every user-supplied connection value. Each function returns `nil` when the
+/// value is usable, or the `input.*` reason with a sentence that says what to change.
+public enum InputValidation {
+  static let placeholderMarkers = [
+    "<", ">", "{", "}", "tenant_id", "tenantid", "tenant-id", "your-tenant", "yourtenant",
+    "enter_the", "enter-the", "xxxxxxxx", "client_id", "clientid", "client-id", "your-client",
+    "app-id", "appid", "application_id", "guid",
+  ]
+
+  public static func isGUID(_ text: String) -> Bool {
+    UUID(uuidString: text) != nil && text.count == 36
+  }
+
+  public static func tenant(_ raw: String) -> InputProblem? {
+    let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+    let lower = value.lowercased()
+    if value.isEmpty {
+      return InputProblem(
+        "input.tenant-invalid",
+        "No tenant given. Use the Directory (tenant) ID GUID or a verified domain such as contoso.onmicrosoft.com."
+      )
+    }
+    if ["common", "organizations", "consumers"].contains(lower) {
+      return InputProblem(
+        "input.tenant-not-specific",
+        "'\(value)' is not one tenant. Client credentials need the customer's Directory (tenant) ID or verified domain."
+      )
+    }
+    if lower.contains("://") || lower.contains("/") {
+      return InputProblem(
+        "input.tenant-invalid",
+        "'\(value)' looks like a URL or path. Give only the tenant: the GUID or the domain, without https:// or /oauth2/…"
+      )
+    }
+    if placeholderMarkers.contains(where: { lower.contains($0) }) {
+      return InputProblem(
+        "input.tenant-invalid",
+        "'\(value)' looks like placeholder text. Copy the Directory (tenant) ID from Microsoft Entra admin center > Overview."
+      )
+    }
+    if isGUID(value) {
+      if lower == "00000000-0000-0000-0000-000000000000" {
+        return InputProblem(
+          "input.tenant-invalid", "The all-zero GUID is not a tenant. Copy the real Directory (tenant) ID.")
+      }
+      return nil
+    }
+    if isDomain(value) { return nil }
+    return InputProblem(
+      "input.tenant-invalid",
+      "'\(value)' is neither a GUID nor a DNS domain. Use the Directory (tenant) ID or a verified domain.")
+  }
+
+  public static func isDomain(_ value: String) -> Bool {
+    let labels = value.split(separator: ".", omittingEmptySubsequences: false)
+    guard labels.count >= 2, value.count <= 253 else { return false }
+    for label in labels {
+      guard !label.isEmpty, label.count <= 63, label.first != "-", label.last != "-" else {
+        return false
+      }
+      guard label.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+        return false
+      }
+    }
+    return labels.last!.allSatisfy(\.isLetter)
+  }
+
+  public static func clientID(_ raw: String) -> InputProblem? {
+    let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+    if value.isEmpty {
+      return InputProblem(
+        "input.client-id-invalid",
+        "No client ID given. Copy the Application (client) ID from the app registration's Overview page.")
+    }
+    if isGUID(value) && value != "00000000-0000-0000-0000-000000000000" { return nil }
+    return InputProblem(
+      "input.client-id-invalid",
+      "'\(value)' is not an Application (client) ID. It must be a GUID like 11111111-2222-3333-4444-555555555555, from the app registration's Overview page."
+    )
+  }
+
+  /// Checks a client secret. The secret itself never appears in the returned text.
+  public static func secret(_ value: String?, hasCertificate: Bool) -> InputProblem? {
+    guard let value, !value.isEmpty else {
+      if hasCertificate { return nil }
+      return InputProblem(
+        "input.secret-missing",
+        "No client secret and no certificate. Set AZURE_CLIENT_SECRET, or pass --client-secret-file, --client-secret-stdin or --certificate."
+      )
+    }
+    if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+      return InputProblem("input.secret-missing", "The client secret is blank.")
+    }
+    if isGUID(value.trimmingCharacters(in: .whitespacesAndNewlines)) {
+      return InputProblem(
+        "input.secret-looks-like-id",
+        "The client secret is a GUID: that is the Secret ID. Copy the secret's Value instead (it is shown only once; create a new secret if it is lost)."
+      )
+    }
+    let first = value.unicodeScalars.first!
+    let last = value.unicodeScalars.last!
+    if CharacterSet.whitespacesAndNewlines.contains(first)
+      || CharacterSet.whitespacesAndNewlines.contains(last)
+    {
+      return InputProblem(
+        "input.secret-has-stray-characters",
+        "The client secret starts or ends with white space or a line break (copy-paste damage). Remove it.")
+    }
+    if value.contains("\n") || value.contains("\r") || value.contains("\t") {
+      return InputProblem(
+        "input.secret-has-stray-characters", "The client secret contains a line break or a tab.")
+    }
+    if let f = value.first, let l = value.last, value.count >= 2,
+      (f == "\"" && l == "\"") || (f == "'" && l == "'")
+    {
+      return InputProblem(
+        "input.secret-has-stray-characters",
+        "The client secret is wrapped in quotes. Remove the quotes; they are not part of the value.")
+    }
+    if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+      return InputProblem(
+        "input.secret-has-stray-characters", "The client secret contains control characters.")
+    }
+    return nil
+  }
+
+  public static func environment(_ raw: String) -> InputProblem? {
+    let value = raw.trimmingCharacters(in: .whitespaces)
+    if value.isEmpty {
+      return InputProblem(
+        "input.environment-invalid",
+        "No environment name. Copy it from the Business Central admin center (for example 'Production').")
+    }
+    let valid = value.count <= 30
+      && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    if !valid {
+      return InputProblem(
+        "input.environment-invalid",
+        "'\(value)' cannot be a Business Central environment name: use letters, digits, '-' or '_' only, at most 30 characters."
+      )
+    }
+    return nil
+  }
+
+  /// Checks a redirect URI for consent from the Business Central web client.
+  public static func redirectURI(_ raw: String, online: Bool) -> InputProblem? {
+    let value = raw.trimmingCharacters(in: .whitespaces)
+    guard let url = URLComponents(string: value), url.scheme?.lowercased() == "https",
+      let host = url.host, !host.isEmpty
+    else {
+      return InputProblem(
+        "input.redirect-uri-invalid",
+        "'\(value)' is not an absolute https URL. Use for example \(BusinessCentral.onlineRedirectURI).")
+    }
+    if url.port == 443 || value.contains(":443/") {
+      return InputProblem(
+        "input.redirect-uri-default-port",
+        "Remove ':443' from the redirect URI: browsers drop the default port, so '\(value)' never matches what Business Central sends."
+      )
+    }
+    if !url.path.hasSuffix("/OAuthLanding.htm") {
+      let hint =
+        url.path.lowercased().hasSuffix("/oauthlanding.htm")
+        ? "The redirect URI is case-sensitive: it must end in /OAuthLanding.htm exactly."
+        : "The redirect URI must end in /OAuthLanding.htm."
+      return InputProblem("input.redirect-uri-not-oauthlanding", hint)
+    }
+    if online && value != BusinessCentral.onlineRedirectURI {
+      return InputProblem(
+        "input.redirect-uri-online-mismatch",
+        "Business Central online always sends \(BusinessCentral.onlineRedirectURI); register exactly that URI."
+      )
+    }
+    return nil
+  }
+
+  /// The redirect URI an on-premises web client sends: its public URL, `:443` dropped.
+  public static func onPremRedirectURI(webClientURL raw: String) -> String? {
+    guard var url = URLComponents(string: raw.trimmingCharacters(in: .whitespaces)),
+      url.scheme?.lowercased() == "https", url.host != nil
+    else { return nil }
+    if url.port == 443 { url.port = nil }
+    url.query = nil
+    url.fragment = nil
+    var path = url.path
+    if path.hasSuffix("/OAuthLanding.htm") { path.removeLast("/OAuthLanding.htm".count) }
+    if let range = path.range(of: "/", options: .backwards),
+      path[range.upperBound...].contains(".")
+    {
+      path = String(path[..<range.lowerBound])
+    }
+    while path.hasSuffix("/") { path.removeLast() }
+    url.path = path + "/OAuthLanding.htm"
+    return url.string
+  }
+
+  public static func scope(_ raw: String) -> InputProblem? {
+    let value = raw.trimmingCharacters(in: .whitespaces)
+    let accepted = [
+      BusinessCentral.scope, BusinessCentral.resourceAppID + "/.default",
+    ]
+    if accepted.contains(value) { return nil }
+    if !value.hasSuffix("/.default") {
+      return InputProblem(
+        "input.scope-invalid",
+        "'\(value)' is not a /.default scope. Client credentials take only \(BusinessCentral.scope).")
+    }
+    return InputProblem(
+      "input.scope-invalid",
+      "'\(value)' is for another resource. Business Central needs \(BusinessCentral.scope).")
+  }
+}

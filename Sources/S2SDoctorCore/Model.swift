@@ -1,0 +1,170 @@
+import Foundation
+
+/// The result class of one check in one run. The raw values are the stable JSON vocabulary.
+public enum Status: String, Codable, Sendable, CaseIterable {
+  case passed
+  case warning
+  case failed
+  case skipped
+  case couldNotTest = "could-not-test"
+
+  /// The doctor-style box shown in front of a check on the console.
+  public var box: String {
+    switch self {
+    case .passed: "[✓]"
+    case .warning: "[!]"
+    case .failed: "[✗]"
+    case .skipped: "[-]"
+    case .couldNotTest: "[?]"
+    }
+  }
+
+  /// Severity order used to pick the worst status of a run (higher is worse).
+  public var severity: Int {
+    switch self {
+    case .passed: 0
+    case .skipped: 1
+    case .warning: 2
+    case .couldNotTest: 3
+    case .failed: 4
+    }
+  }
+}
+
+/// Who has to act on a fix.
+public enum WhoFixes: String, Codable, Sendable, CaseIterable {
+  case entraAdmin = "entra-admin"
+  case bcAdmin = "bc-admin"
+  case serverAdmin = "server-admin"
+  case developer = "integration-developer"
+  case networkAdmin = "network-admin"
+  case microsoft = "microsoft"
+
+  public var label: String {
+    switch self {
+    case .entraAdmin: "Entra ID administrator"
+    case .bcAdmin: "Business Central administrator"
+    case .serverAdmin: "Business Central server administrator"
+    case .developer: "integration developer"
+    case .networkAdmin: "network administrator"
+    case .microsoft: "nobody on your side (wait, then retry)"
+    }
+  }
+}
+
+/// One redacted fact observed by a check: an HTTP status, an AADSTS code, a correlation id.
+public struct EvidenceItem: Codable, Sendable, Equatable, Hashable {
+  public var key: String
+  public var value: String
+
+  public init(_ key: String, _ value: String) {
+    self.key = key
+    self.value = value
+  }
+}
+
+/// The words of one failure reason, loaded from `Checks/reasons/*.yaml`.
+public struct ReasonDefinition: Codable, Sendable, Equatable {
+  public var id: String
+  public var summary: String
+  public var why: String
+  public var fix: String
+  public var steps: [String]
+  public var whoFixes: WhoFixes
+  /// Documentation URLs, already resolved from the link aliases.
+  public var docs: [String]
+  /// Rules used by `explain` to recognise this reason in pasted text.
+  public var match: [MatchRule]
+
+  public var area: String { String(id.prefix(while: { $0 != "." })) }
+}
+
+/// One recognition rule: every condition given must hold. The strongest condition sets the score.
+public struct MatchRule: Codable, Sendable, Equatable {
+  public var aadsts: [Int] = []
+  public var bc: [String] = []
+  public var oauthError: [String] = []
+  public var http: [Int] = []
+  /// Case-insensitive phrases; any one of them satisfies the condition.
+  public var text: [String] = []
+  /// The rule only applies to these endpoints (token, bc-api, automation, admin, onprem, consent).
+  public var endpoint: [String] = []
+  /// Extra points, to order reasons that share a signal.
+  public var boost: Int = 0
+
+  public init() {}
+}
+
+/// A check's declaration, loaded from `Checks/<id>/check.yaml`.
+public struct CheckDeclaration: Codable, Sendable, Equatable {
+  public var id: String
+  public var title: String
+  public var rationale: String
+  public var requires: [String]
+  public var reasons: [String]
+  /// When the check applies: `always`, `online`, `onprem`, `automation`, `admin`, `server-config`, `server-log`.
+  public var scope: String
+  /// Names of fixture files under the check's `fixtures/` folder, with their contents.
+  public var fixtures: [Fixture]
+
+  public var area: String { String(id.prefix(while: { $0 != "." })) }
+}
+
+/// A recorded observation for a check, named after the outcome it must produce.
+public struct Fixture: Codable, Sendable, Equatable {
+  /// `passed` or a reason id.
+  public var expect: String
+  public var file: String
+  public var contents: String
+}
+
+/// What one check concluded in one run.
+public struct Outcome: Codable, Sendable, Equatable {
+  public var status: Status
+  /// A reason id for failed, warning and could-not-test outcomes.
+  public var reason: String?
+  /// One line in plain words, specific to this run (values filled in).
+  public var detail: String?
+  public var evidence: [EvidenceItem]
+
+  public init(
+    _ status: Status, reason: String? = nil, detail: String? = nil, evidence: [EvidenceItem] = []
+  ) {
+    self.status = status
+    self.reason = reason
+    self.detail = detail
+    self.evidence = evidence
+  }
+
+  public static func passed(_ detail: String? = nil, evidence: [EvidenceItem] = []) -> Outcome {
+    Outcome(.passed, detail: detail, evidence: evidence)
+  }
+
+  public static func failed(
+    _ reason: String, _ detail: String? = nil, evidence: [EvidenceItem] = []
+  ) -> Outcome {
+    Outcome(.failed, reason: reason, detail: detail, evidence: evidence)
+  }
+
+  public static func warning(
+    _ reason: String, _ detail: String? = nil, evidence: [EvidenceItem] = []
+  ) -> Outcome {
+    Outcome(.warning, reason: reason, detail: detail, evidence: evidence)
+  }
+
+  public static func couldNotTest(
+    _ reason: String?, _ detail: String? = nil, evidence: [EvidenceItem] = []
+  ) -> Outcome {
+    Outcome(.couldNotTest, reason: reason, detail: detail, evidence: evidence)
+  }
+}
+
+/// Process exit codes shared by every command.
+public enum ExitStatus: Int32, Sendable {
+  case ok = 0
+  case checkFailed = 1
+  case couldNotTest = 2
+  case nothingToDiagnose = 3
+  case usage = 64
+  case interrupted = 130
+}

@@ -1,0 +1,532 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Everything `explain` could read out of a pasted text.
+public struct Signals: Sendable, Equatable, Encodable {
+  /// AADSTS codes in order of first appearance.
+  public var aadsts: [Int] = []
+  public var httpStatus: Int?
+  /// The first Business Central (or admin center) error code.
+  public var bcErrorCode: String?
+  public var bcErrorCodes: [String] = []
+  public var bcMessage: String?
+  public var oauthError: String?
+  public var correlationId: String?
+  public var traceId: String?
+  public var timestamp: String?
+  /// token, bc-api, automation, admin, onprem or consent: from the hint or inferred from the text.
+  public var endpoint: String?
+
+  public var isEmpty: Bool {
+    aadsts.isEmpty && httpStatus == nil && bcErrorCodes.isEmpty && oauthError == nil
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case aadsts, httpStatus, bcErrorCode, bcErrorCodes, bcMessage, oauthError, correlationId,
+      traceId, timestamp, endpoint
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(aadsts, forKey: .aadsts)
+    try c.encode(httpStatus, forKey: .httpStatus)
+    try c.encode(bcErrorCode, forKey: .bcErrorCode)
+    try c.encode(bcErrorCodes, forKey: .bcErrorCodes)
+    try c.encode(bcMessage, forKey: .bcMessage)
+    try c.encode(oauthError, forKey: .oauthError)
+    try c.encode(correlationId, forKey: .correlationId)
+    try c.encode(traceId, forKey: .traceId)
+    try c.encode(timestamp, forKey: .timestamp)
+    try c.encode(endpoint, forKey: .endpoint)
+  }
+}
+
+/// A text prepared for fast, case-insensitive searching: JSON and URL escapes undone, ASCII
+/// lower-cased, kept as bytes so that `memmem` can scan megabytes in milliseconds.
+public struct SearchableText: Sendable {
+  /// The normalized text with original case.
+  public let bytes: [UInt8]
+  /// The same bytes, ASCII lower-cased (same length and offsets as `bytes`).
+  public let lowered: [UInt8]
+  /// Unicode lower-cased text, for phrases with non-ASCII letters (only for texts up to 2 MB).
+  public let unicodeLowered: [UInt8]?
+
+  public init(_ raw: String) {
+    let normalized = Self.normalize(Array(raw.utf8))
+    bytes = normalized
+    lowered = normalized.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+    if normalized.count <= 2_000_000, normalized.contains(where: { $0 >= 0x80 }) {
+      unicodeLowered = Array(String(decoding: normalized, as: UTF8.self).lowercased().utf8)
+    } else {
+      unicodeLowered = nil
+    }
+  }
+
+  /// Undoes one level of JSON string escaping (`\"`, `\r\n`, `\u0027`) and URL encoding
+  /// (`%3A`, `+` in query strings), so that escaped JSON inside logs and redirect URLs read
+  /// like plain error bodies. Offsets are not preserved; nothing needs them.
+  static func normalize(_ input: [UInt8]) -> [UInt8] {
+    var out = [UInt8]()
+    out.reserveCapacity(input.count)
+    var i = 0
+    let n = input.count
+    let hasPercent = input.count < 50_000_000 && input.contains(UInt8(ascii: "%"))
+    while i < n {
+      let b = input[i]
+      if b == UInt8(ascii: "\\") && i + 1 < n {
+        let e = input[i + 1]
+        switch e {
+        case UInt8(ascii: "\""), UInt8(ascii: "/"), UInt8(ascii: "'"):
+          out.append(e)
+          i += 2
+          continue
+        case UInt8(ascii: "\\"):
+          out.append(e)
+          i += 2
+          continue
+        case UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+          out.append(e == UInt8(ascii: "t") ? 0x09 : (e == UInt8(ascii: "n") ? 0x0A : 0x0D))
+          i += 2
+          continue
+        case UInt8(ascii: "u") where i + 5 < n:
+          if let value = hexValue(input[(i + 2)...(i + 5)]), value < 0x80 {
+            out.append(UInt8(value))
+            i += 6
+            continue
+          }
+        default: break
+        }
+      }
+      if hasPercent && b == UInt8(ascii: "%") && i + 2 < n,
+        let value = hexValue(input[(i + 1)...(i + 2)]), value >= 0x20
+      {
+        out.append(UInt8(value))
+        i += 3
+        continue
+      }
+      out.append(b)
+      i += 1
+    }
+    return out
+  }
+
+  private static func hexValue(_ digits: ArraySlice<UInt8>) -> UInt32? {
+    var value: UInt32 = 0
+    for d in digits {
+      switch d {
+      case 0x30...0x39: value = value * 16 + UInt32(d - 0x30)
+      case 0x41...0x46: value = value * 16 + UInt32(d - 0x37)
+      case 0x61...0x66: value = value * 16 + UInt32(d - 0x57)
+      default: return nil
+      }
+    }
+    return value
+  }
+
+  /// The offset of the first occurrence of `needle` (lower-case) at or after `from`.
+  public func find(_ needle: [UInt8], from: Int = 0, in haystack: [UInt8]? = nil) -> Int? {
+    let hay = haystack ?? lowered
+    guard !needle.isEmpty, from < hay.count, needle.count <= hay.count - from else { return nil }
+    return hay.withUnsafeBytes { h in
+      needle.withUnsafeBytes { nd in
+        Self.search(h.baseAddress!, hay.count, from: from, nd.baseAddress!, needle.count)
+      }
+    }
+  }
+
+  /// memchr for the first byte, memcmp for the rest: portable and fast enough for megabytes.
+  private static func search(
+    _ hay: UnsafeRawPointer, _ count: Int, from: Int, _ needle: UnsafeRawPointer, _ length: Int
+  ) -> Int? {
+    let first = Int32(needle.load(as: UInt8.self))
+    var offset = from
+    let last = count - length
+    while offset <= last {
+      guard let hit = memchr(hay + offset, first, last - offset + 1) else { return nil }
+      let position = hay.distance(to: UnsafeRawPointer(hit))
+      if memcmp(hay + position, needle, length) == 0 { return position }
+      offset = position + 1
+    }
+    return nil
+  }
+
+  /// Case-insensitive phrase search (Unicode-aware for non-ASCII phrases in texts up to 2 MB).
+  public func contains(phrase: String) -> Bool {
+    let lower = Array(phrase.lowercased().utf8)
+    if lower.contains(where: { $0 >= 0x80 }) {
+      if let unicodeLowered { return find(lower, in: unicodeLowered) != nil }
+    }
+    return find(lower) != nil
+  }
+
+  public func position(of phrase: String) -> Int? { find(Array(phrase.lowercased().utf8)) }
+}
+
+/// Reads signals out of any pasted text: JSON bodies (whole, embedded, escaped or truncated),
+/// HTTP responses, redirect URLs, exception messages and log lines.
+public enum SignalExtractor {
+  public static func extract(
+    _ text: SearchableText, status: Int? = nil, endpoint: String? = nil,
+    knownBCCodes: Set<String> = []
+  ) -> Signals {
+    var signals = Signals()
+    signals.aadsts = aadstsCodes(text)
+    signals.httpStatus = status ?? httpStatus(text)
+    signals.oauthError = firstValue(text, keys: ["\"error\""], urlKeys: ["error="])
+      .flatMap { value in
+        // An OAuth error is a short snake_case word; a BC error object is not.
+        value.count <= 40 && value.allSatisfy { $0.isLowercase || $0 == "_" } ? value : nil
+      }
+    signals.bcErrorCodes = bcCodes(text, known: knownBCCodes)
+    signals.bcErrorCode = signals.bcErrorCodes.first
+    signals.bcMessage = firstValue(text, keys: ["\"message\""], urlKeys: []).map {
+      String($0.prefix(300))
+    }
+    signals.correlationId =
+      guidAfter(
+        text,
+        anchors: [
+          "\"correlation_id\"", "correlation id", "correlationid", "\"correlationid\"",
+          "client-request-id", "ms-correlation-x", "x-ms-correlation-request-id",
+          "x-ms-client-request-id", "correlation-id", "activityid",
+        ])
+    signals.traceId = guidAfter(
+      text, anchors: ["\"trace_id\"", "trace id", "traceid", "x-ms-request-id", "request-id"])
+    signals.timestamp = timestampAfter(text)
+    signals.endpoint = endpoint ?? inferEndpoint(text, signals: signals)
+    return signals
+  }
+
+  // MARK: AADSTS
+
+  static func aadstsCodes(_ text: SearchableText) -> [Int] {
+    var codes: [Int] = []
+    func add(_ code: Int) { if code >= 10_000 && !codes.contains(code) { codes.append(code) } }
+    let bytes = text.lowered
+    let trimmed = String(decoding: text.bytes, as: UTF8.self).trimmingCharacters(
+      in: .whitespacesAndNewlines)
+    if trimmed.count >= 5 && trimmed.count <= 8, let bare = Int(trimmed) { add(bare) }
+    var from = 0
+    let needle = Array("aadsts".utf8)
+    var found = 0
+    while let at = text.find(needle, from: from), found < 1000 {
+      var i = at + needle.count
+      var value = 0
+      var digits = 0
+      while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39, digits < 9 {
+        value = value * 10 + Int(bytes[i] - 0x30)
+        digits += 1
+        i += 1
+      }
+      if digits >= 5 && digits <= 8 { add(value) }
+      from = at + needle.count
+      found += 1
+    }
+    // "error_codes":[7000215, 50011]
+    from = 0
+    let key = Array("\"error_codes\"".utf8)
+    while let at = text.find(key, from: from), codes.count < 50 {
+      var i = at + key.count
+      while i < bytes.count, bytes[i] == 0x20 || bytes[i] == UInt8(ascii: ":") { i += 1 }
+      guard i < bytes.count, bytes[i] == UInt8(ascii: "[") else { break }
+      i += 1
+      var value = 0
+      var digits = 0
+      while i < bytes.count && i < at + 400 {
+        let b = bytes[i]
+        if b >= 0x30 && b <= 0x39 {
+          value = value * 10 + Int(b - 0x30)
+          digits += 1
+          if digits > 9 { break }
+        } else {
+          if digits >= 5 { add(value) }
+          value = 0
+          digits = 0
+          if b == UInt8(ascii: "]") { break }
+        }
+        i += 1
+      }
+      from = at + key.count
+    }
+    return codes
+  }
+
+  // MARK: HTTP status
+
+  static func httpStatus(_ text: SearchableText) -> Int? {
+    let anchors = [
+      "http/1.1 ", "http/1.0 ", "http/2 ", "http/2.0 ", "status code ", "statuscode: ",
+      "statuscode\": ", "\"status\": ", "\"status\":", "\"statuscode\":", "status: ", "http status: ",
+      "http error: ", "http error ", "response status code does not indicate success: ",
+      "(http ", "status=", "reply status code was ", "status_code=",
+    ]
+    var best: (position: Int, status: Int)?
+    for anchor in anchors {
+      var from = 0
+      var tries = 0
+      while let at = text.find(Array(anchor.utf8), from: from), tries < 20 {
+        tries += 1
+        from = at + 1
+        if let best, at > best.position { break }
+        var i = at + anchor.utf8.count
+        while i < text.lowered.count, text.lowered[i] == 0x20 || text.lowered[i] == UInt8(ascii: "\"") {
+          i += 1
+        }
+        if let status = threeDigits(text.lowered, at: i), (100...599).contains(status) {
+          if best == nil || at < best!.position { best = (at, status) }
+          break
+        }
+      }
+    }
+    if let best { return best.status }
+    // "401 Unauthorized", "(401)", "429 Too Many Requests"
+    let phrases: [(String, Int)] = [
+      ("401 unauthorized", 401), ("(401)", 401), ("403 forbidden", 403), ("(403)", 403),
+      ("404 not found", 404), ("(404)", 404), ("405 method not allowed", 405),
+      ("407 proxy authentication required", 407), ("429 too many requests", 429), ("(429)", 429),
+      ("500 internal server error", 500), ("502 bad gateway", 502), ("503 service unavailable", 503),
+      ("504 gateway timeout", 504), ("400 bad request", 400), ("(400)", 400),
+    ]
+    var earliest: (Int, Int)?
+    for (phrase, status) in phrases {
+      if let at = text.position(of: phrase), earliest == nil || at < earliest!.0 {
+        earliest = (at, status)
+      }
+    }
+    return earliest?.1
+  }
+
+  private static func threeDigits(_ bytes: [UInt8], at i: Int) -> Int? {
+    guard i + 3 <= bytes.count else { return nil }
+    var value = 0
+    for k in 0..<3 {
+      let b = bytes[i + k]
+      guard b >= 0x30 && b <= 0x39 else { return nil }
+      value = value * 10 + Int(b - 0x30)
+    }
+    if i + 3 < bytes.count, bytes[i + 3] >= 0x30, bytes[i + 3] <= 0x39 { return nil }
+    return value
+  }
+
+  // MARK: key/value scanning (works on broken and truncated JSON)
+
+  /// The string value after the first of `keys` (`"key": "value"`) or URL parameter `key=value`.
+  static func firstValue(_ text: SearchableText, keys: [String], urlKeys: [String]) -> String? {
+    var best: (Int, String)?
+    for key in keys {
+      var from = 0
+      var tries = 0
+      while let at = text.find(Array(key.utf8), from: from), tries < 50 {
+        tries += 1
+        from = at + 1
+        var i = at + key.utf8.count
+        while i < text.bytes.count, text.bytes[i] == 0x20 || text.bytes[i] == 0x09 { i += 1 }
+        guard i < text.bytes.count, text.bytes[i] == UInt8(ascii: ":") else { continue }
+        i += 1
+        while i < text.bytes.count, text.bytes[i] == 0x20 || text.bytes[i] == 0x09 { i += 1 }
+        guard i < text.bytes.count, text.bytes[i] == UInt8(ascii: "\"") else { continue }
+        i += 1
+        let start = i
+        while i < text.bytes.count, text.bytes[i] != UInt8(ascii: "\""), i - start < 2000 { i += 1 }
+        let value = String(decoding: text.bytes[start..<i], as: UTF8.self)
+        if !value.isEmpty {
+          if best == nil || at < best!.0 { best = (at, value) }
+          break
+        }
+      }
+    }
+    for key in urlKeys {
+      var from = 0
+      while let at = text.find(Array(key.utf8), from: from) {
+        from = at + 1
+        // Must start a parameter: preceded by ? or & (or the start).
+        if at > 0, text.bytes[at - 1] != UInt8(ascii: "?"), text.bytes[at - 1] != UInt8(ascii: "&") {
+          continue
+        }
+        var i = at + key.utf8.count
+        let start = i
+        while i < text.bytes.count, text.bytes[i] != UInt8(ascii: "&"), text.bytes[i] > 0x20,
+          i - start < 200
+        {
+          i += 1
+        }
+        let value = String(decoding: text.bytes[start..<i], as: UTF8.self)
+        if !value.isEmpty, best == nil || at < best!.0 { best = (at, value) }
+        break
+      }
+    }
+    return best?.1
+  }
+
+  static func bcCodes(_ text: SearchableText, known: Set<String>) -> [String] {
+    var found: [(Int, String)] = []
+    func add(_ position: Int, _ code: String) {
+      if !found.contains(where: { $0.1 == code }) { found.append((position, code)) }
+    }
+    // Codes in JSON ("code": "X") and XML (<code>X</code>).
+    for key in ["\"code\"", "<code>", "<m:code>"] {
+      var from = 0
+      var tries = 0
+      while let at = text.find(Array(key.utf8), from: from), tries < 200 {
+        tries += 1
+        from = at + 1
+        var i = at + key.utf8.count
+        if key.hasPrefix("\"") {
+          while i < text.bytes.count, text.bytes[i] == 0x20 { i += 1 }
+          guard i < text.bytes.count, text.bytes[i] == UInt8(ascii: ":") else { continue }
+          i += 1
+          while i < text.bytes.count, text.bytes[i] == 0x20 { i += 1 }
+          guard i < text.bytes.count, text.bytes[i] == UInt8(ascii: "\"") else { continue }
+          i += 1
+        }
+        let start = i
+        while i < text.bytes.count, isIdentifier(text.bytes[i]), i - start < 80 { i += 1 }
+        let code = String(decoding: text.bytes[start..<i], as: UTF8.self)
+        if looksLikeServiceCode(code) { add(at, code) }
+      }
+    }
+    // Known codes anywhere in free text (log lines, PowerShell errors).
+    for code in known {
+      if let at = text.find(Array(code.lowercased().utf8)) {
+        // Whole word only.
+        let end = at + code.utf8.count
+        let before = at == 0 || !isIdentifier(text.bytes[at - 1])
+        let after = end >= text.bytes.count || !isIdentifier(text.bytes[end])
+        if before && after { add(at, code) }
+      }
+    }
+    // BC-shaped codes (Category_Name) in free text.
+    for prefix in ["authentication_", "authorization_", "internal_", "badrequest_", "application_", "request_"] {
+      var from = 0
+      var tries = 0
+      while let at = text.find(Array(prefix.utf8), from: from), tries < 20 {
+        tries += 1
+        from = at + 1
+        if at > 0 && isIdentifier(text.bytes[at - 1]) { continue }
+        var i = at
+        while i < text.bytes.count, isIdentifier(text.bytes[i]), i - at < 80 { i += 1 }
+        let code = String(decoding: text.bytes[at..<i], as: UTF8.self)
+        if code.first?.isUppercase == true && code.count > prefix.count + 2 { add(at, code) }
+      }
+    }
+    return found.sorted { $0.0 < $1.0 }.map(\.1)
+  }
+
+  static func isIdentifier(_ b: UInt8) -> Bool {
+    (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+  }
+
+  /// `Authentication_InvalidCredentials`, `BadRequest`, `environmentNotFound`; not `invalid_client`
+  /// (an OAuth error) and not numbers.
+  static func looksLikeServiceCode(_ code: String) -> Bool {
+    guard code.count >= 4, let first = code.first, first.isLetter else { return false }
+    if code.contains("_") { return first.isUppercase }
+    return code.contains(where: \.isUppercase)
+  }
+
+  // MARK: ids and time
+
+  static func guidAfter(_ text: SearchableText, anchors: [String]) -> String? {
+    var best: (Int, String)?
+    for anchor in anchors {
+      var from = 0
+      var tries = 0
+      while let at = text.find(Array(anchor.utf8), from: from), tries < 20 {
+        tries += 1
+        from = at + 1
+        var i = at + anchor.utf8.count
+        var skipped = 0
+        while i < text.bytes.count, skipped < 6,
+          [0x20, 0x09, UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "\""), UInt8(ascii: "'")]
+            .contains(text.bytes[i])
+        {
+          i += 1
+          skipped += 1
+        }
+        guard i + 36 <= text.bytes.count else { continue }
+        let candidate = String(decoding: text.bytes[i..<(i + 36)], as: UTF8.self)
+        if UUID(uuidString: candidate) != nil {
+          if best == nil || at < best!.0 { best = (at, candidate.lowercased()) }
+          break
+        }
+      }
+    }
+    return best?.1
+  }
+
+  static func timestampAfter(_ text: SearchableText) -> String? {
+    for anchor in ["\"timestamp\"", "timestamp:", "timestamp=", "\"date\"", "date:"] {
+      var from = 0
+      var tries = 0
+      while let at = text.find(Array(anchor.utf8), from: from), tries < 10 {
+        tries += 1
+        from = at + 1
+        var i = at + anchor.utf8.count
+        while i < text.bytes.count,
+          [0x20, UInt8(ascii: ":"), UInt8(ascii: "\""), UInt8(ascii: "=")].contains(text.bytes[i])
+        {
+          i += 1
+        }
+        let start = i
+        while i < text.bytes.count, i - start < 40,
+          ![UInt8(ascii: "\""), 0x0A, 0x0D, UInt8(ascii: ","), UInt8(ascii: "}")].contains(
+            text.bytes[i])
+        {
+          i += 1
+        }
+        let value = String(decoding: text.bytes[start..<i], as: UTF8.self)
+          .trimmingCharacters(in: .whitespaces)
+        // Must start with a year or a weekday name (HTTP dates).
+        if value.count >= 10, value.prefix(4).allSatisfy(\.isNumber)
+          || ["mon,", "tue,", "wed,", "thu,", "fri,", "sat,", "sun,"].contains(
+            value.prefix(4).lowercased())
+        {
+          return value
+        }
+      }
+    }
+    return nil
+  }
+
+  // MARK: endpoint
+
+  static func inferEndpoint(_ text: SearchableText, signals: Signals) -> String? {
+    let markers: [(String, String)] = [
+      ("securitytokeninvalidaudienceexception", "onprem"),
+      ("customsettings.config", "onprem"),
+      ("set-navserverconfiguration", "onprem"),
+      ("/adminconsent", "consent"),
+      ("oauthlanding.htm", "consent"),
+      ("/admin/v2.", "admin"),
+      ("/admin/v1.", "admin"),
+      ("/api/microsoft/automation/", "automation"),
+      ("/oauth2/v2.0/token", "token"),
+      ("/oauth2/token", "token"),
+      ("api.businesscentral.dynamics.com/v2.0/", "bc-api"),
+      ("/api/v2.0/", "bc-api"),
+      ("/api/v1.0/", "bc-api"),
+      ("/odatav4/", "bc-api"),
+    ]
+    var found: [(Int, String)] = []
+    for (marker, endpoint) in markers {
+      if let at = text.position(of: marker) { found.append((at, endpoint)) }
+    }
+    if var best = found.min(by: { $0.0 < $1.0 }) {
+      // A generic BC URL whose own line goes on to name the automation or admin route is that route.
+      if best.1 == "bc-api" || best.1 == "token" {
+        let lineEnd = text.find([0x0A], from: best.0) ?? text.lowered.count
+        if let specific = found.filter({ ["automation", "admin"].contains($0.1) && $0.0 < lineEnd })
+          .min(by: { $0.0 < $1.0 })
+        {
+          best = specific
+        }
+      }
+      return best.1
+    }
+    if !signals.aadsts.isEmpty { return "token" }
+    return nil
+  }
+}

@@ -1,0 +1,395 @@
+import Foundation
+import HTTPTypes
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// An access token Business Central accepted: signature, issuer, audience and app-only checked.
+/// Times are checked on every use.
+struct AcceptedToken: Sendable {
+  let appID: String
+  let tenantID: String
+  let roles: Set<String>
+  let notBefore: Int
+  let expires: Int
+}
+
+/// Validates bearer tokens as Business Central does, with a cache so a token's RSA signature is
+/// verified once however often it is presented.
+final class TokenValidator: Sendable {
+  private enum Verdict: Sendable {
+    case accepted(AcceptedToken)
+    case rejected
+  }
+
+  private let signing: RSACertificate
+  private let directory: Directory
+  private let cache = NIOLockedValueBox<[String: Verdict]>([:])
+  private static let cacheLimit = 20_000
+
+  init(signing: RSACertificate, directory: Directory) {
+    self.signing = signing
+    self.directory = directory
+  }
+
+  /// The accepted token, or `nil` for a token Business Central answers with 401.
+  func accept(_ token: Substring, now: Int) -> AcceptedToken? {
+    let key = String(token)
+    let verdict: Verdict
+    if let cached = cache.withLockedValue({ $0[key] }) {
+      verdict = cached
+    } else {
+      verdict = validate(token).map(Verdict.accepted) ?? .rejected
+      cache.withLockedValue { entries in
+        if entries.count >= Self.cacheLimit { entries.removeAll(keepingCapacity: true) }
+        entries[key] = verdict
+      }
+    }
+    guard case .accepted(let accepted) = verdict,
+      accepted.notBefore - Facts.allowedSkew <= now, now < accepted.expires + Facts.allowedSkew
+    else { return nil }
+    return accepted
+  }
+
+  private func validate(_ token: Substring) -> AcceptedToken? {
+    let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count == 3, !parts[2].isEmpty,
+      let headerData = Base64URL.decode(parts[0]), let header = JSONRead.object(headerData),
+      header["alg"] as? String == "RS256",
+      (header["kid"] as? String ?? header["x5t"] as? String) == signing.sha1Thumbprint,
+      let signature = Base64URL.decode(parts[2]),
+      let payloadData = Base64URL.decode(parts[1]), let claims = JSONRead.object(payloadData)
+    else { return nil }
+    let signingInput = Data(token[..<parts[1].endIndex].utf8)
+    guard
+      signing.publicKey.isValidSignature(
+        .init(rawRepresentation: signature), for: signingInput, padding: .insecurePKCS1v1_5)
+    else { return nil }
+
+    guard let tenantID = claims["tid"] as? String, let tenant = directory.tenant(id: tenantID),
+      StableID.isGUID(tenantID),
+      claims["iss"] as? String == "https://sts.windows.net/\(tenant.id)/",
+      JSONRead.strings(claims["aud"]).contains(where: Facts.bcAudiences.contains),
+      claims["scp"] == nil, (claims["idtyp"] as? String ?? "app") == "app",
+      let appID = claims["appid"] as? String,
+      let notBefore = JSONRead.int(claims["nbf"]), let expires = JSONRead.int(claims["exp"])
+    else { return nil }
+    return AcceptedToken(
+      appID: appID, tenantID: tenant.id,
+      roles: Set(JSONRead.strings(claims["roles"])), notBefore: notBefore, expires: expires)
+  }
+}
+
+/// The Business Central side: the data and automation APIs under `/v2.0/…` and the admin center
+/// API under `/admin/…`.
+struct BusinessCentralService: Sendable {
+  let directory: Directory
+  let validator: TokenValidator
+  let secure: Bool
+  /// 64 KiB of JSON filler for the huge-body fault, built once.
+  let filler: ByteBuffer
+
+  init(directory: Directory, validator: TokenValidator, secure: Bool) {
+    self.directory = directory
+    self.validator = validator
+    self.secure = secure
+    self.filler = ByteBuffer(string: String(repeating: "0123456789abcdef", count: 4096))
+  }
+
+  private static let unauthorizedMessage = "The server has rejected the client credentials."
+
+  // MARK: - Replies
+
+  private func headers(json odata: Bool, correlationID: String) -> HTTPFields {
+    var fields = HTTPFields()
+    fields[.contentType] =
+      odata ? "application/json; odata.metadata=minimal; odata.streaming=true" : "application/json; charset=utf-8"
+    if odata { fields[.odataVersion] = "4.0" }
+    if secure { fields[.strictTransportSecurity] = "max-age=31536000; includeSubDomains" }
+    fields[.xContentTypeOptions] = "nosniff"
+    fields[.msCorrelationX] = correlationID
+    fields[.requestID] = correlationID
+    return fields
+  }
+
+  /// `{"error":{"code":…,"message":…}}`. BC appends `  CorrelationId:  <guid>.` (two spaces
+  /// twice) to its messages; the observed `BadRequest_NotFound` message has no suffix.
+  private func error(
+    _ status: Int, code: String, message: String, correlationID: String, withCorrelation: Bool = true,
+    dateOffset: Int = 0
+  ) -> Reply {
+    let text = withCorrelation ? "\(message)  CorrelationId:  \(correlationID)." : message
+    let body = JSONText.object([
+      ("error", .object([("code", .string(code)), ("message", .string(text))]))
+    ])
+    var reply = Reply(status: status, headers: headers(json: false, correlationID: correlationID), body: body.serialized)
+    reply.dateOffset = dateOffset
+    return reply
+  }
+
+  private func unauthorized(_ correlationID: String, dateOffset: Int = 0) -> Reply {
+    error(
+      401, code: "Authentication_InvalidCredentials", message: Self.unauthorizedMessage,
+      correlationID: correlationID, dateOffset: dateOffset)
+  }
+
+  private func noRoute(_ request: Incoming, correlationID: String, dateOffset: Int = 0) -> Reply {
+    error(
+      404, code: "BadRequest_NotFound",
+      message: "No HTTP resource was found that matches the request URI '\(request.url)'.",
+      correlationID: correlationID, withCorrelation: false, dateOffset: dateOffset)
+  }
+
+  // MARK: - Data and automation APIs
+
+  private enum Route {
+    case companies
+    case automationCompanies
+    case serviceDocument
+  }
+
+  /// `/v2.0/{tenant?}/{environment}/api/…`; `segments` starts after `v2.0`.
+  func api(segments: ArraySlice<Substring>, request: Incoming, now: Int) -> Reply {
+    let correlationID = StableID.random()
+    let tenantSegment: Substring?
+    let environmentName: Substring
+    let apiPath: ArraySlice<Substring>
+    let start = segments.startIndex
+    if segments.count >= 2, segments[start + 1] == "api" {
+      tenantSegment = nil
+      environmentName = segments[start]
+      apiPath = segments.dropFirst(2)
+    } else if segments.count >= 3, segments[start + 2] == "api" {
+      tenantSegment = segments[start]
+      environmentName = segments[start + 1]
+      apiPath = segments.dropFirst(3)
+    } else {
+      return noRoute(request, correlationID: correlationID)
+    }
+
+    guard let bearer = request.bearerToken, let token = validator.accept(bearer, now: now),
+      let tenant = directory.tenant(id: token.tenantID)
+    else { return unauthorized(correlationID) }
+    let client = directory.client(token.appID)
+    let offset = client?.dateOffset ?? 0
+    if let tenantSegment {
+      let named = tenantSegment.removingPercentEncoding ?? String(tenantSegment)
+      guard directory.tenant(named)?.id == tenant.id else { return unauthorized(correlationID, dateOffset: offset) }
+    }
+    guard let client, client.tenantID == tenant.id, client.bc != .notRegistered else {
+      return unauthorized(correlationID, dateOffset: offset)
+    }
+
+    let name = environmentName.removingPercentEncoding ?? String(environmentName)
+    guard let environment = tenant.environment(named: name) else {
+      // Unverified: no capture of BC's answer to an unknown environment exists.
+      return error(
+        404, code: "EnvironmentNotFound",
+        message: "The environment '\(name)' was not found for tenant '\(tenant.id)'.",
+        correlationID: correlationID, dateOffset: offset)
+    }
+    guard environment.accessible else {
+      return error(
+        400, code: "Internal_TenantUnavailable", message: "The tenant '\(tenant.id)' is not accessible.",
+        correlationID: correlationID, dateOffset: offset)
+    }
+
+    let route: Route
+    switch apiPath.joined(separator: "/") {
+    case "v2.0/companies": route = .companies
+    case "microsoft/automation/v2.0/companies": route = .automationCompanies
+    case "v2.0", "v2.0/": route = .serviceDocument
+    default: return noRoute(request, correlationID: correlationID, dateOffset: offset)
+    }
+    let requiredRole = route == .automationCompanies ? Facts.automationRole : Facts.apiRole
+    guard token.roles.contains(requiredRole) else { return unauthorized(correlationID, dateOffset: offset) }
+
+    var reply = behave(
+      client.bc, route: route, environment: environment, request: request, correlationID: correlationID,
+      now: now)
+    reply.dateOffset = offset
+    return reply
+  }
+
+  private func behave(
+    _ behaviour: BCBehaviour, route: Route, environment: BCEnvironment, request: Incoming,
+    correlationID: String, now: Int
+  ) -> Reply {
+    switch behaviour {
+    case .accept, .notRegistered:
+      return success(route, environment: environment, request: request, correlationID: correlationID, now: now)
+    case .noCompanies:
+      return success(route, environment: nil, request: request, correlationID: correlationID, now: now)
+    case .permissionMissing:
+      let page = route == .automationCompanies ? "APIV2 - Aut. Companies" : "APIV2 - Companies"
+      return error(
+        400, code: "Internal_ServerError",
+        message: "You do not have the following permissions on Page \(page): Execute.", correlationID: correlationID)
+    case .automationPermissionMissing:
+      guard route == .automationCompanies else {
+        return success(route, environment: environment, request: request, correlationID: correlationID, now: now)
+      }
+      return error(
+        400, code: "Internal_ServerError",
+        message: "You do not have the following permissions on Page APIV2 - Aut. Companies: Execute.",
+        correlationID: correlationID)
+    case .throttled:
+      var reply = error(
+        429, code: "Application_TooManyRequests",
+        message: "The request was throttled because too many requests were made. Please retry after a while.",
+        correlationID: correlationID)
+      reply.headers[.retryAfter] = "1"
+      return reply
+    case .unavailable:
+      var reply = error(
+        503, code: "Unavailable", message: "The service is temporarily unavailable. Please try again later.",
+        correlationID: correlationID)
+      reply.headers[.retryAfter] = "1"
+      return reply
+    case .serverError:
+      return error(
+        500, code: "Internal_ServerError", message: "Cannot establish a connection to the SQL Server/Database.",
+        correlationID: correlationID)
+    case .hugeBody:
+      var reply = Reply(status: 200, headers: headers(json: true, correlationID: correlationID), body: ByteBuffer())
+      reply.delivery = .repeated(chunk: filler, total: 50 * 1024 * 1024)
+      return reply
+    case .xmlUnauthorized:
+      var fields = HTTPFields()
+      fields[.contentType] = "application/xml"
+      fields[.msCorrelationX] = correlationID
+      return Reply(
+        status: 401, headers: fields,
+        body:
+          #"<error xmlns="http://docs.oasis-open.org/odata/ns/metadata"><code>Unauthorized</code><message>The credentials provided are incorrect</message></error>"#
+      )
+    case .redirectLoop, .redirectOtherHost:
+      var fields = HTTPFields()
+      if behaviour == .redirectLoop {
+        fields[.location] = request.url
+      } else {
+        let port = request.base.split(separator: ":").last.map(String.init) ?? ""
+        let other = request.hostName == "localhost" ? "127.0.0.1" : "localhost"
+        fields[.location] = "http://\(other):\(port)\(request.path)"
+      }
+      fields[.msCorrelationX] = correlationID
+      return Reply(status: 302, headers: fields, body: "")
+    }
+  }
+
+  private func success(
+    _ route: Route, environment: BCEnvironment?, request: Incoming, correlationID: String, now: Int
+  ) -> Reply {
+    let prefix = request.base + request.path.dropLast(route == .serviceDocument ? 0 : "/companies".count)
+    let body: JSONText
+    switch route {
+    case .serviceDocument:
+      let root = request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
+      body = .object([
+        ("@odata.context", .string(request.base + root + "/$metadata")),
+        ("value", .array([
+          .object([("name", .string("companies")), ("kind", .string("EntitySet")), ("url", .string("companies"))])
+        ])),
+      ])
+    case .companies, .automationCompanies:
+      let companies = environment?.companies ?? []
+      let created = TimeText.iso8601(1_700_000_000)
+      body = .object([
+        ("@odata.context", .string(prefix + "/$metadata#companies")),
+        ("value", .array(companies.map { company in
+          var members: [(String, JSONText)] = [
+            ("id", .string(company.id)),
+            ("systemVersion", .string(Facts.systemVersion)),
+            ("timestamp", .int(route == .companies ? 12_345 : 12_346)),
+            ("name", .string(company.name)),
+            ("displayName", .string(company.displayName)),
+          ]
+          if route == .companies {
+            members += [
+              ("businessProfileId", .string("")),
+              ("systemCreatedAt", .string(created)),
+              ("systemCreatedBy", .string("00000000-0000-0000-0000-000000000001")),
+              ("systemModifiedAt", .string(created)),
+              ("systemModifiedBy", .string("00000000-0000-0000-0000-000000000001")),
+            ]
+          } else {
+            members += [("evaluationCompany", .bool(false)), ("businessProfileId", .string(""))]
+          }
+          return .object(members)
+        })),
+      ])
+    }
+    return Reply(status: 200, headers: headers(json: true, correlationID: correlationID), body: body.serialized)
+  }
+
+  // MARK: - Admin center API
+
+  /// `GET /admin/{version}/applications/{family?}/environments`; `segments` starts after `admin`.
+  func admin(segments: ArraySlice<Substring>, request: Incoming, now: Int) -> Reply {
+    let correlationID = StableID.random()
+    let parts = Array(segments)
+    let family: Substring?
+    if parts.count == 4, parts[1] == "applications", parts[3] == "environments" {
+      family = parts[2]
+    } else if parts.count == 3, parts[1] == "applications", parts[2] == "environments" {
+      family = nil
+    } else {
+      return adminError(404, code: "Unknown", message: "No route matches '\(request.path)'.", correlationID: correlationID)
+    }
+    guard let bearer = request.bearerToken, let token = validator.accept(bearer, now: now),
+      let tenant = directory.tenant(id: token.tenantID), let client = directory.client(token.appID)
+    else {
+      return adminError(401, code: "Unauthorized", message: "The access token is not valid.", correlationID: correlationID)
+    }
+    // Unverified wording: no captured admin-center refusal of an app exists.
+    guard token.roles.contains(Facts.adminRole) else {
+      var reply = adminError(
+        401, code: "Unauthorized",
+        message: "The access token does not carry the \(Facts.adminRole) application permission.",
+        correlationID: correlationID)
+      reply.dateOffset = client.dateOffset
+      return reply
+    }
+    guard client.adminAuthorized, client.tenantID == tenant.id else {
+      var reply = adminError(
+        403, code: "Forbidden",
+        message: "The application '\(client.clientID)' is not authorized to use the administration center API for tenant '\(tenant.id)'.",
+        correlationID: correlationID)
+      reply.dateOffset = client.dateOffset
+      return reply
+    }
+    if let family, family.lowercased() != "businesscentral" {
+      return adminError(
+        404, code: "applicationTypeDoesNotExist", message: "Application family '\(family)' does not exist.",
+        correlationID: correlationID)
+    }
+    let environments: [JSONText] = tenant.environments.map { environment in
+      .object([
+        ("friendlyName", .string(environment.name)),
+        ("type", .string(environment.type)),
+        ("name", .string(environment.name)),
+        ("countryCode", .string("US")),
+        ("applicationFamily", .string("BusinessCentral")),
+        ("aadTenantId", .string(tenant.id)),
+        ("applicationVersion", .string(Facts.systemVersion)),
+        ("status", .string(environment.status)),
+        ("webClientLoginUrl", .string("https://businesscentral.dynamics.com/\(tenant.id)/\(environment.name)")),
+        ("webServiceUrl", .string("\(request.base)/v2.0/\(tenant.id)/\(environment.name)")),
+        ("locationName", .string("United States")),
+        ("geoName", .string("United States")),
+        ("ringName", .string("PROD")),
+        ("platformVersion", .string(Facts.systemVersion)),
+      ])
+    }
+    var reply = Reply(
+      status: 200, headers: headers(json: false, correlationID: correlationID),
+      body: JSONText.object([("value", .array(environments))]).serialized)
+    reply.dateOffset = client.dateOffset
+    return reply
+  }
+
+  /// The admin center's error object: `{"code","message"}` (no `error` wrapper).
+  private func adminError(_ status: Int, code: String, message: String, correlationID: String) -> Reply {
+    let body = JSONText.object([("code", .string(code)), ("message", .string(message))])
+    return Reply(status: status, headers: headers(json: false, correlationID: correlationID), body: body.serialized)
+  }
+}

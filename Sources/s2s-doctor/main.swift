@@ -1,0 +1,3 @@
+import S2SDoctorCLI
+
+await S2SDoctorCommand.main()

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+@testable import S2SDoctorCore
+
+@Suite struct CatalogueTests {
+  /// The reason ids the spec requires, read from ../shared/spec/failure-reasons.md when present,
+  /// else from the copy of that list kept in this test (CI's clone has shared/ beside it).
+  static let specReasons: [String] = {
+    let spec = repositoryRoot.deletingLastPathComponent()
+      .appendingPathComponent("shared/spec/failure-reasons.md")
+    guard let text = try? String(contentsOf: spec, encoding: .utf8) else { return [] }
+    var ids: [String] = []
+    for line in text.split(separator: "\n") where line.hasPrefix("| `") {
+      let id = line.dropFirst(3).prefix { $0 != "`" }
+      if id.contains(".") { ids.append(String(id)) }
+    }
+    return ids
+  }()
+
+  @Test func embeddedCatalogueMatchesTheChecksFolder() throws {
+    let disk = try Catalogue.load(directory: repositoryRoot.appendingPathComponent("Checks"))
+    let embedded = try Catalogue.load(files: EmbeddedCatalogue.files)
+    #expect(
+      disk.reasonOrder == embedded.reasonOrder,
+      "The embedded catalogue is out of date: run `make generate`.")
+    #expect(disk.checks == embedded.checks, "The embedded catalogue is out of date: run `make generate`.")
+    #expect(disk.links == embedded.links, "The embedded catalogue is out of date: run `make generate`.")
+  }
+
+  @Test func everySpecReasonIsDefined() throws {
+    let catalogue = Catalogue.builtIn
+    #expect(Self.specReasons.count >= 60, "could not read the spec's reason list")
+    for id in Self.specReasons {
+      #expect(catalogue.reason(id) != nil, "reason \(id) from failure-reasons.md is not defined in Checks/reasons")
+    }
+  }
+
+  @Test(arguments: Catalogue.builtIn.reasonOrder)
+  func reasonIsComplete(_ id: String) throws {
+    let reason = try #require(Catalogue.builtIn.reason(id))
+    #expect(reason.summary.count >= 15, "\(id): summary is too short")
+    #expect(reason.why.count >= 20, "\(id): why is missing or too short")
+    #expect(reason.fix.count >= 15, "\(id): fix is missing or too short")
+    #expect(!reason.steps.isEmpty, "\(id): needs at least one concrete step")
+    #expect(!reason.docs.isEmpty, "\(id): needs at least one documentation link")
+    for link in reason.docs {
+      #expect(link.hasPrefix("https://"), "\(id): link \(link) is not https")
+    }
+  }
+
+  @Test func everyCheckIsConsistent() throws {
+    let catalogue = Catalogue.builtIn
+    var seen = Set<String>()
+    for check in catalogue.checks {
+      #expect(seen.insert(check.id).inserted, "duplicate check id \(check.id)")
+      #expect(Catalogue.isValidID(check.id), "check id \(check.id) is not area.name")
+      #expect(!check.title.isEmpty && !check.rationale.isEmpty, "\(check.id): title and rationale are required")
+      for reason in check.reasons {
+        #expect(catalogue.reason(reason) != nil, "\(check.id): reason \(reason) is not defined")
+      }
+    }
+  }
+
+  @Test func loaderRejectsUnknownKeysNamingFileAndLine() {
+    var files = EmbeddedCatalogue.files
+    files.append(("reasons/extra.yaml", "x.one:\n  summary: s\n  colour: red\n"))
+    files = files.map { file in
+      file.path == "catalogue.yaml"
+        ? (file.path, file.contents.replacingOccurrences(of: "consent]", with: "consent, extra]"))
+        : file
+    }
+    #expect(throws: CatalogueError.self) { try Catalogue.load(files: files) }
+    do {
+      _ = try Catalogue.load(files: files)
+    } catch {
+      #expect(error.file == "reasons/extra.yaml")
+      #expect(error.message.contains("colour") || error.message.contains("missing key"))
+    }
+  }
+
+  @Test func loaderRejectsDuplicateIdsAndDanglingLinks() {
+    let base = EmbeddedCatalogue.files
+    let duplicate = base.map { file in
+      file.path == "reasons/token.yaml"
+        ? (file.path, file.contents + "\n" + (base.first { $0.path == "reasons/token.yaml" }!.contents.components(separatedBy: "\n\n").first { $0.hasPrefix("token.") } ?? ""))
+        : file
+    }
+    #expect(throws: CatalogueError.self) { try Catalogue.load(files: duplicate) }
+
+    let dangling = base.map { file in
+      file.path == "links.yaml" ? (file.path, "only-one: https://example.com/\n") : file
+    }
+    do {
+      _ = try Catalogue.load(files: dangling)
+      Issue.record("a dangling link must be an error")
+    } catch {
+      #expect(error.message.contains("links.yaml"), "\(error)")
+      #expect(error.line > 0)
+    }
+  }
+
+  @Test func loaderRejectsDanglingPrerequisites() {
+    var files = EmbeddedCatalogue.files.filter { !$0.path.hasSuffix("check.yaml") && $0.path != "catalogue.yaml" }
+    files.append(("catalogue.yaml", "reasons: [input, network, entra, token, bc, onprem, consent]\nchecks: [a.one]\n"))
+    files.append(("a.one/check.yaml", "id: a.one\ntitle: T\nrationale: R\nrequires: [a.zero]\nreasons: []\n"))
+    do {
+      _ = try Catalogue.load(files: files)
+      Issue.record("a dangling prerequisite must be an error")
+    } catch {
+      #expect(error.file == "a.one/check.yaml")
+      #expect(error.message.contains("a.zero"))
+    }
+  }
+}

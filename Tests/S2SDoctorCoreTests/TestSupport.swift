@@ -1,0 +1,22 @@
+import Foundation
+
+/// The repository root, found from this file's location (tests read `Checks/` and fixtures from disk).
+let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func fixturesFolder(_ name: String) -> URL {
+  repositoryRoot.appendingPathComponent("Tests/S2SDoctorCoreTests/Fixtures/\(name)")
+}
+
+/// A deterministic pseudo-random generator, so a failing fuzz case can be replayed.
+struct SplitMix64: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
