@@ -38,6 +38,7 @@ let package = Package(
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "_CryptoExtras", package: "swift-crypto"),
         .product(name: "Crypto", package: "swift-crypto"),
@@ -96,6 +97,7 @@ let package = Package(
       ]),
     .testTarget(name: "S2SDoctorReportsTests", dependencies: ["S2SDoctorReports"]),
     .testTarget(
-      name: "S2SDoctorWizardTests", dependencies: ["S2SDoctorWizard", "s2s-doctor"]),
+      name: "S2SDoctorWizardTests",
+      dependencies: ["S2SDoctorWizard", "S2SDoctorEmulator", "s2s-doctor"]),
   ]
 )

@@ -3,6 +3,7 @@ import Foundation
 import S2SDoctorCore
 
 /// The root command: `s2s-doctor <subcommand>`.
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
 public struct S2SDoctorCommand: AsyncParsableCommand {
   public static let version = "0.1.0"
 
@@ -14,7 +15,10 @@ public struct S2SDoctorCommand: AsyncParsableCommand {
       3 nothing to diagnose (explain) · 64 usage error · 130 interrupted.
       """,
     version: version,
-    subcommands: [Explain.self, ListChecks.self, Emulate.self]
+    subcommands: [
+      Setup.self, Check.self, Explain.self, ListChecks.self, Report.self, Export.self,
+      ConsentURL.self, Fleet.self, Emulate.self, Demo.self,
+    ]
   )
 
   public init() {}

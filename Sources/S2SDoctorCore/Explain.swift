@@ -135,7 +135,7 @@ public struct Explainer: Sendable {
     if scored.allSatisfy({ $0.diagnosis.score < 60 }), let code = unknownBC.first,
       let reason = catalogue.reason("bc.unknown-error")
     {
-      var d = diagnosis(reason, score: 75, matched: "Business Central error code \(code)")
+      var d = diagnosis(reason, score: 50, matched: "Business Central error code \(code)")
       d.summary = "Business Central answered \(code), a code this tool has no specific fix for."
       scored.append((d, Int.max - 1, Int.max))
     }

@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import S2SDoctorCore
+import S2SDoctorEmulator
+import S2SDoctorLive
+import S2SDoctorReports
+
+/// Output options shared by `check` and `report`.
+struct OutputOptions: ParsableArguments {
+  @Option(help: "console, json, markdown, html, junit or text. Default: console.")
+  var format: ReportFormat = .console
+
+  @Option(help: "Write the report to this file (atomically, mode 0600) instead of standard output.")
+  var output: String?
+
+  @Option(help: "Render this Mustache template instead of a built-in format (see Templates/README.md).")
+  var template: String?
+
+  @Flag(name: .customLong("redact-ids"), help: "Also mask tenant and client ids in the report.")
+  var redactIDs = false
+
+  @Flag(name: .shortAndLong, help: "Show evidence (status codes, correlation ids, claims) and every fix step.")
+  var verbose = false
+
+  /// Renders and writes `report`; files are written atomically with mode 0600.
+  func emit(_ report: RunReport) throws {
+    let text: String
+    if let template {
+      text = try ReportRenderer.render(report, templateFile: template, redactIDs: redactIDs)
+    } else {
+      let color = output == nil && format == .console && Output.useColor
+      text = try ReportRenderer.render(report, format: format, redactIDs: redactIDs, verbose: verbose, color: color)
+    }
+    if let output {
+      try SafeFile.write(Data(Redactor.shared.redact(text).utf8), to: output)
+    } else {
+      Output.out(text)
+    }
+  }
+}
+
+
+struct Check: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run the check suite against one registration and say how to fix what fails.",
+    discussion: """
+      The secret comes from AZURE_CLIENT_SECRET, --client-secret-file or --client-secret-stdin, \
+      never from a flag value.
+      Exit codes: 0 nothing failed (warnings allowed) · 1 a check failed · 2 could not test · \
+      64 usage error · 130 interrupted.
+      """)
+
+  @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var output: OutputOptions
+
+  @Option(name: .customLong("check"), help: "Run only these checks or areas (comma-separated ids or areas), with their prerequisites.")
+  var only: [String] = []
+
+  @Option(help: "Skip these checks or areas (comma-separated); their dependents are skipped too.")
+  var skip: [String] = []
+
+  func run() async throws {
+    let (settings, secret) = try connection.resolve()
+    let catalogue = Catalogue.builtIn
+    let selectors = (only + skip).flatMap { $0.split(separator: ",").map(String.init) }
+    for selector in selectors where catalogue.check(selector) == nil && !catalogue.checks.contains(where: { $0.area == selector }) {
+      throw ValidationError("'\(selector)' is neither a check id nor an area. List them with `s2s-doctor checks`.")
+    }
+    let suite = LiveCheckSuite(settings: settings, secret: secret, catalogue: catalogue)
+    let report = await suite.run(
+      only: only.flatMap { $0.split(separator: ",").map(String.init) },
+      skip: skip.flatMap { $0.split(separator: ",").map(String.init) })
+    try output.emit(report)
+    terminate(report.exitStatus)
+  }
+}
+
+struct Demo: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Start the built-in emulator and show what a healthy and a few typical broken registrations look like.")
+
+  @Option(help: "Scenarios to show (comma-separated). Default: a tour of typical failures.")
+  var scenarios: [String] = []
+
+  @Flag(name: .shortAndLong, help: "Show evidence for each check.")
+  var verbose = false
+
+  static let tour = [
+    "ok", "entra.secret-invalid", "input.secret-looks-like-id", "token.roles-missing",
+    "bc.app-not-accepted", "bc.permission-missing",
+  ]
+
+  func run() async throws {
+    let emulator = try Emulator(options: EmulatorOptions())
+    let info = try await emulator.start()
+    let names = scenarios.isEmpty ? Self.tour : scenarios.flatMap { $0.split(separator: ",").map(String.init) }
+    Output.out(
+      """
+      S2S Doctor demo: a local Entra ID and Business Central emulator is running at \(info.baseURL).
+      Each registration below is checked exactly as `s2s-doctor check` would check a real one.
+
+      """)
+    var worst = ExitStatus.ok
+    for name in names {
+      guard let scenario = info.scenarios[name] else {
+        Output.err("No scenario named '\(name)'. Known: \(info.scenarios.keys.sorted().joined(separator: ", "))\n")
+        continue
+      }
+      let options = try ConnectionOptions.parse(scenario.args)
+      let (settings, secret) = try options.resolve(environment: scenario.env)
+      Output.out("━━━ Scenario \(name): expecting \(scenario.expect) ━━━\n")
+      let report = await LiveCheckSuite(settings: settings, secret: secret).run()
+      Output.out(ConsoleText.report(report, verbose: verbose, color: Output.useColor) + "\n")
+      if report.exitStatus.rawValue > worst.rawValue { worst = report.exitStatus }
+    }
+    await emulator.stop()
+    Output.out(
+      """
+      That was the tour. Try it yourself against the emulator:
+        s2s-doctor emulate            # prints the scenarios with their flags, then serves them
+        s2s-doctor explain AADSTS7000215
+        s2s-doctor checks
+
+      """)
+  }
+}

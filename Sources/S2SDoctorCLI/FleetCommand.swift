@@ -1,0 +1,96 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import S2SDoctorCore
+import S2SDoctorLive
+import S2SDoctorReports
+
+extension FleetFormat: ExpressibleByArgument {}
+
+struct Fleet: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check many registrations (customer tenants) from an inventory, fast.",
+    discussion: """
+      INVENTORY is a CSV file with the header name,tenant,clientId,environment,deployment,secretEnv,certificate
+      or a JSON array of objects with those keys. 'environment' may list several names separated by ';'.
+      'secretEnv' names the environment variable that holds that row's secret (default AZURE_CLIENT_SECRET).
+      Malformed rows are reported with their line number and skipped.
+      Exit codes: 0 nothing failed · 1 a registration failed · 2 could not test · 64 usage · 130 interrupted.
+      """)
+
+  @Argument(help: "The inventory file (CSV or JSON).")
+  var inventory: String
+
+  @OptionGroup var connection: ConnectionOptions
+
+  @Option(help: "How many registrations to check at once. Default: 16.")
+  var concurrency = 16
+
+  @Option(help: "table, json, junit, markdown or csv. Default: table.")
+  var format: FleetFormat = .table
+
+  @Option(help: "Write the report to this file instead of standard output.")
+  var output: String?
+
+  func validate() throws {
+    guard (1...512).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 512.") }
+  }
+
+  func run() async throws {
+    guard let data = FileManager.default.contents(atPath: inventory) else {
+      throw ValidationError("Cannot read the inventory \(inventory). Check the path.")
+    }
+    let parsed: Inventory.Parsed
+    do {
+      parsed = try Inventory.parse(String(decoding: data, as: UTF8.self), file: inventory)
+    } catch {
+      throw ValidationError(error.description)
+    }
+    for problem in parsed.problems { Output.err("\(inventory):\(problem.line): skipped: \(problem.message)\n") }
+    var (base, _) = try connection.resolve()
+    base.tenant = nil
+    base.clientID = nil
+    let targets = FleetRunner.targets(parsed.rows)
+    let runner = FleetRunner(base: base, concurrency: concurrency, environment: ProcessInfo.processInfo.environment)
+
+    let showProgress = isatty(STDERR_FILENO) == 1 && !targets.isEmpty
+    let progress = ProgressBar(enabled: showProgress)
+    let work = Task { await runner.run(targets) { done, total in progress.update(done, total) } }
+
+    // Ctrl-C: stop starting new checks, keep what finished, write it, exit 130.
+    signal(SIGINT, SIG_IGN)
+    let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    interrupt.setEventHandler { work.cancel() }
+    interrupt.resume()
+    let result = await work.value
+    interrupt.cancel()
+    progress.finish()
+
+    let report = FleetReport(rows: result.rows, problems: parsed.problems, interrupted: result.interrupted && work.isCancelled)
+    let text = FleetText.render(report, format: format)
+    if let output {
+      try SafeFile.write(Data(text.utf8), to: output)
+    } else {
+      Output.out(text)
+    }
+    terminate(report.exitStatus)
+  }
+}
+
+/// A one-line progress bar on stderr, only on a terminal.
+final class ProgressBar: Sendable {
+  let enabled: Bool
+  init(enabled: Bool) { self.enabled = enabled }
+
+  func update(_ done: Int, _ total: Int) {
+    guard enabled, done == total || done % max(1, total / 100) == 0 else { return }
+    let width = 30
+    let filled = total == 0 ? width : width * done / total
+    let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+    FileHandle.standardError.write(Data("\r\(bar) \(done)/\(total)".utf8))
+  }
+
+  func finish() {
+    if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+  }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import S2SDoctorCore
+
+/// Checks many registrations with bounded concurrency, one shared transport, one token per
+/// tenant and client, and per-host 429 back-off. Keeps only one small row per registration,
+/// so memory stays flat as the inventory grows.
+public struct FleetRunner: Sendable {
+  public let base: ConnectionSettings
+  public let concurrency: Int
+  public let environment: [String: String]
+
+  public init(base: ConnectionSettings, concurrency: Int, environment: [String: String]) {
+    self.base = base
+    self.concurrency = max(1, concurrency)
+    self.environment = environment
+  }
+
+  public struct Target: Sendable {
+    public var row: InventoryRow
+    public var environment: String
+  }
+
+  public static func targets(_ rows: [InventoryRow]) -> [Target] {
+    rows.flatMap { row in row.environments.map { Target(row: row, environment: $0) } }
+  }
+
+  /// Runs every target; `progress` is called after each finishes. Cancelling the task stops
+  /// starting new targets and returns what finished.
+  public func run(_ targets: [Target], progress: @Sendable @escaping (Int, Int) -> Void = { _, _ in }) async
+    -> (rows: [FleetRow], interrupted: Bool, tokenRequests: Int)
+  {
+    let broker = TokenBroker()
+    let gate = HostGate()
+    let transport: HTTPTransport
+    do {
+      transport = try HTTPTransport(caFile: base.caFile, timeout: base.timeoutSeconds, gate: gate)
+    } catch {
+      let detail = (error as? TransportFailure)?.detail ?? "\(error)"
+      let reason = (error as? TransportFailure)?.reason ?? "network.unexpected-response"
+      return (targets.map { row(for: $0, status: .couldNotTest, reason: reason, detail: detail) }, false, 0)
+    }
+    var rows = [FleetRow?](repeating: nil, count: targets.count)
+    var finished = 0
+    await withTaskGroup(of: (Int, FleetRow).self) { group in
+      var next = 0
+      func startNext() {
+        guard next < targets.count, !Task.isCancelled else { return }
+        let index = next
+        let target = targets[index]
+        next += 1
+        group.addTask { (index, await self.check(target, transport: transport, broker: broker)) }
+      }
+      for _ in 0..<min(concurrency, targets.count) { startNext() }
+      while let (index, row) = await group.next() {
+        rows[index] = row
+        finished += 1
+        progress(finished, targets.count)
+        startNext()
+      }
+    }
+    await transport.shutdown()
+    let done = rows.compactMap { $0 }
+    return (done, done.count < targets.count, await broker.tokenRequests)
+  }
+
+  func check(_ target: Target, transport: HTTPTransport, broker: TokenBroker) async -> FleetRow {
+    var settings = base
+    settings.tenant = target.row.tenant
+    settings.clientID = target.row.clientID
+    settings.environment = target.environment
+    settings.deployment = target.row.deployment
+    settings.certificatePath = target.row.certificate
+    if settings.deployment == .onprem && settings.bcURL == nil {
+      return row(for: target, status: .failed, reason: "input.server-url-invalid", detail: "on-premises rows need --bc-url")
+    }
+    let secret = target.row.certificate == nil ? environment[target.row.secretEnv].map(Secret.init) : nil
+    if let secret { Redactor.shared.register(secret.value) }
+    let report = await LiveCheckSuite(settings: settings, secret: secret, transport: transport, broker: broker).run()
+    let primary = report.primary
+    let status: Status =
+      report.summary.failed > 0 ? .failed
+      : report.summary.couldNotTest > 0 ? .couldNotTest : report.summary.warning > 0 ? .warning : .passed
+    return row(for: target, status: status, reason: primary?.reason, detail: primary?.detail)
+  }
+
+  func row(for target: Target, status: Status, reason: String?, detail: String?) -> FleetRow {
+    FleetRow(
+      name: target.row.name, tenant: target.row.tenant, clientId: target.row.clientID, environment: target.environment,
+      status: status, primaryReason: reason, detail: detail.map { String($0.prefix(300)) }, line: target.row.line)
+  }
+}

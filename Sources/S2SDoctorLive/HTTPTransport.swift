@@ -1,0 +1,262 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import S2SDoctorCore
+
+/// One HTTP request the checks make.
+public struct HTTPRequest: Sendable {
+  public var method: String
+  public var url: String
+  public var headers: [(String, String)]
+  public var body: Data?
+
+  public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: Data? = nil) {
+    self.method = method
+    self.url = url
+    self.headers = headers
+    self.body = body
+  }
+}
+
+/// The answer, with a body capped at `HTTPTransport.maxBody`.
+public struct HTTPResponse: Sendable {
+  public var status: Int
+  public var headers: [(String, String)]
+  public var body: Data
+  public var url: String
+
+  public func header(_ name: String) -> String? {
+    headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+  }
+
+  public var contentType: String { header("Content-Type")?.lowercased() ?? "" }
+
+  /// The server's `Date` header, if it parses.
+  public var serverDate: Date? {
+    guard let value = header("Date") else { return nil }
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "GMT")
+    formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+    return formatter.date(from: value)
+  }
+
+  public var json: JSONValue? { JSONValue.parse(body) }
+  public var text: String { String(decoding: body.prefix(4096), as: UTF8.self) }
+}
+
+/// A request that got no proper answer, already named by its `network.*` reason.
+public struct TransportFailure: Error, Sendable, CustomStringConvertible {
+  public var reason: String
+  public var detail: String
+  public var description: String { "\(detail) (\(reason))" }
+
+  public init(_ reason: String, _ detail: String) {
+    self.reason = reason
+    self.detail = detail
+  }
+}
+
+/// HTTPS on async-http-client: TLS verification always on (extra roots from `--ca-file`),
+/// proxies from the environment, a per-request deadline, bodies capped at 1 MB, and only
+/// same-host redirects (an Authorization header never travels to another host).
+public final class HTTPTransport: Sendable {
+  public static let maxBody = 1_048_576
+  public static let maxRedirects = 5
+
+  let direct: HTTPClient
+  let proxied: HTTPClient?
+  let noProxy: [String]
+  public let timeout: Double
+  /// When set (fleet runs), a 429 with Retry-After holds back that host and is retried once.
+  let gate: HostGate?
+
+  public init(
+    caFile: String?, timeout: Double, gate: HostGate? = nil,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws {
+    self.timeout = timeout
+    self.gate = gate
+    var tls = TLSConfiguration.makeClientConfiguration()
+    tls.certificateVerification = .fullVerification
+    if let caFile {
+      guard FileManager.default.isReadableFile(atPath: caFile) else {
+        throw TransportFailure("network.tls-untrusted", "cannot read the CA file \(caFile)")
+      }
+      do {
+        let roots = try NIOSSLCertificate.fromPEMFile(caFile)
+        guard !roots.isEmpty else {
+          throw TransportFailure("network.tls-untrusted", "the CA file \(caFile) holds no PEM certificate")
+        }
+        tls.additionalTrustRoots = [.certificates(roots)]
+      } catch let failure as TransportFailure {
+        throw failure
+      } catch {
+        throw TransportFailure("network.tls-untrusted", "the CA file \(caFile) is not PEM: \(error)")
+      }
+    }
+    func configuration(proxy: HTTPClient.Configuration.Proxy?) -> HTTPClient.Configuration {
+      var config = HTTPClient.Configuration(
+        tlsConfiguration: tls, redirectConfiguration: .disallow,
+        timeout: .init(connect: .milliseconds(Int64(timeout * 1000)), read: .milliseconds(Int64(timeout * 1000))),
+        proxy: proxy, ignoreUncleanSSLShutdown: false, decompression: .disabled)
+      config.httpVersion = .http1Only
+      config.connectionPool = .init(idleTimeout: .seconds(30))
+      return config
+    }
+    direct = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration(proxy: nil))
+    let proxyValue = environment["HTTPS_PROXY"] ?? environment["https_proxy"]
+    if let proxyValue, !proxyValue.isEmpty, let url = URLComponents(string: proxyValue.contains("://") ? proxyValue : "http://" + proxyValue),
+      let host = url.host
+    {
+      var auth: HTTPClient.Authorization?
+      if let user = url.user {
+        auth = .basic(username: user.removingPercentEncoding ?? user, password: (url.password ?? "").removingPercentEncoding ?? "")
+      }
+      proxied = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: configuration(proxy: .server(host: host, port: url.port ?? 8080, authorization: auth)))
+    } else {
+      proxied = nil
+    }
+    noProxy = (environment["NO_PROXY"] ?? environment["no_proxy"] ?? "")
+      .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+      .filter { !$0.isEmpty }
+  }
+
+  public func shutdown() async {
+    try? await direct.shutdown()
+    try? await proxied?.shutdown()
+  }
+
+  /// Loopback is never proxied; NO_PROXY entries match a host or a domain suffix.
+  func client(for host: String) -> HTTPClient {
+    guard let proxied else { return direct }
+    let h = host.lowercased()
+    if h == "localhost" || h.hasPrefix("127.") || h == "::1" || h == "[::1]" { return direct }
+    for entry in noProxy {
+      if entry == "*" { return direct }
+      let suffix = entry.hasPrefix(".") ? String(entry.dropFirst()) : entry
+      if h == suffix || h.hasSuffix("." + suffix) { return direct }
+    }
+    return proxied
+  }
+
+  public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    var current = request
+    var visited: Set<String> = [request.url]
+    for _ in 0...Self.maxRedirects {
+      var response = try await sendOnce(current)
+      if response.status == 429, let gate, let host = URLComponents(string: current.url)?.host,
+        let wait = await gate.throttled(host: host, retryAfter: response.header("Retry-After"))
+      {
+        try await Task.sleep(for: wait)
+        response = try await sendOnce(current)
+      }
+      guard (300..<400).contains(response.status), response.status != 304,
+        let location = response.header("Location")
+      else { return response }
+      guard let from = URLComponents(string: current.url),
+        let next = URL(string: location, relativeTo: URL(string: current.url))?.absoluteURL,
+        let to = URLComponents(url: next, resolvingAgainstBaseURL: true)
+      else {
+        throw TransportFailure("network.unexpected-response", "HTTP \(response.status) redirect to an unreadable location")
+      }
+      guard from.host?.lowercased() == to.host?.lowercased(), from.port == to.port, from.scheme == to.scheme else {
+        throw TransportFailure(
+          "network.unexpected-response",
+          "HTTP \(response.status) redirect from \(from.host ?? "?") to another host (\(to.host ?? "?")); not followed, so no credentials were sent there")
+      }
+      guard visited.insert(next.absoluteString).inserted else {
+        throw TransportFailure("network.unexpected-response", "redirect loop at \(next.absoluteString)")
+      }
+      current.url = next.absoluteString
+    }
+    throw TransportFailure("network.unexpected-response", "more than \(Self.maxRedirects) redirects")
+  }
+
+  func sendOnce(_ request: HTTPRequest) async throws -> HTTPResponse {
+    guard let components = URLComponents(string: request.url), let host = components.host,
+      components.scheme == "https" || components.scheme == "http"
+    else {
+      throw TransportFailure("network.unexpected-response", "not an http(s) URL: \(request.url)")
+    }
+    if let gate { await gate.wait(for: host) }
+    var outgoing = HTTPClientRequest(url: request.url)
+    outgoing.method = HTTPMethod(rawValue: request.method)
+    for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+    if !request.headers.contains(where: { $0.0.lowercased() == "user-agent" }) {
+      outgoing.headers.add(name: "User-Agent", value: "s2s-doctor/\(LiveCheckSuite.toolVersion)")
+    }
+    if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+    let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
+    do {
+      let response = try await client(for: host).execute(outgoing, deadline: deadline, logger: nil)
+      var headers: [(String, String)] = []
+      for header in response.headers { headers.append((header.name, header.value)) }
+      let body: ByteBuffer
+      do {
+        body = try await response.body.collect(upTo: Self.maxBody)
+      } catch is NIOTooManyBytesError {
+        throw TransportFailure(
+          "network.unexpected-response", "the response body from \(host) is larger than 1 MB (HTTP \(response.status.code))")
+      }
+      return HTTPResponse(status: Int(response.status.code), headers: headers, body: Data(body.readableBytesView), url: request.url)
+    } catch let failure as TransportFailure {
+      throw failure
+    } catch is CancellationError {
+      throw CancellationError()
+    } catch {
+      throw Self.classify(error, host: host, port: components.port)
+    }
+  }
+
+  /// Names a transport error by its `network.*` reason.
+  static func classify(_ error: any Error, host: String, port: Int?) -> TransportFailure {
+    let target = port.map { "\(host):\($0)" } ?? host
+    let text = String(reflecting: error)
+    let lower = text.lowercased()
+    if let http = error as? HTTPClientError {
+      switch http {
+      case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout, .tlsHandshakeTimeout,
+        .getConnectionFromPoolTimeout, .httpProxyHandshakeTimeout:
+        return TransportFailure("network.timeout", "no answer from \(target) within the time limit")
+      case .proxyAuthenticationRequired:
+        return TransportFailure("network.proxy-auth-required", "the proxy answered 407 Proxy Authentication Required")
+      case .remoteConnectionClosed:
+        return TransportFailure("network.unexpected-response", "\(target) closed the connection before the response was complete")
+      default: break
+      }
+    }
+    if lower.contains("connection refused") || lower.contains("econnrefused") || lower.contains("errno: 111") {
+      return TransportFailure("network.connection-refused", "\(target) refused the connection: nothing listens there, or a firewall rejects it")
+    }
+    if lower.contains("certificate") || lower.contains("handshake") || lower.contains("nio ssl")
+      || lower.contains("niossl") || lower.contains("ssl")
+    {
+      return TransportFailure(
+        "network.tls-untrusted",
+        "the TLS certificate of \(target) is not trusted (\(Self.short(text))); behind a TLS-inspecting proxy pass its CA with --ca-file")
+    }
+    if lower.contains("dns") || lower.contains("resolve") || lower.contains("nodename") || lower.contains("name or service")
+      || lower.contains("unknownhost") || lower.contains("no address")
+    {
+      return TransportFailure("network.dns-failed", "the host name \(host) could not be resolved")
+    }
+    if lower.contains("timeout") || lower.contains("timed out") || lower.contains("deadline") {
+      return TransportFailure("network.timeout", "no answer from \(target) within the time limit")
+    }
+    if lower.contains("reset") || lower.contains("closed") || lower.contains("eof") || lower.contains("unclean") {
+      return TransportFailure("network.unexpected-response", "the connection to \(target) broke mid-response (\(Self.short(text)))")
+    }
+    if lower.contains("connect") {
+      return TransportFailure("network.connection-refused", "cannot connect to \(target) (\(Self.short(text)))")
+    }
+    return TransportFailure("network.unexpected-response", "the request to \(target) failed: \(Self.short(text))")
+  }
+
+  static func short(_ text: String) -> String { text.count > 160 ? String(text.prefix(160)) + "…" : text }
+}

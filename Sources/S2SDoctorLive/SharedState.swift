@@ -1,0 +1,60 @@
+import Foundation
+import S2SDoctorCore
+
+/// Shares discovery and tokens between the registrations of one fleet run.
+///
+/// The key always holds the authority, the tenant and the client, so a token can serve the
+/// environments of one tenant but never crosses to another tenant.
+public actor TokenBroker {
+  private var discoveries: [String: Task<Result<TenantDiscovery, LiveSession.OutcomeError>, Never>] = [:]
+  private var tokens: [String: Task<Result<TokenGrant, LiveSession.OutcomeError>, Never>] = [:]
+  public private(set) var tokenRequests = 0
+
+  public init() {}
+
+  func discovery(
+    key: String, make: @Sendable @escaping () async -> Result<TenantDiscovery, LiveSession.OutcomeError>
+  ) async -> Result<TenantDiscovery, LiveSession.OutcomeError> {
+    if let task = discoveries[key] { return await task.value }
+    let task = Task { await make() }
+    discoveries[key] = task
+    return await task.value
+  }
+
+  func token(key: String, make: @Sendable @escaping () async -> Result<TokenGrant, LiveSession.OutcomeError>) async
+    -> Result<TokenGrant, LiveSession.OutcomeError>
+  {
+    if let task = tokens[key] { return await task.value }
+    tokenRequests += 1
+    let task = Task { await make() }
+    tokens[key] = task
+    return await task.value
+  }
+}
+
+/// Remembers per host until when a 429's Retry-After asks clients to wait.
+public actor HostGate {
+  private var blockedUntil: [String: ContinuousClock.Instant] = [:]
+  public let maxWait: Duration
+
+  public init(maxWait: Duration = .seconds(30)) { self.maxWait = maxWait }
+
+  public func wait(for host: String) async {
+    guard let until = blockedUntil[host] else { return }
+    let now = ContinuousClock.now
+    if until > now { try? await Task.sleep(until: min(until, now + maxWait), clock: .continuous) }
+  }
+
+  /// Records a 429; returns how long to wait before one retry, or nil when not worth retrying.
+  public func throttled(host: String, retryAfter: String?) -> Duration? {
+    guard let retryAfter, let seconds = Double(retryAfter.trimmingCharacters(in: .whitespaces)), seconds >= 0 else {
+      return nil
+    }
+    let wait = Duration.milliseconds(Int64(seconds * 1000))
+    guard wait <= maxWait else { return nil }
+    let until = ContinuousClock.now + wait
+    if let current = blockedUntil[host], current > until { return wait }
+    blockedUntil[host] = until
+    return wait
+  }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import S2SDoctorCore
+
+/// Output formats of `fleet`.
+public enum FleetFormat: String, CaseIterable, Sendable {
+  case table, json, junit, markdown, csv
+}
+
+/// Renders a fleet run: which customers are broken, and why.
+public enum FleetText {
+  public static func render(_ report: FleetReport, format: FleetFormat) -> String {
+    let text: String
+    switch format {
+    case .table: text = table(report)
+    case .json:
+      let data = (try? JSONEncoder.stable.encode(report)) ?? Data("{}".utf8)
+      text = String(decoding: data, as: UTF8.self) + "\n"
+    case .csv: text = csv(report)
+    case .markdown: text = markdown(report)
+    case .junit: text = junit(report)
+    }
+    return Redactor.shared.redact(text)
+  }
+
+  static func summaryLine(_ report: FleetReport) -> String {
+    let s = report.summary
+    var parts = ["\(s.registrations) registrations", "\(s.passed) passed"]
+    if s.warning > 0 { parts.append("\(s.warning) with warnings") }
+    if s.failed > 0 { parts.append("\(s.failed) failed") }
+    if s.couldNotTest > 0 { parts.append("\(s.couldNotTest) could not be tested") }
+    if s.malformedRows > 0 { parts.append("\(s.malformedRows) malformed rows skipped") }
+    var line = parts.joined(separator: ", ") + "."
+    if report.interrupted { line += " Interrupted: only finished registrations are listed." }
+    return line
+  }
+
+  static func table(_ report: FleetReport) -> String {
+    let header = ["NAME", "TENANT", "ENVIRONMENT", "STATUS", "PRIMARY REASON"]
+    let rows = report.rows.map { [$0.name, $0.tenant, $0.environment, $0.status.rawValue, $0.primaryReason ?? "-"] }
+    var widths = header.map(\.count)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = min(max(widths[i], cell.count), 48) } }
+    func format(_ cells: [String]) -> String {
+      cells.enumerated().map { i, cell in
+        let clipped = cell.count > widths[i] ? String(cell.prefix(widths[i] - 1)) + "…" : cell
+        return clipped.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+      }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+    }
+    var out = format(header) + "\n"
+    for row in rows { out += format(row) + "\n" }
+    for skipped in report.skippedRows { out += "skipped line \(skipped.line): \(skipped.message)\n" }
+    out += "\n" + summaryLine(report) + "\n"
+    let reasons = report.summary.byReason.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+    if !reasons.isEmpty {
+      out += "By reason: " + reasons.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ") + "\n"
+      out += "Details and fixes: s2s-doctor explain <reason>\n"
+    }
+    return out
+  }
+
+  static func csvField(_ value: String) -> String {
+    // Also neutralise spreadsheet formulas.
+    var v = value
+    if let first = v.first, "=+-@".contains(first) { v = "'" + v }
+    if v.contains(",") || v.contains("\"") || v.contains("\n") { return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    return v
+  }
+
+  static func csv(_ report: FleetReport) -> String {
+    var out = "name,tenant,clientId,environment,status,primaryReason,detail\n"
+    for row in report.rows {
+      out += [row.name, row.tenant, row.clientId, row.environment, row.status.rawValue, row.primaryReason ?? "", row.detail ?? ""]
+        .map(csvField).joined(separator: ",") + "\n"
+    }
+    return out
+  }
+
+  static func markdownCell(_ value: String) -> String {
+    value.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+  }
+
+  static func markdown(_ report: FleetReport) -> String {
+    var out = "# S2S Doctor fleet report\n\n\(summaryLine(report))\n\n"
+    out += "| Name | Tenant | Environment | Status | Primary reason |\n|---|---|---|---|---|\n"
+    for row in report.rows {
+      let reason = row.primaryReason.map { "`\($0)`" } ?? "—"
+      out += "| \(markdownCell(row.name)) | \(markdownCell(row.tenant)) | \(markdownCell(row.environment)) | \(row.status.box) \(row.status.rawValue) | \(reason) |\n"
+    }
+    if !report.skippedRows.isEmpty {
+      out += "\n## Skipped rows\n\n"
+      for skipped in report.skippedRows { out += "- line \(skipped.line): \(markdownCell(skipped.message))\n" }
+    }
+    return out
+  }
+
+  static func xml(_ value: String) -> String {
+    var out = ""
+    for scalar in value.unicodeScalars {
+      switch scalar {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "'": out += "&apos;"
+      default:
+        // XML 1.0 forbids most control characters.
+        if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r" { continue }
+        out.unicodeScalars.append(scalar)
+      }
+    }
+    return out
+  }
+
+  static func junit(_ report: FleetReport) -> String {
+    let s = report.summary
+    var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    out += "<testsuites name=\"s2s-doctor fleet\" tests=\"\(s.registrations)\" failures=\"\(s.failed)\" errors=\"\(s.couldNotTest)\" skipped=\"\(s.skipped)\">\n"
+    out += "  <testsuite name=\"fleet\" tests=\"\(s.registrations)\" failures=\"\(s.failed)\" errors=\"\(s.couldNotTest)\" skipped=\"\(s.skipped)\">\n"
+    for row in report.rows {
+      out += "    <testcase classname=\"\(xml(row.tenant))\" name=\"\(xml(row.name)) / \(xml(row.environment))\">\n"
+      let reason = row.primaryReason ?? ""
+      let detail = xml(row.detail ?? "")
+      switch row.status {
+      case .failed: out += "      <failure type=\"\(xml(reason))\" message=\"\(xml(reason))\">\(detail)</failure>\n"
+      case .couldNotTest: out += "      <error type=\"\(xml(reason))\" message=\"\(xml(reason))\">\(detail)</error>\n"
+      case .skipped: out += "      <skipped message=\"\(xml(reason))\"/>\n"
+      case .passed, .warning: break
+      }
+      out += "    </testcase>\n"
+    }
+    out += "  </testsuite>\n</testsuites>\n"
+    return out
+  }
+}

@@ -1,3 +1,0 @@
-import S2SDoctorCLI
-
-await S2SDoctorCommand.main()

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+@testable import S2SDoctorCLI
+@testable import S2SDoctorCore
+@testable import S2SDoctorEmulator
+@testable import S2SDoctorLive
+
+/// One emulator for the whole suite: it serves every scenario at once, chosen by identity.
+actor SharedEmulator {
+  static let shared = SharedEmulator()
+  private var info: EmulatorInfo?
+  private var emulator: Emulator?
+
+  func start() async throws -> EmulatorInfo {
+    if let info { return info }
+    let emulator = try Emulator(options: EmulatorOptions())
+    let info = try await emulator.start()
+    self.emulator = emulator
+    self.info = info
+    return info
+  }
+}
+
+func runScenario(_ scenario: ScenarioInfo) async throws -> RunReport {
+  let options = try ConnectionOptions.parse(scenario.args)
+  let (settings, secret) = try options.resolve(environment: scenario.env)
+  return await LiveCheckSuite(settings: settings, secret: secret).run()
+}
+
+/// The scenario names, read once from an emulator (the list is what `emulate` prints).
+let scenarioNames: [String] = {
+  let semaphore = DispatchSemaphore(value: 0)
+  let box = NamesBox()
+  Task {
+    box.names = (try? await SharedEmulator.shared.start().scenarios.keys.sorted()) ?? []
+    semaphore.signal()
+  }
+  semaphore.wait()
+  return box.names
+}()
+
+final class NamesBox: @unchecked Sendable { var names: [String] = [] }
+
+@Suite struct ScenarioEndToEndTests {
+  @Test func emulatorListsAScenarioForEveryLiveReason() async throws {
+    let info = try await SharedEmulator.shared.start()
+    let expects = Set(info.scenarios.values.map(\.expect))
+    for check in Catalogue.builtIn.checks where check.area != "onprem" {
+      for reason in check.reasons where reason.hasPrefix("entra.") || reason.hasPrefix("token.") || (reason.hasPrefix("bc.") && reason != "bc.unknown-error") || reason.hasPrefix("admin.") {
+        #expect(expects.contains(reason), "no emulator scenario yields \(reason)")
+      }
+    }
+    #expect(info.scenarios["ok"]?.expect == "passed")
+  }
+
+  @Test(arguments: scenarioNames)
+  func scenarioYieldsItsExpectation(_ name: String) async throws {
+    let info = try await SharedEmulator.shared.start()
+    let scenario = try #require(info.scenarios[name])
+    let report = try await runScenario(scenario)
+    let lines = report.results.map { "\($0.check)=\($0.status.rawValue)\($0.reason.map { "(\($0))" } ?? "") \($0.detail ?? "")" }
+    if scenario.expect == "passed" {
+      #expect(report.summary.failed == 0 && report.summary.couldNotTest == 0, "\(name): \(lines.joined(separator: "\n"))")
+      #expect(report.exitStatus == .ok)
+    } else {
+      #expect(report.primary?.reason == scenario.expect, "\(name): \(lines.joined(separator: "\n"))")
+      #expect(report.exitStatus != .ok)
+    }
+  }
+
+  @Test func secretWithFormSpecialCharactersWorksEndToEnd() async throws {
+    let info = try await SharedEmulator.shared.start()
+    let ok = try #require(info.scenarios["ok"])
+    let secret = try #require(ok.env["AZURE_CLIENT_SECRET"])
+    for character in ["+", "/", "%", "~", "="] {
+      #expect(secret.contains(character), "the ok secret must contain \(character)")
+    }
+    let report = try await runScenario(ok)
+    #expect(report.exitStatus == .ok)
+  }
+
+  @Test func certificateCredentialWorksEndToEnd() async throws {
+    let info = try await SharedEmulator.shared.start()
+    let scenario = try #require(info.scenarios["ok-certificate"])
+    #expect(scenario.args.contains("--certificate"))
+    #expect(scenario.env["AZURE_CLIENT_SECRET"] == nil)
+    let report = try await runScenario(scenario)
+    #expect(report.exitStatus == .ok, "\(report.results.map { "\($0.check) \($0.status) \($0.detail ?? "")" })")
+  }
+
+  @Test func blackholedPortEndsWithinTheTimeout() async throws {
+    let info = try await SharedEmulator.shared.start()
+    let scenario = try #require(info.scenarios["network.timeout"])
+    var args = scenario.args
+    if let index = args.firstIndex(of: "--timeout") { args.remove(at: index + 1); args.remove(at: index) }
+    args += ["--timeout", "2"]
+    let options = try ConnectionOptions.parse(args)
+    let (settings, secret) = try options.resolve(environment: scenario.env)
+    let clock = ContinuousClock()
+    let start = clock.now
+    let report = await LiveCheckSuite(settings: settings, secret: secret).run()
+    let elapsed = clock.now - start
+    #expect(report.primary?.reason == "network.timeout")
+    #expect(elapsed < .milliseconds(2200), "took \(elapsed) with --timeout 2")
+  }
+
+  @Test func reportsNeverCarryTheSecretOrTheToken() async throws {
+    let info = try await SharedEmulator.shared.start()
+    for name in ["ok", "entra.secret-invalid", "token.roles-missing", "bc.app-not-accepted"] {
+      let scenario = try #require(info.scenarios[name])
+      let report = try await runScenario(scenario)
+      let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+      if let secret = scenario.env["AZURE_CLIENT_SECRET"], secret.count > 4 {
+        #expect(!json.contains(secret), "\(name): the secret leaked into the report")
+      }
+      #expect(!json.contains("eyJ0eX") && !json.contains("eyJhbGci"), "\(name): a token leaked into the report")
+    }
+  }
+}
