@@ -165,6 +165,11 @@ actor LiveSession {
     case "bc.automation": return try await bcAutomation()
     case "bc.custom-api": return try await bcCustomAPI()
     case "bc.admin": return try await bcAdmin()
+    case "onprem.server-config":
+      var claims: TokenClaims?
+      if case .success(let grant) = await token() { claims = grant.claims }
+      return OnPremProbes.serverConfig(settings: settings, claims: claims)
+    case "onprem.server-log": return OnPremProbes.serverLog(settings: settings)
     default:
       return .couldNotTest(nil, "this build has no probe for \(check.id)")
     }

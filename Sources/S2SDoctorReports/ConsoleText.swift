@@ -31,19 +31,23 @@ public enum ConsoleText {
     }
   }
 
-  /// Wraps `text` at `width` with `indent` before every line.
+  /// Wraps `text` at `width`: `indent` starts the first line, continuation lines hang under it.
   public static func wrap(_ text: String, indent: String, width: Int = 100) -> String {
+    let hanging = String(repeating: " ", count: indent.count)
     var lines: [String] = []
+    var prefix = indent
     for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
-      var line = indent
+      var line = prefix
       for word in paragraph.split(separator: " ") {
-        if line.count > indent.count && line.count + word.count + 1 > width {
+        if line.count > prefix.count && line.count + word.count + 1 > width {
           lines.append(line)
-          line = indent
+          prefix = hanging
+          line = prefix
         }
-        line += (line.count > indent.count ? " " : "") + word
+        line += (line.count > prefix.count ? " " : "") + word
       }
       lines.append(line)
+      prefix = hanging
     }
     return lines.joined(separator: "\n")
   }
@@ -74,7 +78,7 @@ public enum ConsoleText {
         if let fix = result.fix { out += wrap("Fix: " + fix, indent: "    → ") + "\n" }
         if verbose {
           for (i, step) in result.steps.enumerated() {
-            out += wrap("\(i + 1). \(step)", indent: "      ") + "\n"
+            out += wrap(step, indent: "      \(i + 1). ") + "\n"
           }
         }
         if let who = result.whoFixes.flatMap(WhoFixes.init(rawValue:)) {
@@ -126,7 +130,7 @@ public enum ConsoleText {
         out += wrap(d.summary, indent: "  ") + "\n\n"
         out += wrap("Why: " + d.why, indent: "  ") + "\n\n"
         out += wrap("Fix: " + d.fix, indent: "  ") + "\n"
-        for (i, step) in d.steps.enumerated() { out += wrap("\(i + 1). \(step)", indent: "    ") + "\n" }
+        for (i, step) in d.steps.enumerated() { out += wrap(step, indent: "    \(i + 1). ") + "\n" }
         if let who = WhoFixes(rawValue: d.whoFixes) { out += "\n  Who fixes it: \(who.label)\n" }
         for doc in d.docs { out += "  Docs: \(doc)\n" }
       } else {
