@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import S2SDoctorCore
+
+/// `s2s-doctor profile list|show` — saved registrations (never with a secret).
+struct ProfileCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "profile", abstract: "List or show saved profiles (they never hold a secret).",
+    subcommands: [List.self, Show.self, Stress.self])
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List saved profiles.")
+    func run() throws {
+      let store = ProfileStore()
+      let names = store.list()
+      Output.out(names.isEmpty ? "No profiles in \(store.directory). Create one with `s2s-doctor setup`.\n" : names.joined(separator: "\n") + "\n")
+    }
+  }
+
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a saved profile as JSON.")
+    @Argument(help: "Profile name.") var name: String
+    func run() throws {
+      do {
+        Output.out(Output.encodeJSON(try ProfileStore().load(name)))
+      } catch let error as StoreError {
+        throw ValidationError(error.description)
+      }
+    }
+  }
+
+  /// Test support: rewrites profiles in a loop (crash-safety and concurrency tests kill it).
+  struct Stress: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "_stress", shouldDisplay: false)
+    @Option var prefix = "stress"
+    @Option var count = 100
+    @Option var rounds = 1
+    func run() throws {
+      let store = ProfileStore()
+      for round in 0..<rounds {
+        for index in 0..<count {
+          var settings = ConnectionSettings()
+          settings.tenant = "contoso.onmicrosoft.com"
+          settings.clientID = UUID().uuidString.lowercased()
+          settings.company = String(repeating: "x", count: 2000) + "-\(round)"
+          try store.save(Profile(name: "\(prefix)-\(index)", settings: settings))
+        }
+      }
+    }
+  }
+}
