@@ -156,8 +156,9 @@ public struct Explainer: Sendable {
     var score = 0
     var matched: [String] = []
     var position = Int.max
-    if !rule.endpoint.isEmpty {
-      guard let endpoint = signals.endpoint, rule.endpoint.contains(endpoint) else { return nil }
+    // A rule for other endpoints does not apply; with no endpoint known it applies without its bonus.
+    if !rule.endpoint.isEmpty, let endpoint = signals.endpoint, !rule.endpoint.contains(endpoint) {
+      return nil
     }
     if !rule.aadsts.isEmpty {
       guard let index = signals.aadsts.firstIndex(where: rule.aadsts.contains) else { return nil }
@@ -188,9 +189,9 @@ public struct Explainer: Sendable {
       position = min(position, 2000 + (text.position(of: phrase) ?? 0))
     }
     guard score > 0 else { return nil }
-    if !rule.endpoint.isEmpty {
+    if !rule.endpoint.isEmpty, let endpoint = signals.endpoint {
       score += 25
-      matched.append("endpoint \(signals.endpoint ?? "")")
+      matched.append("endpoint \(endpoint)")
     }
     return (score + rule.boost, matched.joined(separator: " + "), position)
   }
