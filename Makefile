@@ -4,7 +4,7 @@ SWIFT ?= swift
 BIN := .build/debug/s2s-doctor
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps generate check-generated build test test-swift conformance fuzz demo bench format lint clean
+.PHONY: all deps generate check-generated build test test-swift conformance fuzz demo bench screenshot format lint clean
 
 all: build
 
@@ -29,6 +29,7 @@ test: deps check-generated
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
 	bash Tests/conformance/run.sh
+	bash scripts/validate-reports.sh
 
 test-swift: deps check-generated
 	$(SWIFT) build --build-tests
@@ -46,6 +47,9 @@ demo: build
 
 bench: deps generate
 	bash bench/run.sh
+
+screenshot:
+	bash scripts/screenshot-report.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

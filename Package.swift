@@ -95,7 +95,9 @@ let package = Package(
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ]),
-    .testTarget(name: "S2SDoctorReportsTests", dependencies: ["S2SDoctorReports"]),
+    .testTarget(
+      name: "S2SDoctorReportsTests", dependencies: ["S2SDoctorReports", "s2s-doctor"],
+      exclude: ["Snapshots", "junit.xsd"]),
     .testTarget(
       name: "S2SDoctorWizardTests",
       dependencies: ["S2SDoctorWizard", "S2SDoctorEmulator", "s2s-doctor"]),

@@ -60,6 +60,13 @@ struct Check: AsyncParsableCommand {
   var skip: [String] = []
 
   func run() async throws {
+    if let template = output.template {
+      do {
+        try ReportRenderer.validateTemplate(file: template)
+      } catch {
+        throw ValidationError("\(error)")
+      }
+    }
     let (settings, secret) = try connection.resolve()
     let catalogue = Catalogue.builtIn
     let selectors = (only + skip).flatMap { $0.split(separator: ",").map(String.init) }

@@ -1,0 +1,232 @@
+import ArgumentParser
+import Foundation
+import S2SDoctorCore
+import S2SDoctorReports
+
+extension ReportFormat: ExpressibleByArgument {}
+
+/// Writes a finished report to `path`, or to standard output when `path` is nil or `-`.
+///
+/// Shared by `check --output` and `report --output`. The text has been redacted by the renderer;
+/// it passes through the redactor once more on its way out. A path that cannot be written ends
+/// the command with a message naming it and exit code 64.
+func writeReport(_ text: String, to path: String?) {
+  guard let path, path != "-" else {
+    Output.out(text)
+    return
+  }
+  let data = Data(Redactor.shared.redact(text).utf8)
+  do {
+    try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+  } catch {
+    Output.err("Cannot write \(path): \(describeWriteError(path)).\n")
+    terminate(.usage)
+  }
+}
+
+private func describeWriteError(_ path: String) -> String {
+  let url = URL(fileURLWithPath: path)
+  var isDirectory: ObjCBool = false
+  if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue
+  {
+    return "it is a directory"
+  }
+  let folder = url.deletingLastPathComponent().path
+  if !FileManager.default.fileExists(atPath: folder) {
+    return "the folder \(folder) does not exist"
+  }
+  return "permission denied"
+}
+
+/// Prints `error` (which names the file) and exits 64.
+private func fail(_ error: Error) -> Never {
+  Output.err("\(error)\n")
+  terminate(.usage)
+}
+
+/// `s2s-doctor report RUN.json`: re-render a saved run without running the checks again.
+struct Report: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Re-render a saved JSON run report in another format.",
+    discussion: """
+      Reads a run saved with `s2s-doctor check --format json --output RUN.json` and writes it again \
+      as console text, JSON, Markdown, HTML, JUnit XML or a short ticket text, or through your own \
+      Mustache template. No check runs and nothing is sent over the network.
+
+      Examples:
+        s2s-doctor report run.json --format markdown | pbcopy
+        s2s-doctor report run.json --format html --output report.html
+        s2s-doctor report run.json --format junit --output s2s-doctor.junit.xml
+        s2s-doctor report run.json --template my-ticket.mustache --redact-ids
+        s2s-doctor report run.json --print-context     # what a template can read
+
+      Secrets and tokens never reach a report; with --redact-ids the tenant and client ids are \
+      shortened to their last four characters as well.
+      Exit codes: 0 written · 64 unreadable, invalid or unsupported run report or template.
+      """)
+
+  @Argument(
+    help: ArgumentHelp("The run report to render (check --format json).", valueName: "RUN.json"))
+  var runFile: String
+
+  @Option(help: "The output format.")
+  var format: ReportFormat = .console
+
+  @Option(
+    help: ArgumentHelp(
+      "Write the report to this file instead of standard output.", valueName: "FILE"))
+  var output: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Render with this Mustache template (see Templates/README.md) instead of --format.",
+      valueName: "FILE"))
+  var template: String?
+
+  @Flag(
+    name: .customLong("redact-ids"),
+    help: "Shorten the tenant and client ids to their last four characters.")
+  var redactIDs = false
+
+  @Flag(name: .shortAndLong, help: "Console format: show passed details, steps and evidence.")
+  var verbose = false
+
+  @Flag(
+    name: .customLong("print-context"),
+    help: "Print the JSON context that templates read, then stop.")
+  var printContext = false
+
+  func validate() throws {
+    if template != nil && format != .console {
+      throw ValidationError("Use either --format or --template, not both.")
+    }
+  }
+
+  func run() throws {
+    let report: RunReport
+    do {
+      report = try ReportRenderer.load(runReportAt: runFile)
+    } catch {
+      fail(error)
+    }
+    let text: String
+    do {
+      if printContext {
+        text = try ReportRenderer.contextJSON(report, redactIDs: redactIDs)
+      } else if let template {
+        text = try ReportRenderer.render(report, templateFile: template, redactIDs: redactIDs)
+      } else {
+        let color = output == nil && format == .console && Output.useColor
+        text = try ReportRenderer.render(
+          report, format: format, redactIDs: redactIDs, verbose: verbose, color: color)
+      }
+    } catch {
+      fail(error)
+    }
+    writeReport(text, to: output)
+  }
+}
+
+/// `s2s-doctor export http`.
+struct Export: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Export this registration for other tools.",
+    subcommands: [ExportHTTP.self])
+}
+
+struct ExportHTTP: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "http",
+    abstract:
+      "Write a REST Client (.http) file with the token request and Business Central API calls.",
+    discussion: """
+      The file works with the VS Code REST Client extension: an app-only token request, list \
+      companies, then get, create, modify and delete a customer, like Microsoft's S2SAccess.rest \
+      sample. The client secret is never written, even when AZURE_CLIENT_SECRET is set: the file \
+      has `@clientSecret = <paste the secret value here>` for you to fill in.
+
+      Example:
+        s2s-doctor export http --tenant contoso.onmicrosoft.com --client-id 3f2a… --environment sandbox --output bc.http
+      Exit codes: 0 written · 64 usage error (tenant or client id missing).
+      """)
+
+  @OptionGroup var connection: ConnectionOptions
+
+  @Option(help: ArgumentHelp("Write the file here instead of standard output.", valueName: "FILE"))
+  var output: String?
+
+  func run() throws {
+    // The secret sources are not read: the file must never carry the value.
+    var options = connection
+    options.clientSecretFile = nil
+    options.clientSecretStdin = false
+    var environment = ProcessInfo.processInfo.environment
+    environment["AZURE_CLIENT_SECRET"] = nil
+    let settings: ConnectionSettings
+    do {
+      settings = try options.resolve(environment: environment).settings
+    } catch {
+      fail(error)
+    }
+    if let missing = missingIdentifiers(settings) {
+      Output.err("export http needs \(missing).\n")
+      terminate(.usage)
+    }
+    writeReport(
+      RestClientExport.render(settings, toolVersion: S2SDoctorCommand.version), to: output)
+  }
+}
+
+/// `s2s-doctor consent-url`.
+struct ConsentURL: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "consent-url",
+    abstract: "Print the admin consent URL for this tenant and client.",
+    discussion: """
+      Send the URL to an administrator of the tenant (Global, Application or Cloud Application \
+      Administrator). Opening it grants the app's application permissions in that tenant and \
+      creates its service principal there. With --redirect-uri, Entra ID returns to that address \
+      afterwards (it must be registered on the app).
+
+      Example:
+        s2s-doctor consent-url --tenant 72f988bf-… --client-id 3f2a…
+      Exit codes: 0 printed · 64 usage error (tenant or client id missing).
+      """)
+
+  @OptionGroup var connection: ConnectionOptions
+
+  func run() throws {
+    var options = connection
+    options.clientSecretFile = nil
+    options.clientSecretStdin = false
+    var environment = ProcessInfo.processInfo.environment
+    environment["AZURE_CLIENT_SECRET"] = nil
+    let settings: ConnectionSettings
+    do {
+      settings = try options.resolve(environment: environment).settings
+    } catch {
+      fail(error)
+    }
+    if let missing = missingIdentifiers(settings) {
+      Output.err("consent-url needs \(missing).\n")
+      terminate(.usage)
+    }
+    guard let url = settings.adminConsentURL else {
+      Output.err("Cannot build a consent URL from the authority host \(settings.authorityHost).\n")
+      terminate(.usage)
+    }
+    Output.out(url + "\n")
+  }
+}
+
+/// Names the missing tenant and client id flags, or nil when both are set.
+func missingIdentifiers(_ settings: ConnectionSettings) -> String? {
+  var missing: [String] = []
+  if (settings.tenant ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+    missing.append("--tenant (or AZURE_TENANT_ID)")
+  }
+  if (settings.clientID ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+    missing.append("--client-id (or AZURE_CLIENT_ID)")
+  }
+  return missing.isEmpty ? nil : missing.joined(separator: " and ")
+}

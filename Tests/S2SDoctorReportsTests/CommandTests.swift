@@ -1,0 +1,176 @@
+import Foundation
+import S2SDoctorCore
+import Testing
+
+@testable import S2SDoctorReports
+
+/// `s2s-doctor report`, `export http` and `consent-url`, run as a process.
+@Suite struct CommandTests {
+  struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  static func binary() throws -> String {
+    if let override = ProcessInfo.processInfo.environment["S2S_DOCTOR_BIN"] { return override }
+    let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    var folder = URL(fileURLWithPath: exe).deletingLastPathComponent()
+    for _ in 0..<4 {
+      let candidate = folder.appendingPathComponent("s2s-doctor").path
+      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+      folder = folder.deletingLastPathComponent()
+    }
+    throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "s2s-doctor next to \(exe)"])
+  }
+
+  static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try binary())
+    process.arguments = arguments
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "s2s-home-\(UUID().uuidString)"
+    ).path
+    process.environment = [
+      "HOME": home, "XDG_CONFIG_HOME": home, "PATH": "/usr/bin:/bin", "NO_COLOR": "1",
+    ]
+    .merging(environment) { $1 }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(
+      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+      stderr: String(decoding: stderr, as: UTF8.self))
+  }
+
+  static func temporaryFile(_ name: String, _ contents: String? = nil) -> String {
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("s2s-\(UUID().uuidString)-\(name)").path
+    if let contents { FileManager.default.createFile(atPath: path, contents: Data(contents.utf8)) }
+    return path
+  }
+
+  @Test(arguments: [ReportFormat.markdown, .html, .junit, .text, .json])
+  func reportRerendersASavedRun(format: ReportFormat) throws {
+    let saved = Snapshot.url("every-status.json").path
+    let result = try Self.run(["report", saved, "--format", format.rawValue])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout == Snapshot.read(SnapshotTests.fileName("every-status", format)))
+  }
+
+  @Test func reportWritesOutputFileAndRedactsIDs() throws {
+    let output = Self.temporaryFile("report.md")
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    let saved = Snapshot.url("every-status.json").path
+    let result = try Self.run([
+      "report", saved, "--format", "markdown", "--redact-ids", "--output", output,
+    ])
+    #expect(result.status == 0 && result.stdout.isEmpty, "\(result.stderr)")
+    let written = try String(contentsOfFile: output, encoding: .utf8)
+    #expect(written == Snapshot.read("every-status.redact-ids.md"))
+  }
+
+  @Test func reportWithAUserTemplateAndContext() throws {
+    let template = Self.temporaryFile("t.mustache", "{{toolName}}: {{headline}}\n")
+    defer { try? FileManager.default.removeItem(atPath: template) }
+    let saved = Snapshot.url("healthy.json").path
+    let result = try Self.run(["report", saved, "--template", template])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout == "s2s-doctor: 14 passed, 3 skipped\n")
+    let context = try Self.run(["report", saved, "--print-context"])
+    #expect(context.status == 0)
+    #expect(context.stdout.contains(#""headline" : "14 passed, 3 skipped""#))
+  }
+
+  @Test func reportRefusesBadFilesWithExit64() throws {
+    let notJSON = Self.temporaryFile("bad.json", "this is not json")
+    let wrongVersion = Self.temporaryFile("v2.json", #"{"schemaVersion": 2}"#)
+    defer {
+      try? FileManager.default.removeItem(atPath: notJSON)
+      try? FileManager.default.removeItem(atPath: wrongVersion)
+    }
+    for (path, words) in [
+      (notJSON, "is not an s2s-doctor run report"), (wrongVersion, "has schemaVersion 2"),
+      ("/nonexistent/run.json", "Cannot read /nonexistent/run.json"),
+    ] {
+      let result = try Self.run(["report", path, "--format", "markdown"])
+      #expect(result.status == 64)
+      #expect(result.stderr.contains(path) && result.stderr.contains(words), "\(result.stderr)")
+      #expect(result.stdout.isEmpty)
+    }
+    let saved = Snapshot.url("healthy.json").path
+    let badTemplate = Self.temporaryFile("bad.mustache", "{{#results}}\n")
+    defer { try? FileManager.default.removeItem(atPath: badTemplate) }
+    let result = try Self.run(["report", saved, "--template", badTemplate])
+    #expect(result.status == 64 && result.stderr.contains(badTemplate + ":"), "\(result.stderr)")
+    let unwritable = try Self.run(["report", saved, "--output", "/nonexistent/dir/out.md"])
+    #expect(unwritable.status == 64 && unwritable.stderr.contains("/nonexistent/dir/out.md"))
+  }
+
+  @Test func exportHTTPNeverWritesTheSecret() throws {
+    let secret = "Cli~Export.Canary-0123456789abcdef"
+    let secretFile = Self.temporaryFile("secret", secret + "\n")
+    defer { try? FileManager.default.removeItem(atPath: secretFile) }
+    let result = try Self.run(
+      [
+        "export", "http", "--tenant", Fixtures.tenant, "--client-id", Fixtures.clientID,
+        "--environment", "sandbox",
+        "--client-secret-file", secretFile,
+      ],
+      environment: ["AZURE_CLIENT_SECRET": secret])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(!result.stdout.contains(secret) && !result.stdout.contains("Canary"))
+    #expect(result.stdout.contains("@clientSecret = <paste the secret value here>"))
+    #expect(result.stdout.contains("@tenant = \(Fixtures.tenant)"))
+    let output = Self.temporaryFile("bc.http")
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    let toFile = try Self.run(
+      ["export", "http", "--output", output],
+      environment: [
+        "AZURE_TENANT_ID": Fixtures.tenant, "AZURE_CLIENT_ID": Fixtures.clientID,
+        "AZURE_CLIENT_SECRET": secret,
+      ])
+    #expect(toFile.status == 0 && toFile.stdout.isEmpty, "\(toFile.stderr)")
+    let written = try String(contentsOfFile: output, encoding: .utf8)
+    #expect(!written.contains(secret) && written.contains("@clientId = \(Fixtures.clientID)"))
+  }
+
+  @Test func consentURL() throws {
+    let result = try Self.run([
+      "consent-url", "--tenant", Fixtures.tenant, "--client-id", Fixtures.clientID,
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(
+      result.stdout
+        == "https://login.microsoftonline.com/\(Fixtures.tenant)/adminconsent?client_id=\(Fixtures.clientID)\n"
+    )
+    let redirect = try Self.run(
+      [
+        "consent-url", "--tenant", Fixtures.tenant, "--client-id", Fixtures.clientID,
+        "--redirect-uri", "https://businesscentral.dynamics.com/OAuthLanding.htm", "--cloud",
+        "usgov",
+      ])
+    #expect(
+      redirect.stdout
+        == "https://login.microsoftonline.us/\(Fixtures.tenant)/adminconsent?client_id=\(Fixtures.clientID)&redirect_uri=https://businesscentral.dynamics.com/OAuthLanding.htm\n"
+    )
+  }
+
+  @Test func missingTenantOrClientExits64NamingTheFlags() throws {
+    let none = try Self.run(["consent-url"])
+    #expect(none.status == 64)
+    #expect(none.stderr.contains("--tenant") && none.stderr.contains("--client-id"))
+    let noClient = try Self.run(["consent-url", "--tenant", Fixtures.tenant])
+    #expect(
+      noClient.status == 64 && noClient.stderr.contains("--client-id")
+        && !noClient.stderr.contains("--tenant"))
+    let export = try Self.run(["export", "http", "--client-id", Fixtures.clientID])
+    #expect(export.status == 64 && export.stderr.contains("--tenant"))
+  }
+}
