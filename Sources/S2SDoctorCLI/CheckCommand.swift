@@ -68,6 +68,14 @@ struct Check: AsyncParsableCommand {
       }
     }
     let (settings, secret) = try connection.resolve()
+    if let path = settings.serverConfig {
+      // A file that is not a server configuration is a usage error, reported before any check.
+      do {
+        _ = try ServerConfiguration.load(path: path)
+      } catch {
+        throw ValidationError("\(error)")
+      }
+    }
     let catalogue = Catalogue.builtIn
     let selectors = (only + skip).flatMap { $0.split(separator: ",").map(String.init) }
     for selector in selectors where catalogue.check(selector) == nil && !catalogue.checks.contains(where: { $0.area == selector }) {

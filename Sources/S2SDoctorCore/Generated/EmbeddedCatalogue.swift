@@ -134,6 +134,8 @@ checks:
   - token.tenant
   - token.roles
   - token.clock
+  - onprem.server-config
+  - onprem.server-log
   - bc.companies
   - bc.company
   - bc.automation
@@ -332,6 +334,1417 @@ bc-server-settings: https://learn.microsoft.com/dynamics365/business-central/dev
 bc-configure-web-server: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/configure-web-server
 bc-enable-apis-onprem: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/api-reference/v2.0/enabling-apis-for-dynamics-nav
 bc-register-app-azure: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/register-app-azure
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/check.yaml",
+      #"""
+# Runs when --server-config is given, also when no token could be had (it then requires the
+# standard audience https://api.businesscentral.dynamics.com and compares no tenant).
+#
+# Fixtures: named <expected outcome>--<anything>.<any extension>. The fixture test checks each
+# with a token whose aud is https://api.businesscentral.dynamics.com and whose tid is
+# 72f988bf-86f1-41af-91ab-2d7cd011db47, --redirect-uri https://bc.contoso.com/BC/OAuthLanding.htm
+# and no --server-tenant.
+id: onprem.server-config
+title: The server instance's configuration accepts S2S tokens
+rationale: >-
+  An on-premises server accepts an app's token only when it uses Entra authentication, trusts the token's tenant and
+  lists the token's exact aud in ValidAudiences; API calls also need the API and OData endpoints switched on, a
+  version with S2S support, and a tenant on multitenant servers.
+requires: []
+reasons:
+  - onprem.audience-not-valid
+  - onprem.not-entra-auth
+  - onprem.metadata-tenant-mismatch
+  - onprem.api-disabled
+  - input.redirect-uri-not-oauthlanding
+  - input.redirect-uri-default-port
+  - onprem.redirect-uri-mismatch
+  - onprem.version-unsupported
+  - onprem.tenant-parameter-missing
+scope: server-config
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/onprem.api-disabled--customsettings.config",
+      #"""
+<?xml version="1.0" encoding="utf-8"?>
+<appSettings>
+  <add key="NetworkProtocol" value="Default" />
+  <!--
+    Name of the database server to connect to.
+  -->
+  <add key="DatabaseServer" value="SQL01" />
+  <add key="DatabaseInstance" value="" />
+  <add key="DatabaseName" value="BC240" />
+  <!--
+    Name of the Microsoft Dynamics NAV Server instance to connect
+    to (for client) or listen on (for server).
+  -->
+  <add key="ServerInstance" value="BC240" />
+  <add key="ClientServicesPort" value="7085" />
+  <add key="SOAPServicesPort" value="7047" />
+  <add key="ODataServicesPort" value="7048" />
+  <add key="ManagementServicesPort" value="7045" />
+  <add key="DeveloperServicesPort" value="7049" />
+  <add key="SOAPServicesEnabled" value="true" />
+  <add key="ODataServicesEnabled" value="true" />
+  <!--
+    Configures the server to support API web services.
+  -->
+  <add key="ApiServicesEnabled" value="false" />
+  <add key="PublicODataBaseUrl" value="https://bc.contoso.com:7048/BC240/ODataV4/" />
+  <add key="PublicSOAPBaseUrl" value="https://bc.contoso.com:7047/BC240/WS/" />
+  <!--
+    The public URL for Web Clients to access the Web Server.
+    The url must have the following format:
+         http[s]://<hostname>:<port>/<nav-instance>/Webclient/
+  -->
+  <add key="PublicWebBaseUrl" value="https://bc.contoso.com/BC/" />
+  <!--
+    The type of client credential used for authentication.
+    Possible values: Windows, UserName, NavUserPassword, AccessControlService
+  -->
+  <add key="ClientServicesCredentialType" value="AccessControlService" />
+  <!--
+    Microsoft Azure Active Directory and other identity providers support openid metadata.
+    It typically has the following format:
+       https://login.microsoftonline.com/{AADTENANTID}/.well-known/openid-configuration
+  -->
+  <add key="ADOpenIdMetadataLocation" value="https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/.well-known/openid-configuration" />
+  <!--
+    Specifies the valid audiences (separated by semicolons) that tokens must have.
+  -->
+  <add key="ValidAudiences" value="0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com" />
+  <add key="AppIdUri" value="" />
+  <add key="WSFederationLoginEndpoint" value="" />
+  <add key="AzureActiveDirectoryClientId" value="" />
+  <add key="AzureActiveDirectoryClientSecret" value="" />
+  <add key="ProhibitedReportServerPrinters" value="[&quot;Microsoft Print to PDF&quot;,&quot;Microsoft XPS Document Writer&quot;]" />
+  <add key="ExtendedSecurityTokenLifetime" value="8" />
+  <!--
+    Specifies whether this is a multitenant server.
+    When this settings is enabled multiple tenants can be mounted on the server.
+  -->
+  <add key="Multitenant" value="false" />
+</appSettings>
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/onprem.api-disabled--hashtable.json",
+      #"""
+{
+    "NetworkProtocol": "Default",
+    "DatabaseServer": "SQL01",
+    "DatabaseInstance": "",
+    "DatabaseName": "BC240",
+    "ServerInstance": "BC240",
+    "ClientServicesPort": "7085",
+    "SOAPServicesPort": "7047",
+    "ODataServicesPort": "7048",
+    "ManagementServicesPort": "7045",
+    "DeveloperServicesPort": "7049",
+    "SOAPServicesEnabled": true,
+    "ApiServicesEnabled": true,
+    "PublicODataBaseUrl": "https://bc.contoso.com:7048/BC240/ODataV4/",
+    "PublicSOAPBaseUrl": "https://bc.contoso.com:7047/BC240/WS/",
+    "PublicWebBaseUrl": "https://bc.contoso.com/BC/",
+    "ClientServicesCredentialType": "AccessControlService",
+    "ADOpenIdMetadataLocation": "https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/.well-known/openid-configuration",
+    "ValidAudiences": "0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com",
+    "AppIdUri": "",
+    "WSFederationLoginEndpoint": "",
+    "AzureActiveDirectoryClientId": "",
+    "AzureActiveDirectoryClientSecret": "",
+    "ProhibitedReportServerPrinters": "[\"Microsoft Print to PDF\",\"Microsoft XPS Document Writer\"]",
+    "ExtendedSecurityTokenLifetime": "8",
+    "Multitenant": false
+}
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/onprem.audience-not-valid--customsettings.config",
+      #"""
+<?xml version="1.0" encoding="utf-8"?>
+<appSettings>
+  <add key="NetworkProtocol" value="Default" />
+  <!--
+    Name of the database server to connect to.
+  -->
+  <add key="DatabaseServer" value="SQL01" />
+  <add key="DatabaseInstance" value="" />
+  <add key="DatabaseName" value="BC240" />
+  <!--
+    Name of the Microsoft Dynamics NAV Server instance to connect
+    to (for client) or listen on (for server).
+  -->
+  <add key="ServerInstance" value="BC240" />
+  <add key="ClientServicesPort" value="7085" />
+  <add key="SOAPServicesPort" value="7047" />
+  <add key="ODataServicesPort" value="7048" />
+  <add key="ManagementServicesPort" value="7045" />
+  <add key="DeveloperServicesPort" value="7049" />
+  <add key="SOAPServicesEnabled" value="true" />
+  <add key="ODataServicesEnabled" value="true" />
+  <!--
+    Configures the server to support API web services.
+  -->
+  <add key="ApiServicesEnabled" value="true" />
+  <add key="PublicODataBaseUrl" value="https://bc.contoso.com:7048/BC240/ODataV4/" />
+  <add key="PublicSOAPBaseUrl" value="https://bc.contoso.com:7047/BC240/WS/" />
+  <!--
+    The public URL for Web Clients to access the Web Server.
+    The url must have the following format:
+         http[s]://<hostname>:<port>/<nav-instance>/Webclient/
+  -->
+  <add key="PublicWebBaseUrl" value="https://bc.contoso.com/BC/" />
+  <!--
+    The type of client credential used for authentication.
+    Possible values: Windows, UserName, NavUserPassword, AccessControlService
+  -->
+  <add key="ClientServicesCredentialType" value="AccessControlService" />
+  <!--
+    Microsoft Azure Active Directory and other identity providers support openid metadata.
+    It typically has the following format:
+       https://login.microsoftonline.com/{AADTENANTID}/.well-known/openid-configuration
+  -->
+  <add key="ADOpenIdMetadataLocation" value="https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/.well-known/openid-configuration" />
+  <!--
+    Specifies the valid audiences (separated by semicolons) that tokens must have.
+  -->
+  <add key="ValidAudiences" value="0fc72ef2-0aa3-4455-b408-7adf15caafd8" />
+  <add key="AppIdUri" value="" />
+  <add key="WSFederationLoginEndpoint" value="" />
+  <add key="AzureActiveDirectoryClientId" value="" />
+  <add key="AzureActiveDirectoryClientSecret" value="" />
+  <add key="ProhibitedReportServerPrinters" value="[&quot;Microsoft Print to PDF&quot;,&quot;Microsoft XPS Document Writer&quot;]" />
+  <add key="ExtendedSecurityTokenLifetime" value="8" />
+  <!--
+    Specifies whether this is a multitenant server.
+    When this settings is enabled multiple tenants can be mounted on the server.
+  -->
+  <add key="Multitenant" value="false" />
+</appSettings>
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/onprem.audience-not-valid--trailing-slash.txt",
+      #"""
+PS C:\> Get-NAVServerConfiguration -ServerInstance BC240
+
+key                              value
+---                              -----
+ADOpenIdMetadataLocation         https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/.well-known/openid-configuration
+ApiServicesEnabled               true
+AppIdUri                         
+AzureActiveDirectoryClientId     
+AzureActiveDirectoryClientSecret 
+ClientServicesCredentialType     AccessControlService
+ClientServicesPort               7085
+DatabaseInstance                 
+DatabaseName                     BC240
+DatabaseServer                   SQL01
+DeveloperServicesPort            7049
+ExtendedSecurityTokenLifetime    8
+ManagementServicesPort           7045
+Multitenant                      false
+NetworkProtocol                  Default
+ODataServicesEnabled             true
+ODataServicesPort                7048
+ProhibitedReportServerPrinters   ["Microsoft Print to PDF","Microsoft XPS Document Writer"]
+PublicODataBaseUrl               https://bc.contoso.com:7048/BC240/ODataV4/
+PublicSOAPBaseUrl                https://bc.contoso.com:7047/BC240/WS/
+PublicWebBaseUrl                 https://bc.contoso.com/BC/
+ServerInstance                   BC240
+SOAPServicesEnabled              true
+SOAPServicesPort                 7047
+ValidAudiences                   0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com/
+WSFederationLoginEndpoint        
+
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/onprem.metadata-tenant-mismatch--convertto-json.json",
+      #"""
+[
+    {
+        "key":  "ADOpenIdMetadataLocation",
+        "value":  "https://login.microsoftonline.com/c0ffee00-1234-4abc-8def-0123456789ab/v2.0/.well-known/openid-configuration"
+    },
+    {
+        "key":  "ApiServicesEnabled",
+        "value":  "true"
+    },
+    {
+        "key":  "AppIdUri",
+        "value":  ""
+    },
+    {
+        "key":  "AzureActiveDirectoryClientId",
+        "value":  ""
+    },
+    {
+        "key":  "AzureActiveDirectoryClientSecret",
+        "value":  ""
+    },
+    {
+        "key":  "ClientServicesCredentialType",
+        "value":  "AccessControlService"
+    },
+    {
+        "key":  "ClientServicesPort",
+        "value":  "7085"
+    },
+    {
+        "key":  "DatabaseInstance",
+        "value":  ""
+    },
+    {
+        "key":  "DatabaseName",
+        "value":  "BC240"
+    },
+    {
+        "key":  "DatabaseServer",
+        "value":  "SQL01"
+    },
+    {
+        "key":  "DeveloperServicesPort",
+        "value":  "7049"
+    },
+    {
+        "key":  "ExtendedSecurityTokenLifetime",
+        "value":  "8"
+    },
+    {
+        "key":  "ManagementServicesPort",
+        "value":  "7045"
+    },
+    {
+        "key":  "Multitenant",
+        "value":  "false"
+    },
+    {
+        "key":  "NetworkProtocol",
+        "value":  "Default"
+    },
+    {
+        "key":  "ODataServicesEnabled",
+        "value":  "true"
+    },
+    {
+        "key":  "ODataServicesPort",
+        "value":  "7048"
+    },
+    {
+        "key":  "ProhibitedReportServerPrinters",
+        "value":  "[\"Microsoft Print to PDF\",\"Microsoft XPS Document Writer\"]"
+    },
+    {
+        "key":  "PublicODataBaseUrl",
+        "value":  "https://bc.contoso.com:7048/BC240/ODataV4/"
+    },
+    {
+        "key":  "PublicSOAPBaseUrl",
+        "value":  "https://bc.contoso.com:7047/BC240/WS/"
+    },
+    {
+        "key":  "PublicWebBaseUrl",
+        "value":  "https://bc.contoso.com/BC/"
+    },
+    {
+        "key":  "ServerInstance",
+        "value":  "BC240"
+    },
+    {
+        "key":  "SOAPServicesEnabled",
+        "value":  "true"
+    },
+    {
+        "key":  "SOAPServicesPort",
+        "value":  "7047"
+    },
+    {
+        "key":  "ValidAudiences",
+        "value":  "0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com"
+    },
+    {
+        "key":  "WSFederationLoginEndpoint",
+        "value":  ""
+    }
+]
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/onprem.metadata-tenant-mismatch--customsettings.config",
+      #"""
+<?xml version="1.0" encoding="utf-8"?>
+<appSettings>
+  <add key="NetworkProtocol" value="Default" />
+  <!--
+    Name of the database server to connect to.
+  -->
+  <add key="DatabaseServer" value="SQL01" />
+  <add key="DatabaseInstance" value="" />
+  <add key="DatabaseName" value="BC240" />
+  <!--
+    Name of the Microsoft Dynamics NAV Server instance to connect
+    to (for client) or listen on (for server).
+  -->
+  <add key="ServerInstance" value="BC240" />
+  <add key="ClientServicesPort" value="7085" />
+  <add key="SOAPServicesPort" value="7047" />
+  <add key="ODataServicesPort" value="7048" />
+  <add key="ManagementServicesPort" value="7045" />
+  <add key="DeveloperServicesPort" value="7049" />
+  <add key="SOAPServicesEnabled" value="true" />
+  <add key="ODataServicesEnabled" value="true" />
+  <!--
+    Configures the server to support API web services.
+  -->
+  <add key="ApiServicesEnabled" value="true" />
+  <add key="PublicODataBaseUrl" value="https://bc.contoso.com:7048/BC240/ODataV4/" />
+  <add key="PublicSOAPBaseUrl" value="https://bc.contoso.com:7047/BC240/WS/" />
+  <!--
+    The public URL for Web Clients to access the Web Server.
+    The url must have the following format:
+         http[s]://<hostname>:<port>/<nav-instance>/Webclient/
+  -->
+  <add key="PublicWebBaseUrl" value="https://bc.contoso.com/BC/" />
+  <!--
+    The type of client credential used for authentication.
+    Possible values: Windows, UserName, NavUserPassword, AccessControlService
+  -->
+  <add key="ClientServicesCredentialType" value="AccessControlService" />
+  <!--
+    Microsoft Azure Active Directory and other identity providers support openid metadata.
+    It typically has the following format:
+       https://login.microsoftonline.com/{AADTENANTID}/.well-known/openid-configuration
+  -->
+  <add key="ADOpenIdMetadataLocation" value="https://login.microsoftonline.com/c0ffee00-1234-4abc-8def-0123456789ab/.well-known/openid-configuration" />
+  <!--
+    Specifies the valid audiences (separated by semicolons) that tokens must have.
+  -->
+  <add key="ValidAudiences" value="0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com" />
+  <add key="AppIdUri" value="" />
+  <add key="WSFederationLoginEndpoint" value="" />
+  <add key="AzureActiveDirectoryClientId" value="" />
+  <add key="AzureActiveDirectoryClientSecret" value="" />
+  <add key="ProhibitedReportServerPrinters" value="[&quot;Microsoft Print to PDF&quot;,&quot;Microsoft XPS Document Writer&quot;]" />
+  <add key="ExtendedSecurityTokenLifetime" value="8" />
+  <!--
+    Specifies whether this is a multitenant server.
+    When this settings is enabled multiple tenants can be mounted on the server.
+  -->
+  <add key="Multitenant" value="false" />
+</appSettings>
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/onprem.not-entra-auth--customsettings.config",
+      #"""
+<?xml version="1.0" encoding="utf-8"?>
+<appSettings>
+  <add key="NetworkProtocol" value="Default" />
+  <!--
+    Name of the database server to connect to.
+  -->
+  <add key="DatabaseServer" value="SQL01" />
+  <add key="DatabaseInstance" value="" />
+  <add key="DatabaseName" value="BC240" />
+  <!--
+    Name of the Microsoft Dynamics NAV Server instance to connect
+    to (for client) or listen on (for server).
+  -->
+  <add key="ServerInstance" value="BC240" />
+  <add key="ClientServicesPort" value="7085" />
+  <add key="SOAPServicesPort" value="7047" />
+  <add key="ODataServicesPort" value="7048" />
+  <add key="ManagementServicesPort" value="7045" />
+  <add key="DeveloperServicesPort" value="7049" />
+  <add key="SOAPServicesEnabled" value="true" />
+  <add key="ODataServicesEnabled" value="true" />
+  <!--
+    Configures the server to support API web services.
+  -->
+  <add key="ApiServicesEnabled" value="true" />
+  <add key="PublicODataBaseUrl" value="https://bc.contoso.com:7048/BC240/ODataV4/" />
+  <add key="PublicSOAPBaseUrl" value="https://bc.contoso.com:7047/BC240/WS/" />
+  <!--
+    The public URL for Web Clients to access the Web Server.
+    The url must have the following format:
+         http[s]://<hostname>:<port>/<nav-instance>/Webclient/
+  -->
+  <add key="PublicWebBaseUrl" value="https://bc.contoso.com/BC/" />
+  <!--
+    The type of client credential used for authentication.
+    Possible values: Windows, UserName, NavUserPassword, AccessControlService
+  -->
+  <add key="ClientServicesCredentialType" value="NavUserPassword" />
+  <!--
+    Microsoft Azure Active Directory and other identity providers support openid metadata.
+    It typically has the following format:
+       https://login.microsoftonline.com/{AADTENANTID}/.well-known/openid-configuration
+  -->
+  <add key="ADOpenIdMetadataLocation" value="https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/.well-known/openid-configuration" />
+  <!--
+    Specifies the valid audiences (separated by semicolons) that tokens must have.
+  -->
+  <add key="ValidAudiences" value="0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com" />
+  <add key="AppIdUri" value="" />
+  <add key="WSFederationLoginEndpoint" value="" />
+  <add key="AzureActiveDirectoryClientId" value="" />
+  <add key="AzureActiveDirectoryClientSecret" value="" />
+  <add key="ProhibitedReportServerPrinters" value="[&quot;Microsoft Print to PDF&quot;,&quot;Microsoft XPS Document Writer&quot;]" />
+  <add key="ExtendedSecurityTokenLifetime" value="8" />
+  <!--
+    Specifies whether this is a multitenant server.
+    When this settings is enabled multiple tenants can be mounted on the server.
+  -->
+  <add key="Multitenant" value="false" />
+</appSettings>
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/onprem.redirect-uri-mismatch--customsettings.config",
+      #"""
+<?xml version="1.0" encoding="utf-8"?>
+<appSettings>
+  <add key="NetworkProtocol" value="Default" />
+  <!--
+    Name of the database server to connect to.
+  -->
+  <add key="DatabaseServer" value="SQL01" />
+  <add key="DatabaseInstance" value="" />
+  <add key="DatabaseName" value="BC240" />
+  <!--
+    Name of the Microsoft Dynamics NAV Server instance to connect
+    to (for client) or listen on (for server).
+  -->
+  <add key="ServerInstance" value="BC240" />
+  <add key="ClientServicesPort" value="7085" />
+  <add key="SOAPServicesPort" value="7047" />
+  <add key="ODataServicesPort" value="7048" />
+  <add key="ManagementServicesPort" value="7045" />
+  <add key="DeveloperServicesPort" value="7049" />
+  <add key="SOAPServicesEnabled" value="true" />
+  <add key="ODataServicesEnabled" value="true" />
+  <!--
+    Configures the server to support API web services.
+  -->
+  <add key="ApiServicesEnabled" value="true" />
+  <add key="PublicODataBaseUrl" value="https://bc.contoso.com:7048/BC240/ODataV4/" />
+  <add key="PublicSOAPBaseUrl" value="https://bc.contoso.com:7047/BC240/WS/" />
+  <!--
+    The public URL for Web Clients to access the Web Server.
+    The url must have the following format:
+         http[s]://<hostname>:<port>/<nav-instance>/Webclient/
+  -->
+  <add key="PublicWebBaseUrl" value="https://bc01.contoso.local/BC240/" />
+  <!--
+    The type of client credential used for authentication.
+    Possible values: Windows, UserName, NavUserPassword, AccessControlService
+  -->
+  <add key="ClientServicesCredentialType" value="AccessControlService" />
+  <!--
+    Microsoft Azure Active Directory and other identity providers support openid metadata.
+    It typically has the following format:
+       https://login.microsoftonline.com/{AADTENANTID}/.well-known/openid-configuration
+  -->
+  <add key="ADOpenIdMetadataLocation" value="https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/.well-known/openid-configuration" />
+  <!--
+    Specifies the valid audiences (separated by semicolons) that tokens must have.
+  -->
+  <add key="ValidAudiences" value="0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com" />
+  <add key="AppIdUri" value="" />
+  <add key="WSFederationLoginEndpoint" value="" />
+  <add key="AzureActiveDirectoryClientId" value="" />
+  <add key="AzureActiveDirectoryClientSecret" value="" />
+  <add key="ProhibitedReportServerPrinters" value="[&quot;Microsoft Print to PDF&quot;,&quot;Microsoft XPS Document Writer&quot;]" />
+  <add key="ExtendedSecurityTokenLifetime" value="8" />
+  <!--
+    Specifies whether this is a multitenant server.
+    When this settings is enabled multiple tenants can be mounted on the server.
+  -->
+  <add key="Multitenant" value="false" />
+</appSettings>
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/onprem.tenant-parameter-missing--customsettings.config",
+      #"""
+<?xml version="1.0" encoding="utf-8"?>
+<appSettings>
+  <add key="NetworkProtocol" value="Default" />
+  <!--
+    Name of the database server to connect to.
+  -->
+  <add key="DatabaseServer" value="SQL01" />
+  <add key="DatabaseInstance" value="" />
+  <add key="DatabaseName" value="BC240" />
+  <!--
+    Name of the Microsoft Dynamics NAV Server instance to connect
+    to (for client) or listen on (for server).
+  -->
+  <add key="ServerInstance" value="BC240" />
+  <add key="ClientServicesPort" value="7085" />
+  <add key="SOAPServicesPort" value="7047" />
+  <add key="ODataServicesPort" value="7048" />
+  <add key="ManagementServicesPort" value="7045" />
+  <add key="DeveloperServicesPort" value="7049" />
+  <add key="SOAPServicesEnabled" value="true" />
+  <add key="ODataServicesEnabled" value="true" />
+  <!--
+    Configures the server to support API web services.
+  -->
+  <add key="ApiServicesEnabled" value="true" />
+  <add key="PublicODataBaseUrl" value="https://bc.contoso.com:7048/BC240/ODataV4/" />
+  <add key="PublicSOAPBaseUrl" value="https://bc.contoso.com:7047/BC240/WS/" />
+  <!--
+    The public URL for Web Clients to access the Web Server.
+    The url must have the following format:
+         http[s]://<hostname>:<port>/<nav-instance>/Webclient/
+  -->
+  <add key="PublicWebBaseUrl" value="https://bc.contoso.com/BC/" />
+  <!--
+    The type of client credential used for authentication.
+    Possible values: Windows, UserName, NavUserPassword, AccessControlService
+  -->
+  <add key="ClientServicesCredentialType" value="AccessControlService" />
+  <!--
+    Microsoft Azure Active Directory and other identity providers support openid metadata.
+    It typically has the following format:
+       https://login.microsoftonline.com/{AADTENANTID}/.well-known/openid-configuration
+  -->
+  <add key="ADOpenIdMetadataLocation" value="https://login.microsoftonline.com/{AADTENANTID}/.well-known/openid-configuration" />
+  <!--
+    Specifies the valid audiences (separated by semicolons) that tokens must have.
+  -->
+  <add key="ValidAudiences" value="0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com" />
+  <add key="AppIdUri" value="" />
+  <add key="WSFederationLoginEndpoint" value="" />
+  <add key="AzureActiveDirectoryClientId" value="" />
+  <add key="AzureActiveDirectoryClientSecret" value="" />
+  <add key="ProhibitedReportServerPrinters" value="[&quot;Microsoft Print to PDF&quot;,&quot;Microsoft XPS Document Writer&quot;]" />
+  <add key="ExtendedSecurityTokenLifetime" value="8" />
+  <!--
+    Specifies whether this is a multitenant server.
+    When this settings is enabled multiple tenants can be mounted on the server.
+  -->
+  <add key="Multitenant" value="true" />
+</appSettings>
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/onprem.tenant-parameter-missing--format-list.txt",
+      #"""
+PS C:\> Get-NAVServerConfiguration -ServerInstance BC240 | Format-List
+
+key   : ADOpenIdMetadataLocation
+value : https://login.microsoftonline.com/{AADTENANTID}/.well-known/openid-confi
+        guration
+
+key   : ApiServicesEnabled
+value : true
+
+key   : AppIdUri
+value : 
+
+key   : AzureActiveDirectoryClientId
+value : 
+
+key   : AzureActiveDirectoryClientSecret
+value : 
+
+key   : ClientServicesCredentialType
+value : AccessControlService
+
+key   : ClientServicesPort
+value : 7085
+
+key   : DatabaseInstance
+value : 
+
+key   : DatabaseName
+value : BC240
+
+key   : DatabaseServer
+value : SQL01
+
+key   : DeveloperServicesPort
+value : 7049
+
+key   : ExtendedSecurityTokenLifetime
+value : 8
+
+key   : ManagementServicesPort
+value : 7045
+
+key   : Multitenant
+value : true
+
+key   : NetworkProtocol
+value : Default
+
+key   : ODataServicesEnabled
+value : true
+
+key   : ODataServicesPort
+value : 7048
+
+key   : ProhibitedReportServerPrinters
+value : ["Microsoft Print to PDF","Microsoft XPS Document Writer"]
+
+key   : PublicODataBaseUrl
+value : https://bc.contoso.com:7048/BC240/ODataV4/
+
+key   : PublicSOAPBaseUrl
+value : https://bc.contoso.com:7047/BC240/WS/
+
+key   : PublicWebBaseUrl
+value : https://bc.contoso.com/BC/
+
+key   : ServerInstance
+value : BC240
+
+key   : SOAPServicesEnabled
+value : true
+
+key   : SOAPServicesPort
+value : 7047
+
+key   : ValidAudiences
+value : 0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamic
+        s.com
+
+key   : WSFederationLoginEndpoint
+value : 
+
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/onprem.version-unsupported--customsettings.config",
+      #"""
+<?xml version="1.0" encoding="utf-8"?>
+<!-- Business Central 18.4 (Platform 18.0.24515.0 + Application 18.4.24516.0) -->
+<appSettings>
+  <add key="NetworkProtocol" value="Default" />
+  <!--
+    Name of the database server to connect to.
+  -->
+  <add key="DatabaseServer" value="SQL01" />
+  <add key="DatabaseInstance" value="" />
+  <add key="DatabaseName" value="BC180" />
+  <!--
+    Name of the Microsoft Dynamics NAV Server instance to connect
+    to (for client) or listen on (for server).
+  -->
+  <add key="ServerInstance" value="BC180" />
+  <add key="ClientServicesPort" value="7085" />
+  <add key="SOAPServicesPort" value="7047" />
+  <add key="ODataServicesPort" value="7048" />
+  <add key="ManagementServicesPort" value="7045" />
+  <add key="DeveloperServicesPort" value="7049" />
+  <add key="SOAPServicesEnabled" value="true" />
+  <add key="ODataServicesEnabled" value="true" />
+  <!--
+    Configures the server to support API web services.
+  -->
+  <add key="ApiServicesEnabled" value="true" />
+  <add key="PublicODataBaseUrl" value="https://bc.contoso.com:7048/BC240/ODataV4/" />
+  <add key="PublicSOAPBaseUrl" value="https://bc.contoso.com:7047/BC240/WS/" />
+  <!--
+    The public URL for Web Clients to access the Web Server.
+    The url must have the following format:
+         http[s]://<hostname>:<port>/<nav-instance>/Webclient/
+  -->
+  <add key="PublicWebBaseUrl" value="https://bc.contoso.com/BC/" />
+  <!--
+    The type of client credential used for authentication.
+    Possible values: Windows, UserName, NavUserPassword, AccessControlService
+  -->
+  <add key="ClientServicesCredentialType" value="AccessControlService" />
+  <!--
+    Specifies the valid audiences (separated by semicolons) that tokens must have.
+  -->
+  <add key="ValidAudiences" value="0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com" />
+  <add key="AppIdUri" value="" />
+  <add key="WSFederationLoginEndpoint" value="" />
+  <add key="AzureActiveDirectoryClientId" value="" />
+  <add key="AzureActiveDirectoryClientSecret" value="" />
+  <add key="ProhibitedReportServerPrinters" value="[&quot;Microsoft Print to PDF&quot;,&quot;Microsoft XPS Document Writer&quot;]" />
+  <add key="ExtendedSecurityTokenLifetime" value="8" />
+  <!--
+    Specifies whether this is a multitenant server.
+    When this settings is enabled multiple tenants can be mounted on the server.
+  -->
+  <add key="Multitenant" value="false" />
+  <!--
+    The location of the federation metadata document, for example
+       https://login.microsoftonline.com/<AAD TENANT ID>/FederationMetadata/2007-06/FederationMetadata.xml
+  -->
+  <add key="ClientServicesFederationMetadataLocation" value="https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/FederationMetadata/2007-06/FederationMetadata.xml" />
+</appSettings>
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/onprem.version-unsupported--get-navserverinstance.txt",
+      #"""
+PS C:\> Get-NAVServerInstance -ServerInstance BC140 | Format-List
+
+ServerInstance : MicrosoftDynamicsNavServer$BC140
+DisplayName    : Dynamics 365 Business Central Server [BC140]
+State          : Running
+ServiceAccount : NT AUTHORITY\NETWORK SERVICE
+Version        : 14.0.29537.0
+Default        : True
+
+PS C:\> Get-NAVServerConfiguration -ServerInstance BC140
+
+key                                      value
+---                                      -----
+ApiServicesEnabled                       true
+AppIdUri                                 
+AzureActiveDirectoryClientId             
+AzureActiveDirectoryClientSecret         
+ClientServicesCredentialType             AccessControlService
+ClientServicesFederationMetadataLocation https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/FederationMetadata/2007-06/FederationMetadata.xml
+ClientServicesPort                       7085
+DatabaseInstance                         
+DatabaseName                             BC140
+DatabaseServer                           SQL01
+DeveloperServicesPort                    7049
+ExtendedSecurityTokenLifetime            8
+ManagementServicesPort                   7045
+Multitenant                              false
+NetworkProtocol                          Default
+ODataServicesEnabled                     true
+ODataServicesPort                        7048
+ProhibitedReportServerPrinters           ["Microsoft Print to PDF","Microsoft XPS Document Writer"]
+PublicODataBaseUrl                       https://bc.contoso.com:7048/BC240/ODataV4/
+PublicSOAPBaseUrl                        https://bc.contoso.com:7047/BC240/WS/
+PublicWebBaseUrl                         https://bc.contoso.com/BC/
+ServerInstance                           BC140
+SOAPServicesEnabled                      true
+SOAPServicesPort                         7047
+ValidAudiences                           0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com
+WSFederationLoginEndpoint                
+
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/passed--convertto-json.json",
+      #"""
+[
+    {
+        "key":  "ADOpenIdMetadataLocation",
+        "value":  "https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/.well-known/openid-configuration"
+    },
+    {
+        "key":  "ApiServicesEnabled",
+        "value":  "true"
+    },
+    {
+        "key":  "AppIdUri",
+        "value":  ""
+    },
+    {
+        "key":  "AzureActiveDirectoryClientId",
+        "value":  ""
+    },
+    {
+        "key":  "AzureActiveDirectoryClientSecret",
+        "value":  ""
+    },
+    {
+        "key":  "ClientServicesCredentialType",
+        "value":  "AccessControlService"
+    },
+    {
+        "key":  "ClientServicesPort",
+        "value":  "7085"
+    },
+    {
+        "key":  "DatabaseInstance",
+        "value":  ""
+    },
+    {
+        "key":  "DatabaseName",
+        "value":  "BC240"
+    },
+    {
+        "key":  "DatabaseServer",
+        "value":  "SQL01"
+    },
+    {
+        "key":  "DeveloperServicesPort",
+        "value":  "7049"
+    },
+    {
+        "key":  "ExtendedSecurityTokenLifetime",
+        "value":  "8"
+    },
+    {
+        "key":  "ManagementServicesPort",
+        "value":  "7045"
+    },
+    {
+        "key":  "Multitenant",
+        "value":  "false"
+    },
+    {
+        "key":  "NetworkProtocol",
+        "value":  "Default"
+    },
+    {
+        "key":  "ODataServicesEnabled",
+        "value":  "true"
+    },
+    {
+        "key":  "ODataServicesPort",
+        "value":  "7048"
+    },
+    {
+        "key":  "ProhibitedReportServerPrinters",
+        "value":  "[\"Microsoft Print to PDF\",\"Microsoft XPS Document Writer\"]"
+    },
+    {
+        "key":  "PublicODataBaseUrl",
+        "value":  "https://bc.contoso.com:7048/BC240/ODataV4/"
+    },
+    {
+        "key":  "PublicSOAPBaseUrl",
+        "value":  "https://bc.contoso.com:7047/BC240/WS/"
+    },
+    {
+        "key":  "PublicWebBaseUrl",
+        "value":  "https://bc.contoso.com/BC/"
+    },
+    {
+        "key":  "ServerInstance",
+        "value":  "BC240"
+    },
+    {
+        "key":  "SOAPServicesEnabled",
+        "value":  "true"
+    },
+    {
+        "key":  "SOAPServicesPort",
+        "value":  "7047"
+    },
+    {
+        "key":  "ValidAudiences",
+        "value":  "0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com"
+    },
+    {
+        "key":  "WSFederationLoginEndpoint",
+        "value":  ""
+    }
+]
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/passed--customsettings.config",
+      #"""
+<?xml version="1.0" encoding="utf-8"?>
+<!-- Business Central 24.0 (Platform 24.0.16410.0 + Application 24.0.16410.18056) -->
+<appSettings>
+  <add key="NetworkProtocol" value="Default" />
+  <!--
+    Name of the database server to connect to.
+  -->
+  <add key="DatabaseServer" value="SQL01" />
+  <add key="DatabaseInstance" value="" />
+  <add key="DatabaseName" value="BC240" />
+  <!--
+    Name of the Microsoft Dynamics NAV Server instance to connect
+    to (for client) or listen on (for server).
+  -->
+  <add key="ServerInstance" value="BC240" />
+  <add key="ClientServicesPort" value="7085" />
+  <add key="SOAPServicesPort" value="7047" />
+  <add key="ODataServicesPort" value="7048" />
+  <add key="ManagementServicesPort" value="7045" />
+  <add key="DeveloperServicesPort" value="7049" />
+  <add key="SOAPServicesEnabled" value="true" />
+  <add key="ODataServicesEnabled" value="true" />
+  <!--
+    Configures the server to support API web services.
+  -->
+  <add key="ApiServicesEnabled" value="true" />
+  <add key="PublicODataBaseUrl" value="https://bc.contoso.com:7048/BC240/ODataV4/" />
+  <add key="PublicSOAPBaseUrl" value="https://bc.contoso.com:7047/BC240/WS/" />
+  <!--
+    The public URL for Web Clients to access the Web Server.
+    The url must have the following format:
+         http[s]://<hostname>:<port>/<nav-instance>/Webclient/
+  -->
+  <add key="PublicWebBaseUrl" value="https://bc.contoso.com/BC/" />
+  <!--
+    The type of client credential used for authentication.
+    Possible values: Windows, UserName, NavUserPassword, AccessControlService
+  -->
+  <add key="ClientServicesCredentialType" value="AccessControlService" />
+  <!--
+    Microsoft Azure Active Directory and other identity providers support openid metadata.
+    It typically has the following format:
+       https://login.microsoftonline.com/{AADTENANTID}/.well-known/openid-configuration
+  -->
+  <add key="ADOpenIdMetadataLocation" value="https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/.well-known/openid-configuration" />
+  <!--
+    Specifies the valid audiences (separated by semicolons) that tokens must have.
+  -->
+  <add key="ValidAudiences" value="0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com" />
+  <add key="AppIdUri" value="" />
+  <add key="WSFederationLoginEndpoint" value="" />
+  <add key="AzureActiveDirectoryClientId" value="" />
+  <add key="AzureActiveDirectoryClientSecret" value="" />
+  <add key="ProhibitedReportServerPrinters" value="[&quot;Microsoft Print to PDF&quot;,&quot;Microsoft XPS Document Writer&quot;]" />
+  <add key="ExtendedSecurityTokenLifetime" value="8" />
+  <!--
+    Specifies whether this is a multitenant server.
+    When this settings is enabled multiple tenants can be mounted on the server.
+  -->
+  <add key="Multitenant" value="false" />
+</appSettings>
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/passed--format-list.txt",
+      #"""
+PS C:\> Get-NAVServerConfiguration -ServerInstance BC240 | Format-List
+
+key   : ADOpenIdMetadataLocation
+value : https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/.
+        well-known/openid-configuration
+
+key   : ApiServicesEnabled
+value : true
+
+key   : AppIdUri
+value : 
+
+key   : AzureActiveDirectoryClientId
+value : 
+
+key   : AzureActiveDirectoryClientSecret
+value : 
+
+key   : ClientServicesCredentialType
+value : AccessControlService
+
+key   : ClientServicesPort
+value : 7085
+
+key   : DatabaseInstance
+value : 
+
+key   : DatabaseName
+value : BC240
+
+key   : DatabaseServer
+value : SQL01
+
+key   : DeveloperServicesPort
+value : 7049
+
+key   : ExtendedSecurityTokenLifetime
+value : 8
+
+key   : ManagementServicesPort
+value : 7045
+
+key   : Multitenant
+value : false
+
+key   : NetworkProtocol
+value : Default
+
+key   : ODataServicesEnabled
+value : true
+
+key   : ODataServicesPort
+value : 7048
+
+key   : ProhibitedReportServerPrinters
+value : ["Microsoft Print to PDF","Microsoft XPS Document Writer"]
+
+key   : PublicODataBaseUrl
+value : https://bc.contoso.com:7048/BC240/ODataV4/
+
+key   : PublicSOAPBaseUrl
+value : https://bc.contoso.com:7047/BC240/WS/
+
+key   : PublicWebBaseUrl
+value : https://bc.contoso.com/BC/
+
+key   : ServerInstance
+value : BC240
+
+key   : SOAPServicesEnabled
+value : true
+
+key   : SOAPServicesPort
+value : 7047
+
+key   : ValidAudiences
+value : 0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamic
+        s.com
+
+key   : WSFederationLoginEndpoint
+value : 
+
+"""# + "\n"
+    ),
+    (
+      "onprem.server-config/fixtures/passed--get-navserverconfiguration.txt",
+      #"""
+PS C:\> Get-NAVServerConfiguration -ServerInstance BC240
+
+key                              value
+---                              -----
+ADOpenIdMetadataLocation         https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/.well-known/openid-configuration
+ApiServicesEnabled               true
+AppIdUri                         
+AzureActiveDirectoryClientId     
+AzureActiveDirectoryClientSecret 
+ClientServicesCredentialType     AccessControlService
+ClientServicesPort               7085
+DatabaseInstance                 
+DatabaseName                     BC240
+DatabaseServer                   SQL01
+DeveloperServicesPort            7049
+ExtendedSecurityTokenLifetime    8
+ManagementServicesPort           7045
+Multitenant                      false
+NetworkProtocol                  Default
+ODataServicesEnabled             true
+ODataServicesPort                7048
+ProhibitedReportServerPrinters   ["Microsoft Print to PDF","Microsoft XPS Document Writer"]
+PublicODataBaseUrl               https://bc.contoso.com:7048/BC240/ODataV4/
+PublicSOAPBaseUrl                https://bc.contoso.com:7047/BC240/WS/
+PublicWebBaseUrl                 https://bc.contoso.com/BC/
+ServerInstance                   BC240
+SOAPServicesEnabled              true
+SOAPServicesPort                 7047
+ValidAudiences                   0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com
+WSFederationLoginEndpoint        
+
+"""# + "\n"
+    ),
+    (
+      "onprem.server-log/check.yaml",
+      #"""
+# Runs when --server-log is given. The reasons are listed in priority order: when the log holds
+# several kinds of errors, the first listed is the diagnosis. A log line is matched with the text
+# rules of these reasons (as `explain` does), so a new phrase belongs in Checks/reasons/.
+#
+# Fixtures: named <expected outcome>--<anything>.<any extension>.
+id: onprem.server-log
+title: The server's event log shows no rejected S2S tokens
+rationale: >-
+  When a server refuses a token it writes the reason to its event log: an audience missing from ValidAudiences, an
+  untrusted issuer tenant, missing entitlements or an expired token. The log names the cause a 401 hides.
+requires: []
+reasons:
+  - onprem.audience-not-valid
+  - onprem.metadata-tenant-mismatch
+  - token.roles-missing
+  - onprem.token-lifetime-exceeded
+  - token.clock-skew
+scope: server-log
+"""# + "\n"
+    ),
+    (
+      "onprem.server-log/fixtures/onprem.audience-not-valid--event-viewer.txt",
+      #"""
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 10:00:01 AM
+Event ID:      0
+Task Category: None
+Level:         Information
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Category: Service
+ClientSessionId: 00000000-0000-0000-0000-000000000000
+Message <ii>Service started successfully.</ii>
+
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 10:00:05 AM
+Event ID:      0
+Task Category: None
+Level:         Information
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Tenant ID:  default
+Category: Sql
+Message <ii>A connection has been established. Database server: SQL01. Database name: BC240.</ii>
+
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 10:02:17 AM
+Event ID:      0
+Task Category: None
+Level:         Warning
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Tenant ID:  default
+Category: Runtime
+Message <ii>The report 1306 took 00:00:12 to render.</ii>
+
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 10:12:44 AM
+Event ID:      0
+Task Category: None
+Level:         Warning
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Tenant ID:  default
+Category: Security
+ClientSessionId: 53e29e65-d26d-49e2-aac2-0a66f6961f7f
+Message <ii>The authentication failed: Microsoft.IdentityModel.Tokens.SecurityTokenInvalidAudienceException: IDX10214: Audience validation failed. Audiences: 'https://api.businesscentral.dynamics.com/'. Did not match: validationParameters.ValidAudience: 'null' or validationParameters.ValidAudiences: '0fc72ef2-0aa3-4455-b408-7adf15caafd8'.</ii>
+
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 10:13:02 AM
+Event ID:      0
+Task Category: None
+Level:         Warning
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Tenant ID:  default
+Category: Security
+ClientSessionId: 53e29e65-d26d-49e2-aac2-0a66f6961f7f
+Message <ii>The authentication failed: Microsoft.IdentityModel.Tokens.SecurityTokenInvalidAudienceException: IDX10214: Audience validation failed. Audiences: 'https://api.businesscentral.dynamics.com/'. Did not match: validationParameters.ValidAudience: 'null' or validationParameters.ValidAudiences: '0fc72ef2-0aa3-4455-b408-7adf15caafd8'.</ii>
+
+"""# + "\n"
+    ),
+    (
+      "onprem.server-log/fixtures/onprem.audience-not-valid--eventlog.csv",
+      #"""
+Level,Date and Time,Source,Event ID,Task Category
+Information,5/18/2024 10:00:01 AM,MicrosoftDynamicsNavServer$BC240,0,None,"Server instance: BC240
+Category: Service
+Message <ii>Service started successfully.</ii>"
+Warning,5/18/2024 10:12:44 AM,MicrosoftDynamicsNavServer$BC240,0,None,"Server instance: BC240
+Category: Security
+Message <ii>The authentication failed: Microsoft.IdentityModel.Tokens.SecurityTokenInvalidAudienceException: IDX10214: Audience validation failed. Audiences: '996def3d-b36c-4153-8607-a6fd3c01b89f'. Did not match: validationParameters.ValidAudience: 'null' or validationParameters.ValidAudiences: '0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com'.</ii>"
+"""# + "\n"
+    ),
+    (
+      "onprem.server-log/fixtures/onprem.audience-not-valid--mixed.txt",
+      #"""
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 11:01:12 AM
+Event ID:      0
+Task Category: None
+Level:         Error
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Tenant ID:  default
+Category: Security
+Message <ii>Authentication_InvalidCredentials: The Microsoft Entra application '2a4b6c8d-1e3f-4a5b-8c7d-9e0f1a2b3c4d' does not have any entitlements in Business Central.</ii>
+
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 10:12:44 AM
+Event ID:      0
+Task Category: None
+Level:         Warning
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Tenant ID:  default
+Category: Security
+ClientSessionId: 53e29e65-d26d-49e2-aac2-0a66f6961f7f
+Message <ii>The authentication failed: Microsoft.IdentityModel.Tokens.SecurityTokenInvalidAudienceException: IDX10214: Audience validation failed. Audiences: 'https://api.businesscentral.dynamics.com/'. Did not match: validationParameters.ValidAudience: 'null' or validationParameters.ValidAudiences: '0fc72ef2-0aa3-4455-b408-7adf15caafd8'.</ii>
+
+"""# + "\n"
+    ),
+    (
+      "onprem.server-log/fixtures/onprem.metadata-tenant-mismatch--export-clixml.xml",
+      #"""
+<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">
+  <Obj RefId="0">
+    <TN RefId="0">
+      <T>System.Diagnostics.Eventing.Reader.EventLogRecord</T>
+    </TN>
+    <Props>
+      <I32 N="Id">0</I32>
+      <S N="ProviderName">MicrosoftDynamicsNavServer$BC240</S>
+      <DT N="TimeCreated">2024-05-18T10:15:09.1234567+02:00</DT>
+      <S N="LevelDisplayName">Warning</S>
+      <S N="Message">Server instance: BC240_x000D__x000A_Tenant ID:  default_x000D__x000A_Category: Security_x000D__x000A_Message &lt;ii&gt;The authentication failed: Microsoft.IdentityModel.Tokens.SecurityTokenInvalidIssuerException: IDX10205: Issuer validation failed. Issuer: 'https://sts.windows.net/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/'. Did not match: validationParameters.ValidIssuer: 'https://sts.windows.net/c0ffee00-1234-4abc-8def-0123456789ab/' or validationParameters.ValidIssuers: 'null'.&lt;/ii&gt;</S>
+    </Props>
+  </Obj>
+</Objs>
+"""# + "\n"
+    ),
+    (
+      "onprem.server-log/fixtures/onprem.token-lifetime-exceeded--event-viewer.txt",
+      #"""
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC190
+Date:          5/18/2024 12:30:00 PM
+Event ID:      0
+Task Category: None
+Level:         Error
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC190
+Tenant ID:  default
+Category: Security
+Message <ii>The SAML2 token is not valid because its validity period has ended.</ii>
+
+"""# + "\n"
+    ),
+    (
+      "onprem.server-log/fixtures/passed--event-viewer.txt",
+      #"""
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 10:00:01 AM
+Event ID:      0
+Task Category: None
+Level:         Information
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Category: Service
+ClientSessionId: 00000000-0000-0000-0000-000000000000
+Message <ii>Service started successfully.</ii>
+
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 10:00:05 AM
+Event ID:      0
+Task Category: None
+Level:         Information
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Tenant ID:  default
+Category: Sql
+Message <ii>A connection has been established. Database server: SQL01. Database name: BC240.</ii>
+
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 10:02:17 AM
+Event ID:      0
+Task Category: None
+Level:         Warning
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Tenant ID:  default
+Category: Runtime
+Message <ii>The report 1306 took 00:00:12 to render.</ii>
+
+"""# + "\n"
+    ),
+    (
+      "onprem.server-log/fixtures/token.roles-missing--event-viewer.txt",
+      #"""
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 10:00:01 AM
+Event ID:      0
+Task Category: None
+Level:         Information
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Category: Service
+ClientSessionId: 00000000-0000-0000-0000-000000000000
+Message <ii>Service started successfully.</ii>
+
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 10:00:05 AM
+Event ID:      0
+Task Category: None
+Level:         Information
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Tenant ID:  default
+Category: Sql
+Message <ii>A connection has been established. Database server: SQL01. Database name: BC240.</ii>
+
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 10:02:17 AM
+Event ID:      0
+Task Category: None
+Level:         Warning
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Tenant ID:  default
+Category: Runtime
+Message <ii>The report 1306 took 00:00:12 to render.</ii>
+
+Log Name:      Application
+Source:        MicrosoftDynamicsNavServer$BC240
+Date:          5/18/2024 11:01:12 AM
+Event ID:      0
+Task Category: None
+Level:         Error
+Keywords:      Classic
+User:          N/A
+Computer:      BC01.contoso.local
+Description:
+Server instance: BC240
+Tenant ID:  default
+Category: Security
+Message <ii>Authentication_InvalidCredentials: The Microsoft Entra application '2a4b6c8d-1e3f-4a5b-8c7d-9e0f1a2b3c4d' does not have any entitlements in Business Central.</ii>
+
+"""# + "\n"
+    ),
+    (
+      "onprem.server-log/fixtures/token.roles-missing--not-entitled.txt",
+      #"""
+[BC-EventLog] Server instance: BC
+[BC-EventLog] Category: Security
+[BC-EventLog] Message <ii>The application '2a4b6c8d-1e3f-4a5b-8c7d-9e0f1a2b3c4d' is not entitled to use this service.</ii>
 """# + "\n"
     ),
     (
@@ -1282,7 +2695,7 @@ onprem.audience-not-valid:
       endpoint: [onprem]
     - http: [401]
       endpoint: [onprem]
-    - text: ["securitytokeninvalidaudienceexception", "IDX10214", "Audience validation failed"]
+    - text: ["securitytokeninvalidaudienceexception", "IDX10214", "Audience validation failed", "IDX10208", "Unable to validate audience"]
       boost: 25
 
 onprem.not-entra-auth:
@@ -1316,7 +2729,7 @@ onprem.metadata-tenant-mismatch:
   whoFixes: server-admin
   docs: [bc-onprem-openid-connect, bc-onprem-ws-federation]
   match:
-    - text: ["IDX10205", "SecurityTokenInvalidIssuerException", "Issuer validation failed"]
+    - text: ["IDX10205", "SecurityTokenInvalidIssuerException", "Issuer validation failed", "IDX10204", "Unable to validate issuer"]
       boost: 25
 
 onprem.tenant-parameter-missing:
@@ -1351,13 +2764,47 @@ onprem.api-disabled:
 
 onprem.version-unsupported:
   summary: This Business Central server version does not support service-to-service authentication.
-  why: S2S on-premises requires 18.11 or later in the 18.x line, 19.5 or later in the 19.x line, or any version from 20.0 on.
+  why: >-
+    S2S on-premises requires 18.11 or later in the 18.x line, 19.5 or later in the 19.x line, or any version from 20.0
+    on. OpenID Connect only exists from version 20, so 18.x and 19.x servers authenticate with WS-Federation
+    (ClientServicesFederationMetadataLocation).
   fix: Update the server to 18.11, 19.5 or a later version before setting up S2S.
   steps:
-    - "Read the build: Get-NAVServerInstance -ServerInstance BC | Select-Object Version."
+    - "Read the application version in the web client (Help & Support); Get-NAVServerInstance -ServerInstance BC | Select-Object Version shows the platform build."
     - Install the latest cumulative update for your major version (at least 18.11 or 19.5), or upgrade to a current version.
   whoFixes: server-admin
-  docs: [bc-s2s]
+  docs: [bc-s2s, bc-onprem-ws-federation]
+
+onprem.redirect-uri-mismatch:
+  summary: The redirect URI is not the one this server sends for consent (its PublicWebBaseUrl followed by /OAuthLanding.htm).
+  why: >-
+    When an administrator chooses Grant Consent in the Business Central web client, the server builds the redirect URI
+    from its PublicWebBaseUrl setting (default port :443 dropped) plus OAuthLanding.htm. Entra ID compares it exactly
+    with the registered redirect URIs, so another host name, instance path or capitalisation fails with AADSTS50011.
+  fix: Register <PublicWebBaseUrl>/OAuthLanding.htm exactly as a Web redirect URI, or set PublicWebBaseUrl to the address users browse to and restart the server instance.
+  steps:
+    - "Read the setting: Get-NAVServerConfiguration -ServerInstance BC -KeyName PublicWebBaseUrl."
+    - "Register that URL followed by OAuthLanding.htm (no :443, same case) under App registrations > (your app) > Authentication > Web > Redirect URIs."
+    - "Or correct the server: Set-NAVServerConfiguration -ServerInstance BC -KeyName PublicWebBaseUrl -KeyValue \"https://bc.contoso.com/BC/\", then Restart-NAVServerInstance -ServerInstance BC."
+  whoFixes: server-admin
+  docs: [bc-register-app-azure, bc-server-settings, entra-reply-url]
+
+onprem.token-lifetime-exceeded:
+  summary: The server rejected a token whose validity period had ended ("The SAML2 token is not valid because its validity period has ended").
+  why: >-
+    The server refuses a security token after its validity period. Clients that keep a token too long, a clock that
+    runs ahead, or client sessions that outlive the server's ExtendedSecurityTokenLifetime all end with this error in
+    the server's event log.
+  fix: Request a new token before the old one expires; if sessions must outlive the token, raise ExtendedSecurityTokenLifetime and restart the server instance.
+  steps:
+    - Make the integration cache a token only until shortly before its exp claim, then request a new one.
+    - "Check the clocks of the client and the server (w32tm /stripchart /computer:time.windows.com /samples:3)."
+    - "Set-NAVServerConfiguration -ServerInstance BC -KeyName ExtendedSecurityTokenLifetime -KeyValue \"12\" (hours, 0 to 24), then Restart-NAVServerInstance -ServerInstance BC."
+  whoFixes: server-admin
+  docs: [bc-server-settings, entra-access-tokens]
+  match:
+    - text: ["The SAML2 token is not valid because its validity period has ended", "validity period has ended"]
+      boost: 25
 """# + "\n"
     ),
     (
