@@ -1146,7 +1146,7 @@ struct ConfigurationCheck {
     let variants = entries.filter { normalized($0) == normalized(wanted) }
     var newValue = (entries + [wanted]).joined(separator: ";")
     if newValue.count > 2000 { newValue = "<existing entries>;\(wanted)" }
-    let raw = Self.clip(raw)
+    let shownValue = Self.clip(raw)
     let fix = "Add it: \(PowerShell.set(instance, key, newValue)), then \(restart)"
     if isTruncated(key) {
       problems.append(
@@ -1160,9 +1160,9 @@ struct ConfigurationCheck {
     if raw.isEmpty {
       detail = "ValidAudiences is \(configuration.setting(key) == nil ? "not set" : "empty"), so the server accepts no S2S token; it needs the token's exact aud '\(wanted)'\(why)."
     } else if !variants.isEmpty {
-      detail = "ValidAudiences (\"\(raw)\") lacks the token's exact aud '\(wanted)'\(why); it has only the variant '\(variants.joined(separator: "', '"))', and the server compares the exact string."
+      detail = "ValidAudiences (\"\(shownValue)\") lacks the token's exact aud '\(wanted)'\(why); it has only the variant '\(variants.joined(separator: "', '"))', and the server compares the exact string."
     } else {
-      detail = "ValidAudiences (\"\(raw)\") lacks the token's exact aud '\(wanted)'\(why)."
+      detail = "ValidAudiences (\"\(shownValue)\") lacks the token's exact aud '\(wanted)'\(why)."
     }
     detail += " " + fix + "."
     problems.append(.failed("onprem.audience-not-valid", detail))
