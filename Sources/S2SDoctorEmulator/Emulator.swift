@@ -40,6 +40,19 @@ public struct EmulatorInfo: Codable, Sendable {
     self.scenarios = scenarios
   }
 
+  private enum CodingKeys: String, CodingKey {
+    case baseURL, caFile, scenarios
+  }
+
+  /// Encodes `caFile` as `null` over plain HTTP rather than leaving the key out, so consumers
+  /// can always index it.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(baseURL, forKey: .baseURL)
+    try container.encode(caFile, forKey: .caFile)
+    try container.encode(scenarios, forKey: .scenarios)
+  }
+
   /// The one-line JSON form (sorted keys, unescaped slashes), without a line break.
   public func jsonLine() throws -> String {
     let encoder = JSONEncoder()
@@ -166,9 +179,18 @@ public final class Emulator: Sendable {
   // MARK: - Start-up
 
   private func launch() async throws -> EmulatorInfo {
-    let group = MultiThreadedEventLoopGroup.singleton
     let keys = try KeyMaterial.generate(tls: options.tls)
     let files = try writeFiles(keys)
+    do {
+      return try await serve(keys: keys, files: files)
+    } catch {
+      if let directory = files.temporaryDirectory { try? FileManager.default.removeItem(atPath: directory) }
+      throw error
+    }
+  }
+
+  private func serve(keys: KeyMaterial, files: Files) async throws -> EmulatorInfo {
+    let group = MultiThreadedEventLoopGroup.singleton
 
     let specs = ScenarioSpec.all.filter { options.tls || !$0.needsTLS }
     let defaultSpec = ScenarioSpec.defaultScenario(behavingAs: defaultBehaviour)
@@ -177,12 +199,13 @@ public final class Emulator: Sendable {
     let directory = Directory(tenants: World.tenants(), registrations: registrations)
 
     let secure = options.tls
-    let issuer = TokenIssuer(signing: keys.tokenSigning)
+    var issuer = TokenIssuer(signing: keys.tokenSigning)
+    issuer.prepare(registrations, directory: directory)
+    let validator = TokenValidator(signing: keys.tokenSigning, directory: directory)
     let router = Router(
       entra: try EntraService(directory: directory, issuer: issuer, secure: secure),
-      bc: BusinessCentralService(
-        directory: directory, validator: TokenValidator(signing: keys.tokenSigning, directory: directory),
-        secure: secure),
+      bc: BusinessCentralService(directory: directory, validator: validator, secure: secure),
+      onprem: OnPremService(validator: validator, tenantID: World.mainTenantID),
       scheme: secure ? "https" : "http",
       stopping: stopping,
       logger: logger)
@@ -253,6 +276,12 @@ public final class Emulator: Sendable {
       rogueCertificateFile: files.rogueCertificate)
     var scenarios: [String: ScenarioInfo] = [:]
     for spec in specs + [defaultSpec] { scenarios[spec.name] = spec.info(in: context) }
+    let folder = URL(fileURLWithPath: files.clientCertificate).deletingLastPathComponent().path
+    for (name, info) in OnPrem.scenarios(
+      baseURL: baseURL, caFile: files.caFile, folder: folder, tenantID: World.mainTenantID)
+    {
+      scenarios[name] = info
+    }
 
     state.withLockedValue {
       $0 = .running(
@@ -308,14 +337,39 @@ public final class Emulator: Sendable {
     else { throw EmulatorError.couldNotWrite(path, "the file could not be created") }
   }
 
+  private static let temporaryPrefix = "s2s-doctor-emulator-"
+  private static let ownerFile = "owner.pid"
+
+  /// A new private directory under the system's temporary directory, marked with this process's
+  /// id so that a later start can remove it if this process never got to (tests rarely stop
+  /// their emulator; a killed process never does).
   private static func makeTemporaryDirectory() throws -> String {
-    let base = NSTemporaryDirectory().hasSuffix("/") ? NSTemporaryDirectory() : NSTemporaryDirectory() + "/"
-    var template = Array((base + "s2s-doctor-emulator-XXXXXX").utf8CString)
+    let raw = NSTemporaryDirectory()
+    let base = raw.hasSuffix("/") ? raw : raw + "/"
+    removeAbandonedDirectories(in: base)
+    var template = Array((base + temporaryPrefix + "XXXXXX").utf8CString)
     let made = template.withUnsafeMutableBufferPointer { buffer -> Bool in
       guard let pointer = buffer.baseAddress else { return false }
       return mkdtemp(pointer) != nil
     }
     guard made else { throw EmulatorError.couldNotWrite(base, "no temporary directory could be made") }
-    return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    FileManager.default.createFile(
+      atPath: directory + "/" + ownerFile, contents: Data(String(getpid()).utf8))
+    return directory
+  }
+
+  /// Removes earlier emulators' temporary directories whose owning process is gone. Directories
+  /// without an owner file, or whose owner still runs, are left alone.
+  private static func removeAbandonedDirectories(in base: String) {
+    let manager = FileManager.default
+    guard let entries = try? manager.contentsOfDirectory(atPath: base) else { return }
+    for entry in entries where entry.hasPrefix(temporaryPrefix) {
+      let directory = base + entry
+      guard let data = manager.contents(atPath: directory + "/" + ownerFile),
+        let pid = Int32(String(decoding: data, as: UTF8.self)), pid > 0, pid != getpid()
+      else { continue }
+      if kill(pid, 0) == -1 && errno == ESRCH { try? manager.removeItem(atPath: directory) }
+    }
   }
 }

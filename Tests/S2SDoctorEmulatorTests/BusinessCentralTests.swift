@@ -100,7 +100,7 @@ struct BusinessCentralTests {
     ("bc.permission-missing", 400, "Internal_ServerError"),
     ("bc.no-companies-visible", 200, nil),
     ("bc.throttled", 429, "Application_TooManyRequests"),
-    ("bc.unavailable", 503, "Unavailable"),
+    ("bc.unavailable", 503, nil),
     ("bc.unknown-error", 500, "Internal_ServerError"),
     ("fault.wrong-content-type", 401, nil),
     ("fault.redirect-loop", 302, nil),
@@ -126,8 +126,11 @@ struct BusinessCentralTests {
       #expect((fetched.json?["value"] as? [Any])?.isEmpty == true)
     case "bc.unknown-error":
       #expect(fetched.text.contains("Cannot establish a connection to the SQL Server/Database.  CorrelationId:  "))
-    case "bc.throttled", "bc.unavailable":
+    case "bc.throttled":
       #expect(fetched.header("Retry-After") == "1")
+    case "bc.unavailable":
+      #expect(fetched.header("Retry-After") == "1")
+      #expect(fetched.body.isEmpty)
     case "fault.wrong-content-type":
       #expect(fetched.header("Content-Type") == "application/xml")
       #expect(fetched.text.hasPrefix("<error xmlns=\"http://docs.oasis-open.org/odata/ns/metadata\">"))

@@ -113,14 +113,14 @@ struct FaultTests {
     let skewed = try await TestHTTP.postForm(url, form)
     #expect(skewed.status == 200)
     let date = try #require(skewed.header("Date").flatMap(MiniCheck.httpDate))
-    #expect(abs(date.timeIntervalSinceNow - 600) < 5)
+    #expect(abs(date.timeIntervalSinceNow - 600) < 30)
     let token = try #require(skewed.json?["access_token"] as? String)
     let claims = try #require(JWT.decode(token)?.claims)
-    #expect(abs((claims["iat"] as? Int ?? 0) - (Int(Date().timeIntervalSince1970) - 300)) < 5)
+    #expect(abs((claims["iat"] as? Int ?? 0) - (Int(Date().timeIntervalSince1970) - 300)) < 30)
 
     let (okURL, okForm) = try await Self.tokenURL("ok")
     let normal = try await TestHTTP.postForm(okURL, okForm)
     let okDate = try #require(normal.header("Date").flatMap(MiniCheck.httpDate))
-    #expect(abs(okDate.timeIntervalSinceNow) < 5)
+    #expect(abs(okDate.timeIntervalSinceNow) < 30)
   }
 }

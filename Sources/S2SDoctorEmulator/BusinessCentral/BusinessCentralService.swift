@@ -88,11 +88,69 @@ struct BusinessCentralService: Sendable {
   /// 64 KiB of JSON filler for the huge-body fault, built once.
   let filler: ByteBuffer
 
+  /// The `value` arrays of the companies lists, by environment, serialised once.
+  private let companiesJSON: [String: String]
+  private let odataHeaders: HTTPFields
+  private let jsonHeaders: HTTPFields
+
   init(directory: Directory, validator: TokenValidator, secure: Bool) {
     self.directory = directory
     self.validator = validator
     self.secure = secure
     self.filler = ByteBuffer(string: String(repeating: "0123456789abcdef", count: 4096))
+    var companies: [String: String] = [:]
+    for tenant in directory.tenants {
+      for environment in tenant.environments {
+        for route in [Route.companies, .automationCompanies] {
+          companies[Self.key(tenant.id, environment.name, route)] = Self.companiesValue(environment.companies, route: route)
+        }
+      }
+    }
+    companies[Self.key("", "", .companies)] = "[]"
+    self.companiesJSON = companies
+    self.odataHeaders = Self.baseHeaders(odata: true, secure: secure)
+    self.jsonHeaders = Self.baseHeaders(odata: false, secure: secure)
+  }
+
+  private static func key(_ tenant: String, _ environment: String, _ route: Route) -> String {
+    "\(tenant)/\(environment.lowercased())/\(route == .automationCompanies ? "automation" : "api")"
+  }
+
+  private static func baseHeaders(odata: Bool, secure: Bool) -> HTTPFields {
+    var fields = HTTPFields()
+    fields[.contentType] =
+      odata ? "application/json; odata.metadata=minimal; odata.streaming=true" : "application/json; charset=utf-8"
+    if odata { fields[.odataVersion] = "4.0" }
+    if secure { fields[.strictTransportSecurity] = "max-age=31536000; includeSubDomains" }
+    fields[.xContentTypeOptions] = "nosniff"
+    return fields
+  }
+
+  private static func companiesValue(_ companies: [Company], route: Route) -> String {
+    let created = TimeText.iso8601(1_700_000_000)
+    return JSONText.array(
+      companies.map { company in
+        var members: [(String, JSONText)] = [
+          ("id", .string(company.id)),
+          ("systemVersion", .string(Facts.systemVersion)),
+          ("timestamp", .int(route == .companies ? 12_345 : 12_346)),
+          ("name", .string(company.name)),
+          ("displayName", .string(company.displayName)),
+        ]
+        if route == .companies {
+          members += [
+            ("businessProfileId", .string("")),
+            ("systemCreatedAt", .string(created)),
+            ("systemCreatedBy", .string("00000000-0000-0000-0000-000000000001")),
+            ("systemModifiedAt", .string(created)),
+            ("systemModifiedBy", .string("00000000-0000-0000-0000-000000000001")),
+          ]
+        } else {
+          members += [("evaluationCompany", .bool(false)), ("businessProfileId", .string(""))]
+        }
+        return .object(members)
+      }
+    ).serialized
   }
 
   private static let unauthorizedMessage = "The server has rejected the client credentials."
@@ -100,12 +158,7 @@ struct BusinessCentralService: Sendable {
   // MARK: - Replies
 
   private func headers(json odata: Bool, correlationID: String) -> HTTPFields {
-    var fields = HTTPFields()
-    fields[.contentType] =
-      odata ? "application/json; odata.metadata=minimal; odata.streaming=true" : "application/json; charset=utf-8"
-    if odata { fields[.odataVersion] = "4.0" }
-    if secure { fields[.strictTransportSecurity] = "max-age=31536000; includeSubDomains" }
-    fields[.xContentTypeOptions] = "nosniff"
+    var fields = odata ? odataHeaders : jsonHeaders
     fields[.msCorrelationX] = correlationID
     fields[.requestID] = correlationID
     return fields
@@ -141,7 +194,7 @@ struct BusinessCentralService: Sendable {
 
   // MARK: - Data and automation APIs
 
-  private enum Route {
+  private enum Route: Sendable {
     case companies
     case automationCompanies
     case serviceDocument
@@ -204,21 +257,21 @@ struct BusinessCentralService: Sendable {
     guard token.roles.contains(requiredRole) else { return unauthorized(correlationID, dateOffset: offset) }
 
     var reply = behave(
-      client.bc, route: route, environment: environment, request: request, correlationID: correlationID,
-      now: now)
+      client.bc, route: route, tenantID: tenant.id, environment: environment, request: request,
+      correlationID: correlationID)
     reply.dateOffset = offset
     return reply
   }
 
   private func behave(
-    _ behaviour: BCBehaviour, route: Route, environment: BCEnvironment, request: Incoming,
-    correlationID: String, now: Int
+    _ behaviour: BCBehaviour, route: Route, tenantID: String, environment: BCEnvironment, request: Incoming,
+    correlationID: String
   ) -> Reply {
     switch behaviour {
     case .accept, .notRegistered:
-      return success(route, environment: environment, request: request, correlationID: correlationID, now: now)
+      return success(route, tenantID: tenantID, environment: environment, request: request, correlationID: correlationID)
     case .noCompanies:
-      return success(route, environment: nil, request: request, correlationID: correlationID, now: now)
+      return success(route, tenantID: tenantID, environment: nil, request: request, correlationID: correlationID)
     case .permissionMissing:
       let page = route == .automationCompanies ? "APIV2 - Aut. Companies" : "APIV2 - Companies"
       return error(
@@ -226,7 +279,7 @@ struct BusinessCentralService: Sendable {
         message: "You do not have the following permissions on Page \(page): Execute.", correlationID: correlationID)
     case .automationPermissionMissing:
       guard route == .automationCompanies else {
-        return success(route, environment: environment, request: request, correlationID: correlationID, now: now)
+        return success(route, tenantID: tenantID, environment: environment, request: request, correlationID: correlationID)
       }
       return error(
         400, code: "Internal_ServerError",
@@ -240,11 +293,12 @@ struct BusinessCentralService: Sendable {
       reply.headers[.retryAfter] = "1"
       return reply
     case .unavailable:
-      var reply = error(
-        503, code: "Unavailable", message: "The service is temporarily unavailable. Please try again later.",
-        correlationID: correlationID)
-      reply.headers[.retryAfter] = "1"
-      return reply
+      // No capture of BC's 503 body exists (the docs only promise `Retry-After`); an empty body
+      // invents no error code.
+      var fields = jsonHeaders
+      fields[.msCorrelationX] = correlationID
+      fields[.retryAfter] = "1"
+      return Reply(status: 503, headers: fields, body: "")
     case .serverError:
       return error(
         500, code: "Internal_ServerError", message: "Cannot establish a connection to the SQL Server/Database.",
@@ -277,48 +331,29 @@ struct BusinessCentralService: Sendable {
   }
 
   private func success(
-    _ route: Route, environment: BCEnvironment?, request: Incoming, correlationID: String, now: Int
+    _ route: Route, tenantID: String, environment: BCEnvironment?, request: Incoming, correlationID: String
   ) -> Reply {
-    let prefix = request.base + request.path.dropLast(route == .serviceDocument ? 0 : "/companies".count)
-    let body: JSONText
+    let body: String
     switch route {
     case .serviceDocument:
       let root = request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
-      body = .object([
+      body = JSONText.object([
         ("@odata.context", .string(request.base + root + "/$metadata")),
         ("value", .array([
           .object([("name", .string("companies")), ("kind", .string("EntitySet")), ("url", .string("companies"))])
         ])),
-      ])
+      ]).serialized
     case .companies, .automationCompanies:
-      let companies = environment?.companies ?? []
-      let created = TimeText.iso8601(1_700_000_000)
-      body = .object([
-        ("@odata.context", .string(prefix + "/$metadata#companies")),
-        ("value", .array(companies.map { company in
-          var members: [(String, JSONText)] = [
-            ("id", .string(company.id)),
-            ("systemVersion", .string(Facts.systemVersion)),
-            ("timestamp", .int(route == .companies ? 12_345 : 12_346)),
-            ("name", .string(company.name)),
-            ("displayName", .string(company.displayName)),
-          ]
-          if route == .companies {
-            members += [
-              ("businessProfileId", .string("")),
-              ("systemCreatedAt", .string(created)),
-              ("systemCreatedBy", .string("00000000-0000-0000-0000-000000000001")),
-              ("systemModifiedAt", .string(created)),
-              ("systemModifiedBy", .string("00000000-0000-0000-0000-000000000001")),
-            ]
-          } else {
-            members += [("evaluationCompany", .bool(false)), ("businessProfileId", .string(""))]
-          }
-          return .object(members)
-        })),
-      ])
+      let value =
+        environment.flatMap { companiesJSON[Self.key(tenantID, $0.name, route)] }
+        ?? companiesJSON[Self.key("", "", .companies)] ?? "[]"
+      var text = #"{"@odata.context":"#
+      JSONText.appendQuoted(
+        request.base + request.path.dropLast("/companies".count) + "/$metadata#companies", to: &text)
+      text += #","value":"# + value + "}"
+      body = text
     }
-    return Reply(status: 200, headers: headers(json: true, correlationID: correlationID), body: body.serialized)
+    return Reply(status: 200, headers: headers(json: true, correlationID: correlationID), body: body)
   }
 
   // MARK: - Admin center API

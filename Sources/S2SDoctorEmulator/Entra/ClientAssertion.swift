@@ -18,18 +18,19 @@ enum ClientAssertion {
 
     // The certificate is named by its SHA-256 thumbprint (`x5t#S256`), by the older SHA-1
     // thumbprint (`x5t`, which MSAL Python sends) or by the certificate itself (`x5c`).
-    let presented: String
+    // Thumbprints are compared as bytes: MSAL and azure-identity pad their base64url `x5t`.
+    let presented: Data
     let certificate: RSACertificate?
-    if let sha256 = header["x5t#S256"] as? String {
+    if let sha256 = (header["x5t#S256"] as? String).flatMap(Base64URL.decode) {
       presented = sha256
-      certificate = client.certificates.first { $0.sha256Thumbprint == sha256 }
-    } else if let sha1 = header["x5t"] as? String {
+      certificate = client.certificates.first { $0.sha256Digest == sha256 }
+    } else if let sha1 = (header["x5t"] as? String).flatMap(Base64URL.decode) {
       presented = sha1
-      certificate = client.certificates.first { $0.sha1Thumbprint == sha1 }
+      certificate = client.certificates.first { $0.sha1Digest == sha1 }
     } else if let chain = header["x5c"] as? [String], let first = chain.first,
       let der = Data(base64Encoded: first)
     {
-      presented = Base64URL.encode(SHA256.hash(data: der))
+      presented = Data(Insecure.SHA1.hash(data: der))
       certificate = client.certificates.first { Data($0.der) == der }
     } else {
       return .assertionInvalid("The assertion header names no certificate (x5t#S256, x5t or x5c).")
@@ -72,9 +73,8 @@ enum ClientAssertion {
   }
 
   /// The thumbprint as Entra prints it in the 700027 message: upper-case hex.
-  private static func hexThumbprint(_ base64url: String) -> String {
-    guard let bytes = Base64URL.decode(base64url) else { return base64url }
-    return bytes.map { byte in
+  private static func hexThumbprint(_ bytes: Data) -> String {
+    bytes.map { byte in
       let text = String(byte, radix: 16, uppercase: true)
       return text.count == 1 ? "0" + text : text
     }.joined()

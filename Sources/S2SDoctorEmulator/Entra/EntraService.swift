@@ -15,35 +15,46 @@ struct EntraService: Sendable {
     self.issuer = issuer
     self.jwk = try issuer.signing.jwkMembers()
     self.secure = secure
+    self.estsBase = Self.baseHeaders(discovery: false, secure: secure)
+    self.discoveryBase = Self.baseHeaders(discovery: true, secure: secure)
   }
 
   private static let genericTenants: Set<String> = ["common", "organizations", "consumers"]
 
   // MARK: - Headers
 
-  /// The headers ESTS sends on token and error responses.
+  /// The headers ESTS sends on token and error responses (without `x-ms-request-id`).
+  private let estsBase: HTTPFields
+  private let discoveryBase: HTTPFields
+
   private func estsHeaders(traceID: String) -> HTTPFields {
-    var fields = HTTPFields()
-    fields[.cacheControl] = "no-store, no-cache"
-    fields[.pragma] = "no-cache"
-    fields[.contentType] = "application/json; charset=utf-8"
-    fields[.expires] = "-1"
-    if secure { fields[.strictTransportSecurity] = "max-age=31536000; includeSubDomains" }
-    fields[.xContentTypeOptions] = "nosniff"
+    var fields = estsBase
     fields[.msRequestID] = traceID
-    fields[.msESTSServer] = "2.1.0 - S2S Doctor emulator"
     return fields
   }
 
   private func discoveryHeaders(traceID: String) -> HTTPFields {
+    var fields = discoveryBase
+    fields[.msRequestID] = traceID
+    return fields
+  }
+
+  private static func baseHeaders(discovery: Bool, secure: Bool) -> HTTPFields {
     var fields = HTTPFields()
-    fields[.cacheControl] = "max-age=86400, private"
+    if discovery {
+      fields[.cacheControl] = "max-age=86400, private"
+    } else {
+      fields[.cacheControl] = "no-store, no-cache"
+      fields[.pragma] = "no-cache"
+    }
     fields[.contentType] = "application/json; charset=utf-8"
+    if !discovery { fields[.expires] = "-1" }
     if secure { fields[.strictTransportSecurity] = "max-age=31536000; includeSubDomains" }
     fields[.xContentTypeOptions] = "nosniff"
-    fields[.accessControlAllowOrigin] = "*"
-    fields[.accessControlAllowMethods] = "GET, OPTIONS"
-    fields[.msRequestID] = traceID
+    if discovery {
+      fields[.accessControlAllowOrigin] = "*"
+      fields[.accessControlAllowMethods] = "GET, OPTIONS"
+    }
     fields[.msESTSServer] = "2.1.0 - S2S Doctor emulator"
     return fields
   }
@@ -277,7 +288,7 @@ struct EntraService: Sendable {
       accessToken = try issuer.issue(
         for: client, tenant: tenant, resource: resource, certificateCredential: usedCertificate, now: now)
     } catch {
-      return errorReply(.unknown, request: request, now: now, dateOffset: offset, status: 500)
+      return errorReply(.issuingFailed, request: request, now: now, dateOffset: offset, status: 500)
     }
     var reply = Reply(
       status: 200, headers: estsHeaders(traceID: StableID.random()),
@@ -286,9 +297,10 @@ struct EntraService: Sendable {
     return reply
   }
 
+  /// The success body. `accessToken` is base64url segments and dots: nothing to escape.
   static func tokenResponse(_ accessToken: String) -> String {
     #"{"token_type":"Bearer","expires_in":"# + String(TokenIssuer.lifetime) + #","ext_expires_in":"#
-      + String(TokenIssuer.lifetime) + #","access_token":"# + JSONText.quoted(accessToken) + "}"
+      + String(TokenIssuer.lifetime) + #","access_token":""# + accessToken + #""}"#
   }
 
   /// The scripted answer of a client configured to misbehave, or `nil` to go on normally.

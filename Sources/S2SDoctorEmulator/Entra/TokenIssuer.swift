@@ -16,6 +16,64 @@ struct TokenIssuer: Sendable {
   /// Seconds a token lives (the `expires_in` of the response).
   static let lifetime = 3599
 
+  /// The JSON of one client's claims that never change, serialised once.
+  private struct Fragments: Sendable {
+    /// `,"iss":"…"`
+    let issuer: String
+    /// `,"app_displayname":…,"appid":…,"appidacr":"`
+    let app: String
+    /// `,"idp":…,"idtyp":…,"oid":…,"rh":"`
+    let identity: String
+    /// `,"roles":[…],"sub":…,"tenant_region_scope":…,"tid":…,"uti":"`
+    let tenant: String
+  }
+
+  private var fragments: [String: Fragments] = [:]
+
+  /// Pre-computes the fixed claims of every registration.
+  mutating func prepare(_ registrations: [ClientRegistration], directory: Directory) {
+    for registration in registrations {
+      guard let tenant = directory.tenant(id: registration.tenantID) else { continue }
+      fragments[registration.clientID.lowercased()] = Self.fragments(for: registration, tenant: tenant)
+    }
+  }
+
+  private static func fragments(for client: ClientRegistration, tenant: Tenant) -> Fragments {
+    let shape = client.token
+    let tid = shape.issuingTenant ?? tenant.id
+    let issuer = "https://sts.windows.net/\(tid)/"
+    let subject = shape.delegated ? StableID.guid("user/" + client.clientID) : client.objectID
+    func members(_ list: [(String, JSONText)]) -> String {
+      var out = ""
+      for (key, value) in list {
+        out += ","
+        JSONText.appendQuoted(key, to: &out)
+        out += ":"
+        value.write(into: &out)
+      }
+      return out
+    }
+    var tenantMembers: [(String, JSONText)] = []
+    if let roles = shape.roles { tenantMembers.append(("roles", .array(roles.map { .string($0) }))) }
+    if shape.delegated {
+      tenantMembers.append(("scp", .string("user_impersonation Financials.ReadWrite.All")))
+      tenantMembers.append(("upn", .string("emulated.user@" + tenant.domain)))
+    }
+    tenantMembers += [
+      ("sub", .string(subject)),
+      ("tenant_region_scope", .string(tenant.regionScope == "WW" ? "NA" : tenant.regionScope)),
+      ("tid", .string(tid)),
+    ]
+    return Fragments(
+      issuer: members([("iss", .string(issuer))]),
+      app: members([("app_displayname", .string(client.displayName)), ("appid", .string(client.clientID))])
+        + #","appidacr":""#,
+      identity: members([
+        ("idp", .string(issuer)), ("idtyp", .string(shape.delegated ? "user" : "app")), ("oid", .string(subject)),
+      ]) + #","rh":""#,
+      tenant: members(tenantMembers) + #","uti":""#)
+  }
+
   /// The signed token for `client`, requested in `tenant` for `resource`.
   /// - Parameter certificateCredential: the client proved itself with a certificate (`appidacr` 2).
   func issue(
@@ -23,39 +81,20 @@ struct TokenIssuer: Sendable {
     now: Int
   ) throws -> String {
     let shape = client.token
-    let tid = shape.issuingTenant ?? tenant.id
-    let issuer = "https://sts.windows.net/\(tid)/"
+    let parts = fragments[client.clientID.lowercased()] ?? Self.fragments(for: client, tenant: tenant)
     let issuedAt = shape.expired ? now - 7500 : now - 300
     let expires = shape.expired ? now - 3600 : now + Self.lifetime
-    var claims: [(String, JSONText)] = [
-      ("aud", .string(shape.audience ?? resource)),
-      ("iss", .string(issuer)),
-      ("iat", .int(issuedAt)),
-      ("nbf", .int(issuedAt)),
-      ("exp", .int(expires)),
-      ("aio", .string(StableID.opaque(count: 56) + "==")),
-      ("app_displayname", .string(client.displayName)),
-      ("appid", .string(client.clientID)),
-      ("appidacr", .string(certificateCredential ? "2" : "1")),
-      ("idp", .string(issuer)),
-      ("idtyp", .string(shape.delegated ? "user" : "app")),
-      ("oid", .string(shape.delegated ? StableID.guid("user/" + client.clientID) : client.objectID)),
-      ("rh", .string("1.A" + StableID.opaque(count: 60) + ".")),
-    ]
-    if let roles = shape.roles { claims.append(("roles", .array(roles.map { .string($0) }))) }
-    if shape.delegated {
-      claims.append(("scp", .string("user_impersonation Financials.ReadWrite.All")))
-      claims.append(("upn", .string("emulated.user@" + tenant.domain)))
-    }
-    claims += [
-      ("sub", .string(shape.delegated ? StableID.guid("user/" + client.clientID) : client.objectID)),
-      ("tenant_region_scope", .string(tenant.regionScope == "WW" ? "NA" : tenant.regionScope)),
-      ("tid", .string(tid)),
-      ("uti", .string(StableID.opaque(count: 22))),
-      ("ver", .string("1.0")),
-      ("xms_tcdt", .int(1_600_000_000)),
-    ]
-    let payload = Base64URL.encode(JSONText.object(claims).serialized)
+    let random = StableID.opaque(count: 102)
+    var json = #"{"aud":"#
+    json.reserveCapacity(1200)
+    JSONText.appendQuoted(shape.audience ?? resource, to: &json)
+    json += parts.issuer
+    json += #","iat":"# + String(issuedAt) + #","nbf":"# + String(issuedAt) + #","exp":"# + String(expires)
+    json += #","aio":""# + random.prefix(56) + #"==""#
+    json += parts.app + (certificateCredential ? "2" : "1") + "\""
+    json += parts.identity + "1.A" + random.dropFirst(56).prefix(24) + "AAAAAAAAAAAAAAAAAAAAAA.\""
+    json += parts.tenant + random.suffix(22) + #"","ver":"1.0","xms_tcdt":1600000000}"#
+    let payload = Base64URL.encode(json.utf8)
     if shape.unsigned { return unsignedHeaderSegment + "." + payload + "." }
     let signingInput = headerSegment + "." + payload
     return signingInput + "." + Base64URL.encode(try signing.sign(Data(signingInput.utf8)))

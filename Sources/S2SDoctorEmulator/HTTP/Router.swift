@@ -23,6 +23,7 @@ final class DateHeader: Sendable {
 struct Router: Sendable {
   let entra: EntraService
   let bc: BusinessCentralService
+  let onprem: OnPremService
   let scheme: String
   let dates = DateHeader()
   let stopping: NIOLockedValueBox<Bool>
@@ -74,7 +75,7 @@ struct Router: Sendable {
     case "admin":
       return get ? bc.admin(segments: segments.dropFirst(), request: request, now: now) : methodNotAllowed()
     case "onprem":
-      return notFound()
+      return get ? onprem.api(segments: segments.dropFirst(), request: request, now: now) : methodNotAllowed()
     case "error" where segments.count == 1:
       return errorPage(request)
     default:

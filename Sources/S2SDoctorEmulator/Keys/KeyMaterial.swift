@@ -78,6 +78,9 @@ struct TLSIdentity: Sendable {
       certificateChain: [.certificate(try NIOSSLCertificate(bytes: leafDER, format: .der))],
       privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(leafKeyPEM.utf8), format: .pem)))
     configuration.applicationProtocols = ["http/1.1"]
+    // On stop, idle keep-alive connections are closed; clients that sit in a pool never answer
+    // close_notify, so do not wait NIOSSL's default 5 s for it.
+    configuration.shutdownTimeout = .milliseconds(250)
     return configuration
   }
 }
@@ -92,6 +95,8 @@ struct RSACertificate: Sendable {
   let sha1Thumbprint: String
   /// `x5t#S256`: base64url SHA-256 of the DER certificate.
   let sha256Thumbprint: String
+  let sha1Digest: Data
+  let sha256Digest: Data
   /// The certificate in PEM followed by its PKCS #8 private key in PEM.
   let combinedPEM: String
 
@@ -113,12 +118,16 @@ struct RSACertificate: Sendable {
       },
       issuerPrivateKey: Certificate.PrivateKey(key))
     let der = try DERBytes.of(certificate)
+    let sha1 = Data(Insecure.SHA1.hash(data: der))
+    let sha256 = Data(SHA256.hash(data: der))
     return RSACertificate(
       privateKey: key,
       publicKey: key.publicKey,
       der: der,
-      sha1Thumbprint: Base64URL.encode(Insecure.SHA1.hash(data: der)),
-      sha256Thumbprint: Base64URL.encode(SHA256.hash(data: der)),
+      sha1Thumbprint: Base64URL.encode(sha1),
+      sha256Thumbprint: Base64URL.encode(sha256),
+      sha1Digest: sha1,
+      sha256Digest: sha256,
       combinedPEM: try certificate.serializeAsPEM().pemString + "\n"
         + key.pkcs8PEMRepresentation + "\n")
   }

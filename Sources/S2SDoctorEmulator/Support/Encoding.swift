@@ -11,19 +11,39 @@ import Foundation
 
 /// base64url without padding (RFC 7515 §2), as JWTs and JWKS use it.
 enum Base64URL {
+  private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+  /// Encodes with a lookup table: this runs for every token the emulator signs.
   static func encode(_ bytes: some Sequence<UInt8>) -> String {
-    var text = Data(bytes).base64EncodedString()
-    text = text.replacingOccurrences(of: "+", with: "-")
-    text = text.replacingOccurrences(of: "/", with: "_")
-    while text.last == "=" { text.removeLast() }
-    return text
+    let input = Array(bytes)
+    var output = [UInt8]()
+    output.reserveCapacity((input.count * 4 + 2) / 3)
+    var index = 0
+    while index + 3 <= input.count {
+      let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+      output.append(alphabet[Int(chunk >> 18 & 63)])
+      output.append(alphabet[Int(chunk >> 12 & 63)])
+      output.append(alphabet[Int(chunk >> 6 & 63)])
+      output.append(alphabet[Int(chunk & 63)])
+      index += 3
+    }
+    let rest = input.count - index
+    if rest > 0 {
+      let chunk = UInt32(input[index]) << 16 | (rest == 2 ? UInt32(input[index + 1]) << 8 : 0)
+      output.append(alphabet[Int(chunk >> 18 & 63)])
+      output.append(alphabet[Int(chunk >> 12 & 63)])
+      if rest == 2 { output.append(alphabet[Int(chunk >> 6 & 63)]) }
+    }
+    return String(decoding: output, as: UTF8.self)
   }
 
-  static func encode(_ text: String) -> String { encode(Data(text.utf8)) }
+  static func encode(_ text: String) -> String { encode(text.utf8) }
 
+  /// Decodes base64url; trailing `=` padding is tolerated (MSAL pads its `x5t`).
   static func decode<S: StringProtocol>(_ text: S) -> Data? {
     var base64 = String(text).replacingOccurrences(of: "-", with: "+")
       .replacingOccurrences(of: "_", with: "/")
+    while base64.last == "=" { base64.removeLast() }
     guard !base64.contains("=") else { return nil }
     switch base64.count % 4 {
     case 0: break
@@ -48,7 +68,15 @@ enum StableID {
   /// A fresh random GUID, lower case (as Entra ID and Business Central write them).
   static func random() -> String {
     var generator = SystemRandomNumberGenerator()
-    var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    var bytes = [UInt8](repeating: 0, count: 16)
+    var high = generator.next() as UInt64
+    var low = generator.next() as UInt64
+    for index in 0..<8 {
+      bytes[index] = UInt8(truncatingIfNeeded: high)
+      bytes[index + 8] = UInt8(truncatingIfNeeded: low)
+      high >>= 8
+      low >>= 8
+    }
     bytes[6] = (bytes[6] & 0x0F) | 0x40
     bytes[8] = (bytes[8] & 0x3F) | 0x80
     return format(bytes)
@@ -70,7 +98,15 @@ enum StableID {
   /// `count` random opaque characters in the base64url alphabet (`aio`, `rh`, `uti` claims).
   static func opaque(count: Int) -> String {
     var generator = SystemRandomNumberGenerator()
-    let bytes = (0..<((count * 3 + 3) / 4)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    var bytes = [UInt8]()
+    bytes.reserveCapacity(count)
+    while bytes.count * 4 < count * 3 {
+      var word = generator.next() as UInt64
+      for _ in 0..<8 {
+        bytes.append(UInt8(truncatingIfNeeded: word))
+        word >>= 8
+      }
+    }
     return String(Base64URL.encode(bytes).prefix(count))
   }
 
@@ -89,14 +125,17 @@ enum StableID {
     return true
   }
 
+  private static let hexDigits = Array("0123456789abcdef".utf8)
+
   private static func format(_ bytes: [UInt8]) -> String {
-    let hex = bytes.map { byte -> String in
-      let text = String(byte, radix: 16)
-      return text.count == 1 ? "0" + text : text
-    }.joined()
-    let characters = Array(hex)
-    return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }
-      .joined(separator: "-")
+    var text = [UInt8]()
+    text.reserveCapacity(36)
+    for (index, byte) in bytes.enumerated() {
+      if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+      text.append(hexDigits[Int(byte >> 4)])
+      text.append(hexDigits[Int(byte & 0x0F)])
+    }
+    return String(decoding: text, as: UTF8.self)
   }
 }
 

@@ -52,6 +52,12 @@ enum JSONText: Sendable {
   /// Entra ID and Business Central do not escape it either).
   static func appendQuoted(_ value: String, to out: inout String) {
     out += "\""
+    // Fast path: most values (GUIDs, URLs, tokens) need no escaping at all.
+    if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+      out += value
+      out += "\""
+      return
+    }
     for scalar in value.unicodeScalars {
       switch scalar {
       case "\"": out += "\\\""

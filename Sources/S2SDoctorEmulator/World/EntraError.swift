@@ -139,9 +139,15 @@ struct EntraError: Sendable, Equatable {
     error: "invalid_request", code: 901002,
     message: "The 'resource' request parameter is not supported.")
 
-  /// Not in the tool's catalogue on purpose (`entra.unknown-error`).
+  /// A real but obscure code that the tool's catalogue does not list (`entra.unknown-error`).
+  /// (AADSTS50000 "There was an error issuing a token." is catalogued as a service problem.)
   static let unknown = EntraError(
-    error: "invalid_request", code: 50000, message: "There was an error issuing a token.")
+    error: "invalid_request", code: 50169,
+    message: "The realm isn't a configured realm of the current service namespace.")
+
+  /// The token could not be signed (an emulator failure, answered as 500).
+  static let issuingFailed = EntraError(
+    error: "server_error", code: 50000, message: "There was an error issuing a token.")
 
   /// The body of `entra.throttled` (429). No real 429 body was captured; this one is synthetic.
   static let throttled = EntraError(
