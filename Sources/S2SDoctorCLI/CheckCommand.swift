@@ -39,7 +39,6 @@ struct OutputOptions: ParsableArguments {
   }
 }
 
-
 struct Check: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run the check suite against one registration and say how to fix what fails.",
@@ -53,7 +52,9 @@ struct Check: AsyncParsableCommand {
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
 
-  @Option(name: .customLong("check"), help: "Run only these checks or areas (comma-separated ids or areas), with their prerequisites.")
+  @Option(
+    name: .customLong("check"),
+    help: "Run only these checks or areas (comma-separated ids or areas), with their prerequisites.")
   var only: [String] = []
 
   @Option(help: "Skip these checks or areas (comma-separated); their dependents are skipped too.")
@@ -78,7 +79,8 @@ struct Check: AsyncParsableCommand {
     }
     let catalogue = Catalogue.builtIn
     let selectors = (only + skip).flatMap { $0.split(separator: ",").map(String.init) }
-    for selector in selectors where catalogue.check(selector) == nil && !catalogue.checks.contains(where: { $0.area == selector }) {
+    for selector in selectors
+    where catalogue.check(selector) == nil && !catalogue.checks.contains(where: { $0.area == selector }) {
       throw ValidationError("'\(selector)' is neither a check id nor an area. List them with `s2s-doctor checks`.")
     }
     let suite = LiveCheckSuite(settings: settings, secret: secret, catalogue: catalogue)

@@ -35,7 +35,9 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
   @Option(help: "Named cloud for the authority host: public, usgov or china.")
   public var cloud: String?
 
-  @Option(name: .customLong("bc-api-host"), help: "Business Central API host. Default: https://api.businesscentral.dynamics.com.")
+  @Option(
+    name: .customLong("bc-api-host"),
+    help: "Business Central API host. Default: https://api.businesscentral.dynamics.com.")
   public var bcAPIHost: String?
 
   @Option(name: .customLong("ca-file"), help: "Extra trusted CA certificates (PEM), e.g. a TLS-inspecting proxy's CA.")
@@ -44,7 +46,9 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
   @Option(help: "Time limit for each request, in seconds. Default: 10.")
   public var timeout: Double?
 
-  @Option(help: "PEM file with the certificate and its private key (certificate credential). Env: AZURE_CLIENT_CERTIFICATE_PATH.")
+  @Option(
+    help:
+      "PEM file with the certificate and its private key (certificate credential). Env: AZURE_CLIENT_CERTIFICATE_PATH.")
   public var certificate: String?
 
   @Option(name: .customLong("client-secret-file"), help: "Read the client secret from this file (first line).")
@@ -55,25 +59,32 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
 
   @Option(
     name: .customLong("client-secret"),
-    help: ArgumentHelp("Refused: a secret on the command line lands in shell history and the process list.", visibility: .hidden))
+    help: ArgumentHelp(
+      "Refused: a secret on the command line lands in shell history and the process list.", visibility: .hidden))
   public var clientSecretValue: String?
 
   @Option(help: "Saved profile to read settings from (see `s2s-doctor setup`).")
   public var profile: String?
 
-  @Option(name: .customLong("redirect-uri"), help: "Redirect URI registered for consent from the BC web client (validated).")
+  @Option(
+    name: .customLong("redirect-uri"), help: "Redirect URI registered for consent from the BC web client (validated).")
   public var redirectURI: String?
 
-  @Option(name: .customLong("api-path"), help: "Also call this custom API path under the environment, e.g. /api/contoso/app/v1.0/companies.")
+  @Option(
+    name: .customLong("api-path"),
+    help: "Also call this custom API path under the environment, e.g. /api/contoso/app/v1.0/companies.")
   public var apiPath: String?
 
   @Flag(help: "Also check the admin center API (needs AdminCenter.ReadWrite.All and an authorized app).")
   public var admin = false
 
-  @Flag(name: .customLong("no-automation"), help: "Leave the automation API (and Automation.ReadWrite.All) out of scope.")
+  @Flag(
+    name: .customLong("no-automation"), help: "Leave the automation API (and Automation.ReadWrite.All) out of scope.")
   public var noAutomation = false
 
-  @Option(name: .customLong("server-config"), help: "On-premises: CustomSettings.config or Get-NAVServerConfiguration output to check.")
+  @Option(
+    name: .customLong("server-config"),
+    help: "On-premises: CustomSettings.config or Get-NAVServerConfiguration output to check.")
   public var serverConfig: String?
 
   @Option(name: .customLong("server-log"), help: "On-premises: exported server event log to scan.")
@@ -109,7 +120,10 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
       } catch let error as StoreError {
         throw ValidationError(error.description)
       }
-      for key in ["tenant", "clientID", "environment", "company", "deployment", "bcURL", "authorityHost", "bcAPIHost", "redirectURI", "certificatePath"] {
+      for key in [
+        "tenant", "clientID", "environment", "company", "deployment", "bcURL", "authorityHost", "bcAPIHost",
+        "redirectURI", "certificatePath",
+      ] {
         settings.sources[key] = .profile
       }
     }

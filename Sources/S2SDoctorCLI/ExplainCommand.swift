@@ -91,9 +91,10 @@ struct ListChecks: ParsableCommand {
 
   func run() throws {
     let catalogue = Catalogue.builtIn
-    let listing = Listing(checks: catalogue.checks.map {
-      .init(id: $0.id, title: $0.title, requires: $0.requires, reasons: $0.reasons, scope: $0.scope)
-    })
+    let listing = Listing(
+      checks: catalogue.checks.map {
+        .init(id: $0.id, title: $0.title, requires: $0.requires, reasons: $0.reasons, scope: $0.scope)
+      })
     switch format {
     case .json: Output.out(Output.encodeJSON(listing))
     case .text: Output.out(ConsoleText.checkList(catalogue))

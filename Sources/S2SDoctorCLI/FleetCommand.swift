@@ -66,7 +66,8 @@ struct Fleet: AsyncParsableCommand {
     interrupt.cancel()
     progress.finish()
 
-    let report = FleetReport(rows: result.rows, problems: parsed.problems, interrupted: result.interrupted && work.isCancelled)
+    let report = FleetReport(
+      rows: result.rows, problems: parsed.problems, interrupted: result.interrupted && work.isCancelled)
     let text = FleetText.render(report, format: format)
     if let output {
       try SafeFile.write(Data(text.utf8), to: output)

@@ -13,7 +13,10 @@ struct ProfileCommand: ParsableCommand {
     func run() throws {
       let store = ProfileStore()
       let names = store.list()
-      Output.out(names.isEmpty ? "No profiles in \(store.directory). Create one with `s2s-doctor setup`.\n" : names.joined(separator: "\n") + "\n")
+      Output.out(
+        names.isEmpty
+          ? "No profiles in \(store.directory). Create one with `s2s-doctor setup`.\n"
+          : names.joined(separator: "\n") + "\n")
     }
   }
 

@@ -27,8 +27,7 @@ func writeReport(_ text: String, to path: String?) {
 private func describeWriteError(_ path: String) -> String {
   let url = URL(fileURLWithPath: path)
   var isDirectory: ObjCBool = false
-  if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue
-  {
+  if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
     return "it is a directory"
   }
   let folder = url.deletingLastPathComponent().path

@@ -185,10 +185,11 @@ public struct Catalogue: Sendable {
       }
     }
     // Every check folder on disk must be listed.
-    let folders = Set(files.compactMap { file -> String? in
-      guard file.path.hasSuffix("/check.yaml") else { return nil }
-      return String(file.path.dropLast("/check.yaml".count))
-    })
+    let folders = Set(
+      files.compactMap { file -> String? in
+        guard file.path.hasSuffix("/check.yaml") else { return nil }
+        return String(file.path.dropLast("/check.yaml".count))
+      })
     for folder in folders.sorted() where !seenChecks.contains(folder) {
       throw CatalogueError(
         file: "\(folder)/check.yaml", line: 1,

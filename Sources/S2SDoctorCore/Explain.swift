@@ -126,9 +126,10 @@ public struct Explainer: Sendable {
       let position = signals.aadsts.firstIndex(of: unknownCodes[0]) ?? 0
       scored.append((d, position, Int.max - 1))
     }
-    let matchedBC = Set(scored.flatMap { s in
-      catalogue.reason(s.diagnosis.reason)?.match.flatMap(\.bc) ?? []
-    })
+    let matchedBC = Set(
+      scored.flatMap { s in
+        catalogue.reason(s.diagnosis.reason)?.match.flatMap(\.bc) ?? []
+      })
     let unknownBC = signals.bcErrorCodes.filter { code in
       !knownBCCodes.contains(code) || !matchedBC.contains(code)
     }

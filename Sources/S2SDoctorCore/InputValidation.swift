@@ -146,7 +146,8 @@ public enum InputValidation {
         "input.environment-invalid",
         "No environment name. Copy it from the Business Central admin center (for example 'Production').")
     }
-    let valid = value.count <= 30
+    let valid =
+      value.count <= 30
       && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     if !valid {
       return InputProblem(

@@ -43,7 +43,8 @@ public enum Inventory {
 
   static func parseJSON(_ text: String, file: String) throws(FileError) -> Parsed {
     guard let value = JSONValue.parse(text), let array = value.array else {
-      throw FileError(description: "\(file) is not a JSON array of objects (or CSV). Each object needs name, tenant and clientId.")
+      throw FileError(
+        description: "\(file) is not a JSON array of objects (or CSV). Each object needs name, tenant and clientId.")
     }
     // Line numbers: the line where each object starts.
     var starts: [Int] = []
@@ -76,7 +77,12 @@ public enum Inventory {
       }
       let unknown = object.keys.filter { !columns.contains($0) }.sorted()
       if !unknown.isEmpty {
-        parsed.problems.append(.init(line: at, message: "unknown key\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")); expected \(columns.joined(separator: ", "))"))
+        parsed.problems.append(
+          .init(
+            line: at,
+            message:
+              "unknown key\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")); expected \(columns.joined(separator: ", "))"
+          ))
         continue
       }
       var fields: [String: String] = [:]
@@ -94,12 +100,15 @@ public enum Inventory {
     let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
     for column in required where !names.contains(column) {
       throw FileError(
-        description: "\(file): the header (line \(header.line)) lacks '\(column)'. Expected: \(columns.joined(separator: ","))")
+        description:
+          "\(file): the header (line \(header.line)) lacks '\(column)'. Expected: \(columns.joined(separator: ","))")
     }
     let unknown = names.filter { !columns.contains($0) && !$0.isEmpty }
     if !unknown.isEmpty {
       throw FileError(
-        description: "\(file): unknown column\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) in the header (line \(header.line)). Expected: \(columns.joined(separator: ","))")
+        description:
+          "\(file): unknown column\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) in the header (line \(header.line)). Expected: \(columns.joined(separator: ","))"
+      )
     }
     var parsed = Parsed(rows: [], problems: [])
     for record in records.dropFirst() {
@@ -110,7 +119,8 @@ public enum Inventory {
         continue
       }
       if record.fields.count > names.count {
-        parsed.problems.append(.init(line: record.line, message: "\(record.fields.count) fields, but the header has \(names.count)"))
+        parsed.problems.append(
+          .init(line: record.line, message: "\(record.fields.count) fields, but the header has \(names.count)"))
         continue
       }
       var fields: [String: String] = [:]

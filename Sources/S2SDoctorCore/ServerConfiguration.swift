@@ -131,7 +131,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         throw ParseError(
           file: path, line: 0,
           message: !exists
-            ? "no such file" : isDirectory.boolValue ? "this is a folder, not a file" : "the file cannot be read (permissions?)",
+            ? "no such file"
+            : isDirectory.boolValue ? "this is a folder, not a file" : "the file cannot be read (permissions?)",
           kind: .unreadable)
       }
       defer { try? handle.close() }
@@ -139,7 +140,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     } catch let error as ParseError {
       throw error
     } catch {
-      throw ParseError(file: path, line: 0, message: "the file cannot be read: \(error.localizedDescription)", kind: .unreadable)
+      throw ParseError(
+        file: path, line: 0, message: "the file cannot be read: \(error.localizedDescription)", kind: .unreadable)
     }
     if data.count > maximumSize {
       throw ParseError(
@@ -308,7 +310,8 @@ enum TextDecoding {
       let line = ByteScan.offsets(of: 0x0A, in: bytes, before: offset).count + 1
       throw ServerConfiguration.ParseError(
         file: file, line: line,
-        message: String(format: "binary data (byte 0x%02X), not a text file: this is not a server configuration", bytes[offset]),
+        message: String(
+          format: "binary data (byte 0x%02X), not a text file: this is not a server configuration", bytes[offset]),
         kind: .binary)
     }
     if let text = String(validating: bytes, as: UTF8.self) { return text }
@@ -432,7 +435,9 @@ enum XMLSettings {
         continue
       }
       if starts("<?", at: i) {
-        guard let end = find("?>", from: i + 2) else { try fail(tagStart, "unclosed processing instruction (<? without ?>)") }
+        guard let end = find("?>", from: i + 2) else {
+          try fail(tagStart, "unclosed processing instruction (<? without ?>)")
+        }
         i = end + 2
         continue
       }
@@ -447,10 +452,16 @@ enum XMLSettings {
       }
       if starts("</", at: i) {
         var k = i + 2
-        guard let closing = try name(at: &k) else { try fail(tagStart, "malformed closing tag: '</' must be followed by an element name") }
+        guard let closing = try name(at: &k) else {
+          try fail(tagStart, "malformed closing tag: '</' must be followed by an element name")
+        }
         skipSpace(&k)
         guard k < n, b[k] == UInt8(ascii: ">") else {
-          try fail(tagStart, k < n ? "malformed closing tag </\(closing): expected '>'" : "unclosed tag </\(closing): the file ends before '>'")
+          try fail(
+            tagStart,
+            k < n
+              ? "malformed closing tag </\(closing): expected '>'"
+              : "unclosed tag </\(closing): the file ends before '>'")
         }
         guard let open = stack.last else { try fail(tagStart, "closing tag </\(closing)> has no opening tag") }
         guard open.name == closing else {
@@ -466,7 +477,8 @@ enum XMLSettings {
       // A start tag.
       var k = i + 1
       guard let element = try name(at: &k) else {
-        try fail(tagStart, k < n ? "'<' followed by \(describe(b[k])), not by an element name" : "the file ends after '<'")
+        try fail(
+          tagStart, k < n ? "'<' followed by \(describe(b[k])), not by an element name" : "the file ends after '<'")
       }
       if rootClosed { try fail(tagStart, "a second root element <\(element)>: an XML file has exactly one") }
       var attributes: [(String, String)] = []
@@ -476,7 +488,9 @@ enum XMLSettings {
         skipSpace(&k)
         guard k < n else { try fail(tagStart, "unclosed element <\(element)>: the file ends inside the tag") }
         if b[k] == UInt8(ascii: "/") {
-          guard k + 1 < n, b[k + 1] == UInt8(ascii: ">") else { try fail(k, "in <\(element)>: '/' must be followed by '>'") }
+          guard k + 1 < n, b[k + 1] == UInt8(ascii: ">") else {
+            try fail(k, "in <\(element)>: '/' must be followed by '>'")
+          }
           selfClosing = true
           k += 2
           break
@@ -486,7 +500,9 @@ enum XMLSettings {
           break
         }
         if b[k] == UInt8(ascii: "<") { try fail(tagStart, "unclosed element <\(element)>: '<' before the tag's '>'") }
-        if k == before && !attributes.isEmpty { try fail(k, "in <\(element)>: attributes must be separated by white space") }
+        if k == before && !attributes.isEmpty {
+          try fail(k, "in <\(element)>: attributes must be separated by white space")
+        }
         let attributeStart = k
         guard let attribute = try name(at: &k) else { try fail(k, "unexpected \(describe(b[k])) in <\(element)>") }
         skipSpace(&k)
@@ -496,7 +512,8 @@ enum XMLSettings {
         k += 1
         skipSpace(&k)
         guard k < n, b[k] == UInt8(ascii: "\"") || b[k] == UInt8(ascii: "'") else {
-          try fail(k < n ? k : attributeStart, "the value of attribute '\(attribute)' of <\(element)> must be in quotes")
+          try fail(
+            k < n ? k : attributeStart, "the value of attribute '\(attribute)' of <\(element)> must be in quotes")
         }
         let quote = b[k]
         let valueStart = k + 1
@@ -542,7 +559,9 @@ enum XMLSettings {
       i = k
     }
     if let open = stack.last { try ServerConfiguration.fail(file, open.line, "unclosed element <\(open.name)>") }
-    if !sawRoot { try ServerConfiguration.fail(file, lines.line(at: max(n - 1, 0)), "no root element: expected <appSettings>") }
+    if !sawRoot {
+      try ServerConfiguration.fail(file, lines.line(at: max(n - 1, 0)), "no root element: expected <appSettings>")
+    }
     if elementNames.contains("system.webserver") || elementNames.contains("system.web") {
       result.foreignHint = "it looks like an IIS or ASP.NET web.config"
     } else if !elementNames.contains("appsettings") {
@@ -583,7 +602,8 @@ enum XMLSettings {
         } else if entity.hasPrefix("#") {
           scalar = UInt32(entity.dropFirst(), radix: 10).flatMap(Unicode.Scalar.init)
         } else {
-          try ServerConfiguration.fail(file, line, "unknown entity &\(entity); (only &amp; &lt; &gt; &quot; &apos; and &#…; are allowed)")
+          try ServerConfiguration.fail(
+            file, line, "unknown entity &\(entity); (only &amp; &lt; &gt; &quot; &apos; and &#…; are allowed)")
         }
         guard let scalar, scalar.value != 0 else {
           try ServerConfiguration.fail(file, line, "invalid character reference &\(entity);")
@@ -766,11 +786,14 @@ enum JSONSettings {
         }
       }
     default:
-      try ServerConfiguration.fail(file, 1, "this JSON is not a server configuration: expected an array of {key, value} objects or one object", .notBusinessCentral)
+      try ServerConfiguration.fail(
+        file, 1, "this JSON is not a server configuration: expected an array of {key, value} objects or one object",
+        .notBusinessCentral)
     }
     for item in items ?? [] {
       guard case .object(let object) = item, let key = field(object, ["key", "name"])?.string else { continue }
-      result.settings.append(.init(key: key, value: field(object, ["value"]).map(text) ?? "", line: 0, truncated: false))
+      result.settings.append(
+        .init(key: key, value: field(object, ["value"]).map(text) ?? "", line: 0, truncated: false))
     }
     return result
   }
@@ -786,7 +809,9 @@ enum JSONLocator {
     var i = 0
     let n = b.count
     if b.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }
-    func error(_ offset: Int, _ message: String) -> (Int, String) { (lines.line(at: min(offset, max(n - 1, 0))), message) }
+    func error(_ offset: Int, _ message: String) -> (Int, String) {
+      (lines.line(at: min(offset, max(n - 1, 0))), message)
+    }
     func describe(_ c: UInt8) -> String {
       c >= 0x21 && c < 0x7F ? "'\(Character(Unicode.Scalar(c)))'" : String(format: "byte 0x%02X", c)
     }
@@ -795,7 +820,10 @@ enum JSONLocator {
       while i < n, ServerConfiguration.isSpace(b[i]) { i += 1 }
       guard i < n else {
         if let open = stack.last {
-          return error(n, "the JSON ends inside \(open == UInt8(ascii: "{") ? "an object" : "an array") (missing '\(open == UInt8(ascii: "{") ? "}" : "]")')")
+          return error(
+            n,
+            "the JSON ends inside \(open == UInt8(ascii: "{") ? "an object" : "an array") (missing '\(open == UInt8(ascii: "{") ? "}" : "]")')"
+          )
         }
         return done ? nil : error(n, "the JSON ends before a value")
       }
@@ -829,7 +857,9 @@ enum JSONLocator {
             if b[i] == UInt8(ascii: "\\") {
               guard i + 1 < n else { return error(start, "unterminated string") }
               let e = b[i + 1]
-              guard "\"\\/bfnrtu".utf8.contains(e) else { return error(i, "invalid escape \\\(Character(Unicode.Scalar(e))) in a string") }
+              guard "\"\\/bfnrtu".utf8.contains(e) else {
+                return error(i, "invalid escape \\\(Character(Unicode.Scalar(e))) in a string")
+              }
               i += 1
             }
             i += 1
@@ -951,7 +981,8 @@ enum VersionFinder {
     var candidate = text
     while candidate.hasSuffix(".") { candidate.removeLast() }
     let parts = candidate.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count >= 2, parts.count <= 4, parts.allSatisfy({ !$0.isEmpty && $0.count <= 9 && $0.allSatisfy(\.isNumber) }),
+    guard parts.count >= 2, parts.count <= 4,
+      parts.allSatisfy({ !$0.isEmpty && $0.count <= 9 && $0.allSatisfy(\.isNumber) }),
       let major = Int(parts[0]), let minor = Int(parts[1]), (7...99).contains(major), minor <= 99
     else { return nil }
     return .init(
@@ -1019,7 +1050,8 @@ enum PowerShell {
 
   /// A bare argument when it is a simple word, else quoted.
   static func argument(_ value: String) -> String {
-    let simple = !value.isEmpty
+    let simple =
+      !value.isEmpty
       && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }
     return simple ? value : quote(value)
   }
@@ -1129,7 +1161,8 @@ struct ConfigurationCheck {
       required = tokenAudiences.filter(BusinessCentral.audiences.contains)
       if required.isEmpty {
         required = [BusinessCentral.resource]
-        why = " (the token's aud \(tokenAudiences.joined(separator: ", ")) is not Business Central's; token.audience reports that)"
+        why =
+          " (the token's aud \(tokenAudiences.joined(separator: ", ")) is not Business Central's; token.audience reports that)"
       }
     }
     evidence.append(.init("token.aud", tokenAudiences.isEmpty ? "(no token)" : tokenAudiences.joined(separator: ", ")))
@@ -1158,9 +1191,11 @@ struct ConfigurationCheck {
     }
     var detail: String
     if raw.isEmpty {
-      detail = "ValidAudiences is \(configuration.setting(key) == nil ? "not set" : "empty"), so the server accepts no S2S token; it needs the token's exact aud '\(wanted)'\(why)."
+      detail =
+        "ValidAudiences is \(configuration.setting(key) == nil ? "not set" : "empty"), so the server accepts no S2S token; it needs the token's exact aud '\(wanted)'\(why)."
     } else if !variants.isEmpty {
-      detail = "ValidAudiences (\"\(shownValue)\") lacks the token's exact aud '\(wanted)'\(why); it has only the variant '\(variants.joined(separator: "', '"))', and the server compares the exact string."
+      detail =
+        "ValidAudiences (\"\(shownValue)\") lacks the token's exact aud '\(wanted)'\(why); it has only the variant '\(variants.joined(separator: "', '"))', and the server compares the exact string."
     } else {
       detail = "ValidAudiences (\"\(shownValue)\") lacks the token's exact aud '\(wanted)'\(why)."
     }
@@ -1204,7 +1239,8 @@ struct ConfigurationCheck {
     } else {
       (key, location) = (preferred, nil)
       if (major ?? 0) >= 22, let stale = configuration.value(federation), !stale.isEmpty {
-        notes.append("Version \(major!) ignores ClientServicesFederationMetadataLocation (WS-Federation was removed in 22).")
+        notes.append(
+          "Version \(major!) ignores ClientServicesFederationMetadataLocation (WS-Federation was removed in 22).")
         _ = value(federation)
       }
     }
@@ -1212,7 +1248,8 @@ struct ConfigurationCheck {
     evidence.append(.init("token.tid", claims?.tenantID ?? "(no token)"))
     func url(for tenant: String) -> String {
       if let location, let replaced = Self.replacingTenant(in: location, with: tenant) { return replaced }
-      let host = settings.authorityHost.hasSuffix("/") ? String(settings.authorityHost.dropLast()) : settings.authorityHost
+      let host =
+        settings.authorityHost.hasSuffix("/") ? String(settings.authorityHost.dropLast()) : settings.authorityHost
       return key == openID
         ? "\(host)/\(tenant)/.well-known/openid-configuration"
         : "\(host)/\(tenant)/FederationMetadata/2007-06/FederationMetadata.xml"
@@ -1239,7 +1276,8 @@ struct ConfigurationCheck {
       problems.append(
         .failed(
           "onprem.metadata-tenant-mismatch",
-          "\(key) ('\(Self.clip(location))') is not a https://login.microsoftonline.com/<tenant>/… address. Run \(fix)."))
+          "\(key) ('\(Self.clip(location))') is not a https://login.microsoftonline.com/<tenant>/… address. Run \(fix)."
+        ))
       return
     }
     let lower = segment.lowercased()
@@ -1248,7 +1286,8 @@ struct ConfigurationCheck {
     } else if lower == "{aadtenantid}" {
       verified.append("\(key) uses the {AADTENANTID} placeholder")
       notes.append(
-        "{AADTENANTID} is replaced by the -AadTenantId a tenant was mounted with; mount it with Mount-NAVTenant … -AadTenantId \(tenant ?? "<tenant id>").")
+        "{AADTENANTID} is replaced by the -AadTenantId a tenant was mounted with; mount it with Mount-NAVTenant … -AadTenantId \(tenant ?? "<tenant id>")."
+      )
     } else if tenant == nil {
       verified.append("\(key) names tenant \(segment)")
       notes.append("No token, so it was not compared with the token's tenant.")
@@ -1322,7 +1361,8 @@ struct ConfigurationCheck {
     evidence.append(.init("redirectUri", given))
     guard let base else {
       notes.append(
-        "PublicWebBaseUrl is not set, so Business Central builds the consent redirect from the server's own address; set it to the address users browse to (\(PowerShell.set(instance, key, Self.webBase(of: given))), then \(restart)).")
+        "PublicWebBaseUrl is not set, so Business Central builds the consent redirect from the server's own address; set it to the address users browse to (\(PowerShell.set(instance, key, Self.webBase(of: given))), then \(restart))."
+      )
       return
     }
     let givenBase = Self.webBase(of: given)
@@ -1345,7 +1385,8 @@ struct ConfigurationCheck {
       ["input.redirect-uri-default-port", "input.redirect-uri-not-oauthlanding"].contains(problem.reason)
     {
       problems.append(
-        .failed(problem.reason, "\(problem.detail) \(sends): register exactly \(expected) as a Web redirect URI and use it."))
+        .failed(
+          problem.reason, "\(problem.detail) \(sends): register exactly \(expected) as a Web redirect URI and use it."))
       return
     }
     problems.append(
@@ -1367,7 +1408,8 @@ struct ConfigurationCheck {
 
   mutating func versionGate() {
     guard let version else {
-      notes.append("The file states no version, so the version was not checked (S2S needs 18.11, 19.5 or 20.0 and later).")
+      notes.append(
+        "The file states no version, so the version was not checked (S2S needs 18.11, 19.5 or 20.0 and later).")
       return
     }
     let verify = "Get-NAVServerInstance -ServerInstance \(PowerShell.argument(instance)) | Select-Object Version"
@@ -1388,7 +1430,8 @@ struct ConfigurationCheck {
       let needed = version.major == 18 ? 11 : 5
       if version.isPlatformBuild {
         notes.append(
-          "\(version.text) is a platform build number, which does not tell the cumulative update; S2S needs application \(version.major).\(needed) or later (Help & Support in the web client shows it).")
+          "\(version.text) is a platform build number, which does not tell the cumulative update; S2S needs application \(version.major).\(needed) or later (Help & Support in the web client shows it)."
+        )
       } else if version.minor < needed {
         unsupported("\(version.major).\(needed) or later")
       } else {

@@ -80,7 +80,8 @@ public enum ServerLog {
     do {
       report = try scan(path: path, catalogue: catalogue, limit: limit)
     } catch {
-      return .couldNotTest(nil, "cannot read the server log \(path): \(error.description)", evidence: [.init("log.file", path)])
+      return .couldNotTest(
+        nil, "cannot read the server log \(path): \(error.description)", evidence: [.init("log.file", path)])
     }
     return outcome(report, path: path, settings: settings, catalogue: catalogue)
   }
@@ -164,7 +165,8 @@ public enum ServerLog {
       for (priority, id) in reasons.enumerated() {
         guard let reason = catalogue.reason(id) else { continue }
         // Only text rules can match a log line: HTTP status and BC codes describe responses.
-        for rule in reason.match where !rule.text.isEmpty && rule.aadsts.isEmpty && rule.bc.isEmpty
+        for rule in reason.match
+        where !rule.text.isEmpty && rule.aadsts.isEmpty && rule.bc.isEmpty
           && rule.http.isEmpty && rule.oauthError.isEmpty
           && (rule.endpoint.isEmpty || rule.endpoint.contains("onprem"))
         {
@@ -273,7 +275,9 @@ public enum ServerLog {
       signals.endpoint = "onprem"
       var best: (score: Int, priority: Int, reason: String, matched: String)?
       for rule in rules {
-        guard let (score, matched, _) = explainer.evaluate(rule.rule, text: searchable, signals: signals) else { continue }
+        guard let (score, matched, _) = explainer.evaluate(rule.rule, text: searchable, signals: signals) else {
+          continue
+        }
         if best == nil || score > best!.score || (score == best!.score && rule.priority < best!.priority) {
           best = (score, rule.priority, rule.reason, matched)
         }
@@ -303,8 +307,9 @@ public enum ServerLog {
       var i = at + anchor.count
       while i < block.count, block[i] == 0x20 || block[i] == 0x09 { i += 1 }
       let start = i
-      while i < block.count, i - start < 64, SignalExtractor.isIdentifier(block[i]) || block[i] == UInt8(ascii: "-")
-        || block[i] == UInt8(ascii: "$") || block[i] == UInt8(ascii: ".")
+      while i < block.count, i - start < 64,
+        SignalExtractor.isIdentifier(block[i]) || block[i] == UInt8(ascii: "-")
+          || block[i] == UInt8(ascii: "$") || block[i] == UInt8(ascii: ".")
       {
         i += 1
       }
@@ -485,7 +490,8 @@ public enum ServerLog {
     }
     for finding in report.findings {
       evidence.append(.init("log.\(finding.reason).count", String(finding.count)))
-      evidence.append(.init("log.\(finding.reason).first", "line \(finding.firstLineNumber): \(redactor.redact(finding.firstLine))"))
+      evidence.append(
+        .init("log.\(finding.reason).first", "line \(finding.firstLineNumber): \(redactor.redact(finding.firstLine))"))
     }
     if let audience = report.rejectedAudience { evidence.append(.init("log.rejectedAudience", audience)) }
     if let issuer = report.rejectedIssuer { evidence.append(.init("log.rejectedIssuer", redactor.redact(issuer))) }
@@ -507,7 +513,8 @@ public enum ServerLog {
   static func label(_ reason: String) -> String {
     switch reason {
     case "onprem.audience-not-valid": "audience-validation errors (the token's aud is not in ValidAudiences)"
-    case "onprem.metadata-tenant-mismatch": "issuer-validation errors (the token comes from a tenant the server does not trust)"
+    case "onprem.metadata-tenant-mismatch":
+      "issuer-validation errors (the token comes from a tenant the server does not trust)"
     case "token.roles-missing": "entitlement errors (the token carries no Business Central permission)"
     case "onprem.token-lifetime-exceeded": "expired-token errors"
     case "token.clock-skew": "token lifetime errors"
@@ -531,12 +538,14 @@ public enum ServerLog {
       let known = configuration != nil
       if !entries.contains(audience) { entries.append(audience) }
       let value = known ? entries.joined(separator: ";") : "<existing entries>;\(audience)"
-      return "Add the token's exact aud '\(audience)' to ValidAudiences: \(PowerShell.set(instance, "ValidAudiences", value)), then \(restart)."
+      return
+        "Add the token's exact aud '\(audience)' to ValidAudiences: \(PowerShell.set(instance, "ValidAudiences", value)), then \(restart)."
     case "onprem.metadata-tenant-mismatch":
       let tenant =
         report.rejectedIssuer.flatMap(tenantGUID(in:))
         ?? settings.tenant.flatMap { InputValidation.isGUID($0) ? $0.lowercased() : nil } ?? "<tenant id>"
-      let host = settings.authorityHost.hasSuffix("/") ? String(settings.authorityHost.dropLast()) : settings.authorityHost
+      let host =
+        settings.authorityHost.hasSuffix("/") ? String(settings.authorityHost.dropLast()) : settings.authorityHost
       return
         "Point the server at the token's tenant: \(PowerShell.set(instance, "ADOpenIdMetadataLocation", "\(host)/\(tenant)/.well-known/openid-configuration")) (version 21 and earlier: ClientServicesFederationMetadataLocation = \(host)/\(tenant)/FederationMetadata/2007-06/FederationMetadata.xml), then \(restart)."
     case "token.roles-missing":

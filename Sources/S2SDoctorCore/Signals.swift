@@ -480,9 +480,10 @@ public enum SignalExtractor {
         let value = String(decoding: text.bytes[start..<i], as: UTF8.self)
           .trimmingCharacters(in: .whitespaces)
         // Must start with a year or a weekday name (HTTP dates).
-        if value.count >= 10, value.prefix(4).allSatisfy(\.isNumber)
-          || ["mon,", "tue,", "wed,", "thu,", "fri,", "sat,", "sun,"].contains(
-            value.prefix(4).lowercased())
+        if value.count >= 10,
+          value.prefix(4).allSatisfy(\.isNumber)
+            || ["mon,", "tue,", "wed,", "thu,", "fri,", "sat,", "sun,"].contains(
+              value.prefix(4).lowercased())
         {
           return value
         }

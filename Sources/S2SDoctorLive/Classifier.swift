@@ -24,12 +24,16 @@ enum Classifier {
       EvidenceItem("\(prefix).url", Redactor.shared.redact(response.url)),
     ]
     let signals = SignalExtractor.extract(SearchableText(String(decoding: response.body.prefix(65_536), as: UTF8.self)))
-    if !signals.aadsts.isEmpty { items.append(.init("\(prefix).aadsts", signals.aadsts.map { "AADSTS\($0)" }.joined(separator: ", "))) }
+    if !signals.aadsts.isEmpty {
+      items.append(.init("\(prefix).aadsts", signals.aadsts.map { "AADSTS\($0)" }.joined(separator: ", ")))
+    }
     if let error = signals.oauthError { items.append(.init("\(prefix).error", error)) }
     if let code = signals.bcErrorCode { items.append(.init("\(prefix).code", code)) }
     if let id = signals.correlationId { items.append(.init("\(prefix).correlationId", id)) }
     if let id = signals.traceId ?? response.header("x-ms-request-id") { items.append(.init("\(prefix).traceId", id)) }
-    if let id = response.header("ms-correlation-x") ?? response.header("request-id") { items.append(.init("\(prefix).requestId", id)) }
+    if let id = response.header("ms-correlation-x") ?? response.header("request-id") {
+      items.append(.init("\(prefix).requestId", id))
+    }
     if let time = signals.timestamp ?? response.header("Date") { items.append(.init("\(prefix).timestamp", time)) }
     if let retry = response.header("Retry-After") { items.append(.init("\(prefix).retryAfter", retry)) }
     if let message = signals.bcMessage { items.append(.init("\(prefix).message", String(message.prefix(300)))) }
@@ -50,11 +54,14 @@ enum Classifier {
   ) -> Outcome {
     let evidence = evidence(response, prefix: prefix)
     if response.status == 407 {
-      return outcome(reason: "network.proxy-auth-required", detail: "a proxy answered 407 Proxy Authentication Required", evidence: evidence)
+      return outcome(
+        reason: "network.proxy-auth-required", detail: "a proxy answered 407 Proxy Authentication Required",
+        evidence: evidence)
     }
     if (300..<400).contains(response.status) {
       return outcome(
-        reason: "network.unexpected-response", detail: "HTTP \(response.status) redirect where an API answer was expected", evidence: evidence)
+        reason: "network.unexpected-response",
+        detail: "HTTP \(response.status) redirect where an API answer was expected", evidence: evidence)
     }
     let serviceAnswer = isServiceAnswer(response)
     // A proxy's or captive portal's HTML (even on a 5xx) is not the service speaking; a 429 is.
@@ -63,7 +70,8 @@ enum Classifier {
       let start = response.text.prefix(80).replacingOccurrences(of: "\n", with: " ")
       return outcome(
         reason: "network.unexpected-response",
-        detail: "HTTP \(response.status) with a body that is not the service's JSON (\(type)): “\(start)”; something between this machine and the service answered",
+        detail:
+          "HTTP \(response.status) with a body that is not the service's JSON (\(type)): “\(start)”; something between this machine and the service answered",
         evidence: evidence)
     }
     let result = explainer.explain(response.text, status: response.status, endpoint: endpoint)
@@ -71,7 +79,9 @@ enum Classifier {
       return outcome(reason: diagnosis.reason, detail: detail(response, result.signals), evidence: evidence)
     }
     if (500...599).contains(response.status) || response.status == 429 {
-      let reason = endpoint == "token" ? (response.status == 429 ? "entra.throttled" : "entra.unavailable")
+      let reason =
+        endpoint == "token"
+        ? (response.status == 429 ? "entra.throttled" : "entra.unavailable")
         : (response.status == 429 ? "bc.throttled" : "bc.unavailable")
       if allowed.contains(reason) {
         return outcome(reason: reason, detail: detail(response, result.signals), evidence: evidence)

@@ -27,7 +27,8 @@ public struct CertificateCredential: Sendable {
     guard let keyPEM = Self.block(text, kind: "PRIVATE KEY") ?? Self.block(text, kind: "RSA PRIVATE KEY") else {
       throw InputProblem(
         "input.certificate-invalid",
-        "\(path) holds no private key. Put the certificate and its key in one PEM file (openssl pkcs12 -in app.pfx -out app.pem -nodes).")
+        "\(path) holds no private key. Put the certificate and its key in one PEM file (openssl pkcs12 -in app.pfx -out app.pem -nodes)."
+      )
     }
     do {
       let certificate = try Certificate(pemEncoded: certPEM)
@@ -37,12 +38,14 @@ public struct CertificateCredential: Sendable {
       notAfter = certificate.notValidAfter
       key = try _RSA.Signing.PrivateKey(pemRepresentation: keyPEM)
       guard Data(key.publicKey.derRepresentation) == Data(try Self.publicKeyDER(certificate)) else {
-        throw InputProblem("input.certificate-invalid", "The private key in \(path) does not belong to its certificate.")
+        throw InputProblem(
+          "input.certificate-invalid", "The private key in \(path) does not belong to its certificate.")
       }
     } catch let problem as InputProblem {
       throw problem
     } catch {
-      throw InputProblem("input.certificate-invalid", "\(path) cannot be used: \(error). An RSA certificate and key in PEM are needed.")
+      throw InputProblem(
+        "input.certificate-invalid", "\(path) cannot be used: \(error). An RSA certificate and key in PEM are needed.")
     }
   }
 

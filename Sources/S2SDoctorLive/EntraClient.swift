@@ -50,11 +50,13 @@ public struct EntraClient: Sendable {
   }
 
   static func pathSegment(_ value: String) -> String {
-    value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? value
+    value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
+      ?? value
   }
 
   public func discover(_ tenant: String) async throws -> (HTTPResponse, TenantDiscovery?) {
-    let response = try await transport.send(HTTPRequest(url: discoveryURL(tenant), headers: [("Accept", "application/json")]))
+    let response = try await transport.send(
+      HTTPRequest(url: discoveryURL(tenant), headers: [("Accept", "application/json")]))
     guard response.status == 200, let json = response.json,
       let issuer = json["issuer"]?.string, let tokenEndpoint = json["token_endpoint"]?.string
     else { return (response, nil) }
@@ -99,11 +101,13 @@ public struct EntraClient: Sendable {
     guard let json = response.json, let token = json["access_token"]?.string else {
       throw TransportFailure(
         "network.unexpected-response",
-        "the token endpoint answered HTTP 200 without a JSON access_token (content type \(response.contentType.isEmpty ? "none" : response.contentType))")
+        "the token endpoint answered HTTP 200 without a JSON access_token (content type \(response.contentType.isEmpty ? "none" : response.contentType))"
+      )
     }
     Redactor.shared.register(token)
     guard let claims = TokenClaims.decode(token) else {
-      throw TransportFailure("network.unexpected-response", "the token endpoint returned an access_token that is not a JWT")
+      throw TransportFailure(
+        "network.unexpected-response", "the token endpoint returned an access_token that is not a JWT")
     }
     return (
       response,

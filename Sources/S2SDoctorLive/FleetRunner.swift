@@ -71,14 +71,16 @@ public struct FleetRunner: Sendable {
     settings.deployment = target.row.deployment
     settings.certificatePath = target.row.certificate
     if settings.deployment == .onprem && settings.bcURL == nil {
-      return row(for: target, status: .failed, reason: "input.server-url-invalid", detail: "on-premises rows need --bc-url")
+      return row(
+        for: target, status: .failed, reason: "input.server-url-invalid", detail: "on-premises rows need --bc-url")
     }
     let secret = target.row.certificate == nil ? environment[target.row.secretEnv].map(Secret.init) : nil
     if let secret { Redactor.shared.register(secret.value) }
     let report = await LiveCheckSuite(settings: settings, secret: secret, transport: transport, broker: broker).run()
     let primary = report.primary
     let status: Status =
-      report.summary.failed > 0 ? .failed
+      report.summary.failed > 0
+      ? .failed
       : report.summary.couldNotTest > 0 ? .couldNotTest : report.summary.warning > 0 ? .warning : .passed
     return row(for: target, status: status, reason: primary?.reason, detail: primary?.detail)
   }

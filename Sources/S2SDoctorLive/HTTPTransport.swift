@@ -109,12 +109,14 @@ public final class HTTPTransport: Sendable {
     }
     direct = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration(proxy: nil))
     let proxyValue = environment["HTTPS_PROXY"] ?? environment["https_proxy"]
-    if let proxyValue, !proxyValue.isEmpty, let url = URLComponents(string: proxyValue.contains("://") ? proxyValue : "http://" + proxyValue),
+    if let proxyValue, !proxyValue.isEmpty,
+      let url = URLComponents(string: proxyValue.contains("://") ? proxyValue : "http://" + proxyValue),
       let host = url.host
     {
       var auth: HTTPClient.Authorization?
       if let user = url.user {
-        auth = .basic(username: user.removingPercentEncoding ?? user, password: (url.password ?? "").removingPercentEncoding ?? "")
+        auth = .basic(
+          username: user.removingPercentEncoding ?? user, password: (url.password ?? "").removingPercentEncoding ?? "")
       }
       proxied = HTTPClient(
         eventLoopGroupProvider: .singleton,
@@ -163,12 +165,14 @@ public final class HTTPTransport: Sendable {
         let next = URL(string: location, relativeTo: URL(string: current.url))?.absoluteURL,
         let to = URLComponents(url: next, resolvingAgainstBaseURL: true)
       else {
-        throw TransportFailure("network.unexpected-response", "HTTP \(response.status) redirect to an unreadable location")
+        throw TransportFailure(
+          "network.unexpected-response", "HTTP \(response.status) redirect to an unreadable location")
       }
       guard from.host?.lowercased() == to.host?.lowercased(), from.port == to.port, from.scheme == to.scheme else {
         throw TransportFailure(
           "network.unexpected-response",
-          "HTTP \(response.status) redirect from \(from.host ?? "?") to another host (\(to.host ?? "?")); not followed, so no credentials were sent there")
+          "HTTP \(response.status) redirect from \(from.host ?? "?") to another host (\(to.host ?? "?")); not followed, so no credentials were sent there"
+        )
       }
       guard visited.insert(next.absoluteString).inserted else {
         throw TransportFailure("network.unexpected-response", "redirect loop at \(next.absoluteString)")
@@ -202,9 +206,11 @@ public final class HTTPTransport: Sendable {
         body = try await response.body.collect(upTo: Self.maxBody)
       } catch is NIOTooManyBytesError {
         throw TransportFailure(
-          "network.unexpected-response", "the response body from \(host) is larger than 1 MB (HTTP \(response.status.code))")
+          "network.unexpected-response",
+          "the response body from \(host) is larger than 1 MB (HTTP \(response.status.code))")
       }
-      return HTTPResponse(status: Int(response.status.code), headers: headers, body: Data(body.readableBytesView), url: request.url)
+      return HTTPResponse(
+        status: Int(response.status.code), headers: headers, body: Data(body.readableBytesView), url: request.url)
     } catch let failure as TransportFailure {
       throw failure
     } catch is CancellationError {
@@ -227,21 +233,26 @@ public final class HTTPTransport: Sendable {
       case .proxyAuthenticationRequired:
         return TransportFailure("network.proxy-auth-required", "the proxy answered 407 Proxy Authentication Required")
       case .remoteConnectionClosed:
-        return TransportFailure("network.unexpected-response", "\(target) closed the connection before the response was complete")
+        return TransportFailure(
+          "network.unexpected-response", "\(target) closed the connection before the response was complete")
       default: break
       }
     }
     if lower.contains("connection refused") || lower.contains("econnrefused") || lower.contains("errno: 111") {
-      return TransportFailure("network.connection-refused", "\(target) refused the connection: nothing listens there, or a firewall rejects it")
+      return TransportFailure(
+        "network.connection-refused",
+        "\(target) refused the connection: nothing listens there, or a firewall rejects it")
     }
     if lower.contains("certificate") || lower.contains("handshake") || lower.contains("nio ssl")
       || lower.contains("niossl") || lower.contains("ssl")
     {
       return TransportFailure(
         "network.tls-untrusted",
-        "the TLS certificate of \(target) is not trusted (\(Self.short(text))); behind a TLS-inspecting proxy pass its CA with --ca-file")
+        "the TLS certificate of \(target) is not trusted (\(Self.short(text))); behind a TLS-inspecting proxy pass its CA with --ca-file"
+      )
     }
-    if lower.contains("dns") || lower.contains("resolve") || lower.contains("nodename") || lower.contains("name or service")
+    if lower.contains("dns") || lower.contains("resolve") || lower.contains("nodename")
+      || lower.contains("name or service")
       || lower.contains("unknownhost") || lower.contains("no address")
     {
       return TransportFailure("network.dns-failed", "the host name \(host) could not be resolved")
@@ -250,7 +261,8 @@ public final class HTTPTransport: Sendable {
       return TransportFailure("network.timeout", "no answer from \(target) within the time limit")
     }
     if lower.contains("reset") || lower.contains("closed") || lower.contains("eof") || lower.contains("unclean") {
-      return TransportFailure("network.unexpected-response", "the connection to \(target) broke mid-response (\(Self.short(text)))")
+      return TransportFailure(
+        "network.unexpected-response", "the connection to \(target) broke mid-response (\(Self.short(text)))")
     }
     if lower.contains("connect") {
       return TransportFailure("network.connection-refused", "cannot connect to \(target) (\(Self.short(text)))")

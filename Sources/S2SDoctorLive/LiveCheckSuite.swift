@@ -58,7 +58,8 @@ public struct LiveCheckSuite: Sendable {
   /// Runs the selected checks. Never throws: every problem is an outcome in the report.
   public func run(only: [String] = [], skip: [String] = []) async -> RunReport {
     let started = Date()
-    let runner = CheckRunner(catalogue: catalogue, timeLimit: .milliseconds(Int64((settings.timeoutSeconds + 5) * 1000)))
+    let runner = CheckRunner(
+      catalogue: catalogue, timeLimit: .milliseconds(Int64((settings.timeoutSeconds + 5) * 1000)))
     let (checks, skipped) = runner.select(only: only, skip: skip, applies: applies)
     let session = LiveSession(settings: settings, secret: secret, transport: transport, broker: broker)
     let results = await runner.run(checks, skipped: skipped) { check in
@@ -114,8 +115,10 @@ actor LiveSession {
   /// The key that shares discovery and tokens: authority, tenant, client and credential.
   var sharingKey: String {
     let credential = settings.certificatePath ?? (secret.map { String($0.value.hashValue) } ?? "none")
-    return [settings.authorityHost, (settings.tenant ?? "").lowercased(), (settings.clientID ?? "").lowercased(), credential]
-      .joined(separator: "|")
+    return [
+      settings.authorityHost, (settings.tenant ?? "").lowercased(), (settings.clientID ?? "").lowercased(), credential,
+    ]
+    .joined(separator: "|")
   }
 
   func transport() throws -> HTTPTransport {
@@ -130,30 +133,37 @@ actor LiveSession {
     }
     switch transportResult! {
     case .success(let t): return t
-    case .failure(let f): throw OutcomeError(outcome: Classifier.outcome(reason: f.reason, detail: f.detail, evidence: []))
+    case .failure(let f):
+      throw OutcomeError(outcome: Classifier.outcome(reason: f.reason, detail: f.detail, evidence: []))
     }
   }
 
   func probe(_ check: CheckDeclaration) async throws -> Outcome {
     switch check.id {
-    case "input.tenant": return input(InputValidation.tenant(settings.tenant ?? ""), passed: "tenant \(settings.tenant ?? "")")
-    case "input.client-id": return input(InputValidation.clientID(settings.clientID ?? ""), passed: "client \(settings.clientID ?? "")")
+    case "input.tenant":
+      return input(InputValidation.tenant(settings.tenant ?? ""), passed: "tenant \(settings.tenant ?? "")")
+    case "input.client-id":
+      return input(InputValidation.clientID(settings.clientID ?? ""), passed: "client \(settings.clientID ?? "")")
     case "input.credential": return credentialCheck()
     case "input.target": return targetCheck()
     case "input.redirect-uri":
       return input(
         InputValidation.redirectURI(settings.redirectURI ?? "", online: settings.deployment == .online),
         passed: "redirect URI \(settings.redirectURI ?? "")")
-    case "entra.tenant": return await unwrap(await discovery()) { d in
-        .passed("tenant \(settings.tenant ?? "") is \(d.tenantID) in \(d.cloudInstance ?? "this cloud")",
+    case "entra.tenant":
+      return await unwrap(await discovery()) { d in
+        .passed(
+          "tenant \(settings.tenant ?? "") is \(d.tenantID) in \(d.cloudInstance ?? "this cloud")",
           evidence: [.init("tenant.id", d.tenantID), .init("tenant.cloud", d.cloudInstance ?? "?")])
       }
-    case "entra.token": return await unwrap(await token()) { grant in
+    case "entra.token":
+      return await unwrap(await token()) { grant in
         var evidence = grant.claims.displayEvidence
         evidence.append(.init("token.clientRequestId", grant.clientRequestID))
         if let id = grant.requestID { evidence.append(.init("token.requestId", id)) }
         if let expires = grant.expiresIn { evidence.append(.init("token.expiresIn", "\(expires) s")) }
-        return .passed("token issued (\(grant.claims.roles?.joined(separator: ", ") ?? "no roles"))", evidence: evidence)
+        return .passed(
+          "token issued (\(grant.claims.roles?.joined(separator: ", ") ?? "no roles"))", evidence: evidence)
       }
     case "token.app-only": return await withToken(tokenAppOnly)
     case "token.audience": return await withToken(tokenAudience)
@@ -189,7 +199,10 @@ actor LiveSession {
         let days = Int(certificate.notAfter.timeIntervalSinceNow / 86_400)
         return .passed(
           "certificate \(certificate.thumbprintSHA1Hex) (expires in \(days) days)",
-          evidence: [.init("certificate.sha1", certificate.thumbprintSHA1Hex), .init("certificate.x5tS256", certificate.thumbprintS256)])
+          evidence: [
+            .init("certificate.sha1", certificate.thumbprintSHA1Hex),
+            .init("certificate.x5tS256", certificate.thumbprintS256),
+          ])
       } catch {
         return .failed(error.reason, error.detail)
       }
@@ -243,24 +256,35 @@ actor LiveSession {
             OutcomeError(
               outcome: Classifier.classify(
                 response, endpoint: "token",
-                allowed: ["entra.tenant-not-found", "entra.tenant-in-other-cloud", "entra.throttled", "entra.unavailable"],
-                fallback: response.status == 200 ? "network.unexpected-response" : "entra.tenant-not-found", prefix: "discovery")))
+                allowed: [
+                  "entra.tenant-not-found", "entra.tenant-in-other-cloud", "entra.throttled", "entra.unavailable",
+                ],
+                fallback: response.status == 200 ? "network.unexpected-response" : "entra.tenant-not-found",
+                prefix: "discovery")))
         }
         let region = discovery.regionScope?.uppercased() ?? ""
-        let otherCloud = (discovery.cloudInstance.map { $0 != client.expectedCloudInstance } ?? false)
-          || (client.expectedCloudInstance == "microsoftonline.com" && ["USGOV", "USG", "DOD", "USGOVCLOUD"].contains(region))
+        let otherCloud =
+          (discovery.cloudInstance.map { $0 != client.expectedCloudInstance } ?? false)
+          || (client.expectedCloudInstance == "microsoftonline.com"
+            && ["USGOV", "USG", "DOD", "USGOVCLOUD"].contains(region))
         if otherCloud {
           return .failure(
             OutcomeError(
               outcome: .failed(
                 "entra.tenant-in-other-cloud",
                 "tenant \(tenant) belongs to the \(discovery.cloudInstance ?? "?") cloud (region scope \(discovery.regionScope ?? "?")), not to \(settings.authorityHost); use that cloud's authority host (--cloud usgov|china or --authority-host)",
-                evidence: [.init("tenant.id", discovery.tenantID), .init("tenant.cloud", discovery.cloudInstance ?? "?"),
-                  .init("tenant.regionScope", discovery.regionScope ?? "?")])))
+                evidence: [
+                  .init("tenant.id", discovery.tenantID), .init("tenant.cloud", discovery.cloudInstance ?? "?"),
+                  .init("tenant.regionScope", discovery.regionScope ?? "?"),
+                ])))
         }
         return .success(discovery)
       } catch let failure as TransportFailure {
-        return .failure(OutcomeError(outcome: Classifier.outcome(reason: failure.reason, detail: failure.detail, evidence: [.init("discovery.url", client.discoveryURL(tenant))])))
+        return .failure(
+          OutcomeError(
+            outcome: Classifier.outcome(
+              reason: failure.reason, detail: failure.detail,
+              evidence: [.init("discovery.url", client.discoveryURL(tenant))])))
       } catch {
         return .failure(OutcomeError(outcome: .couldNotTest(nil, "\(error)")))
       }
@@ -295,7 +319,11 @@ actor LiveSession {
         outcome.evidence.append(.init("token.clientRequestId", requestID))
         return .failure(OutcomeError(outcome: outcome))
       } catch let failure as TransportFailure {
-        return .failure(OutcomeError(outcome: Classifier.outcome(reason: failure.reason, detail: failure.detail, evidence: [.init("token.url", client.tokenURL(settings.tenant ?? ""))])))
+        return .failure(
+          OutcomeError(
+            outcome: Classifier.outcome(
+              reason: failure.reason, detail: failure.detail,
+              evidence: [.init("token.url", client.tokenURL(settings.tenant ?? ""))])))
       } catch {
         return .failure(OutcomeError(outcome: .couldNotTest(nil, "\(error)")))
       }
@@ -328,10 +356,14 @@ actor LiveSession {
   func tokenAppOnly(_ grant: TokenGrant) -> Outcome {
     let claims = grant.claims
     if let scp = claims.scopes {
-      return .failed("token.not-app-only", "the token carries delegated scopes (scp: \(scp)): it was issued to a user, not to the app", evidence: claims.displayEvidence)
+      return .failed(
+        "token.not-app-only",
+        "the token carries delegated scopes (scp: \(scp)): it was issued to a user, not to the app",
+        evidence: claims.displayEvidence)
     }
     if let type = claims.identityType, type != "app" {
-      return .failed("token.not-app-only", "the token's idtyp is '\(type)', not 'app'", evidence: claims.displayEvidence)
+      return .failed(
+        "token.not-app-only", "the token's idtyp is '\(type)', not 'app'", evidence: claims.displayEvidence)
     }
     return .passed("app-only token (idtyp \(claims.identityType ?? "not set"), no scp)")
   }
@@ -381,7 +413,9 @@ actor LiveSession {
   }
 
   func tokenClock(_ grant: TokenGrant) -> Outcome {
-    guard let server = grant.serverDate else { return .passed("the token endpoint sent no Date header; skew not measured") }
+    guard let server = grant.serverDate else {
+      return .passed("the token endpoint sent no Date header; skew not measured")
+    }
     let skew = grant.receivedAt.timeIntervalSince(server)
     let minutes = Int((abs(skew) / 60).rounded())
     if abs(skew) > 300 {
@@ -406,22 +440,27 @@ actor LiveSession {
       while base.hasSuffix("/") { base.removeLast() }
       return base
     }
-    let environment = settings.environment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? settings.environment
+    let environment =
+      settings.environment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? settings.environment
     return "\(settings.bcAPIHost)/v2.0/\(await tenantSegment())/\(environment)"
   }
 
   func withTenantParameter(_ url: String) -> String {
     guard settings.deployment == .onprem, let tenant = settings.serverTenant else { return url }
-    return url + (url.contains("?") ? "&" : "?") + "tenant=" + (tenant.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? tenant)
+    return url + (url.contains("?") ? "&" : "?") + "tenant="
+      + (tenant.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? tenant)
   }
 
   func bcGET(_ url: String, grant: TokenGrant) async throws -> HTTPResponse {
     let transport = try self.transport()
     do {
       return try await transport.send(
-        HTTPRequest(url: url, headers: [("Authorization", "Bearer \(grant.accessToken)"), ("Accept", "application/json")]))
+        HTTPRequest(
+          url: url, headers: [("Authorization", "Bearer \(grant.accessToken)"), ("Accept", "application/json")]))
     } catch let failure as TransportFailure {
-      throw OutcomeError(outcome: Classifier.outcome(reason: failure.reason, detail: failure.detail, evidence: [.init("request.url", url)]))
+      throw OutcomeError(
+        outcome: Classifier.outcome(
+          reason: failure.reason, detail: failure.detail, evidence: [.init("request.url", url)]))
     } catch {
       throw OutcomeError(outcome: .couldNotTest(nil, "\(error)"))
     }
@@ -444,12 +483,16 @@ actor LiveSession {
       }
       let names = value.compactMap { $0["name"]?.string }
       evidence.append(.init("companies.names", names.joined(separator: "; ")))
-      return .passed("\(value.count) compan\(value.count == 1 ? "y" : "ies"): \(names.prefix(5).joined(separator: ", "))", evidence: evidence)
+      return .passed(
+        "\(value.count) compan\(value.count == 1 ? "y" : "ies"): \(names.prefix(5).joined(separator: ", "))",
+        evidence: evidence)
     }
     let allowed = Catalogue.builtIn.check("bc.companies")?.reasons ?? []
     let signals = SignalExtractor.extract(SearchableText(response.text))
     let evidence = Classifier.evidence(response, prefix: "companies")
-    if endpoint == "onprem", response.status == 401, signals.bcErrorCode == "Authentication_InvalidCredentials" || signals.bcErrorCode == nil {
+    if endpoint == "onprem", response.status == 401,
+      signals.bcErrorCode == "Authentication_InvalidCredentials" || signals.bcErrorCode == nil
+    {
       let aud = grant.claims.audiences.first ?? BusinessCentral.resource
       return .failed(
         "onprem.audience-not-valid",
@@ -457,7 +500,10 @@ actor LiveSession {
         evidence: evidence)
     }
     if endpoint == "onprem", response.status == 405 {
-      return .failed("onprem.api-disabled", "the server answered 405: the API endpoint is switched off (ApiServicesEnabled / ODataServicesEnabled)", evidence: evidence)
+      return .failed(
+        "onprem.api-disabled",
+        "the server answered 405: the API endpoint is switched off (ApiServicesEnabled / ODataServicesEnabled)",
+        evidence: evidence)
     }
     if endpoint == "bc-api", response.status == 404, Classifier.isServiceAnswer(response),
       !["BadRequest_NotFound", "BadRequest_ResourceNotFound"].contains(signals.bcErrorCode ?? "")
@@ -467,7 +513,8 @@ actor LiveSession {
         "HTTP 404 for environment '\(settings.environment)' in tenant \(await tenantSegment()): the name is misspelled or belongs to another tenant",
         evidence: evidence)
     }
-    return Classifier.classify(response, endpoint: endpoint, allowed: allowed, fallback: "bc.unknown-error", prefix: "companies")
+    return Classifier.classify(
+      response, endpoint: endpoint, allowed: allowed, fallback: "bc.unknown-error", prefix: "companies")
   }
 
   func bcCompany() -> Outcome {
@@ -489,10 +536,14 @@ actor LiveSession {
     let response: HTTPResponse
     do { response = try await bcGET(url, grant: grant) } catch { return Self.wrap(error).outcome }
     if response.status == 200, response.json?["value"] != nil {
-      return .passed("automation API answered \(response.json?["value"]?.array?.count ?? 0) companies", evidence: Classifier.evidence(response, prefix: "automation"))
+      return .passed(
+        "automation API answered \(response.json?["value"]?.array?.count ?? 0) companies",
+        evidence: Classifier.evidence(response, prefix: "automation"))
     }
     let text = SearchableText(response.text)
-    let permissionText = ["do not have the following permissions", "current permissions prevented"].contains { text.contains(phrase: $0) }
+    let permissionText = ["do not have the following permissions", "current permissions prevented"].contains {
+      text.contains(phrase: $0)
+    }
     if [401, 403].contains(response.status) || (response.status == 400 && permissionText) {
       return .failed(
         "bc.automation-permission-missing",
@@ -511,11 +562,13 @@ actor LiveSession {
     let response: HTTPResponse
     do { response = try await bcGET(url, grant: grant) } catch { return Self.wrap(error).outcome }
     if (200..<300).contains(response.status), Classifier.isServiceAnswer(response) {
-      return .passed("\(path) answered HTTP \(response.status)", evidence: Classifier.evidence(response, prefix: "customApi"))
+      return .passed(
+        "\(path) answered HTTP \(response.status)", evidence: Classifier.evidence(response, prefix: "customApi"))
     }
     if response.status == 404, Classifier.isServiceAnswer(response) {
       return .failed(
-        "bc.endpoint-not-found", "\(path) answered HTTP 404: wrong route or API version, or the API's extension is not installed",
+        "bc.endpoint-not-found",
+        "\(path) answered HTTP 404: wrong route or API version, or the API's extension is not installed",
         evidence: Classifier.evidence(response, prefix: "customApi"))
     }
     return Classifier.classify(
@@ -532,7 +585,8 @@ actor LiveSession {
     if response.status == 200, let list = response.json?["value"]?.array {
       let names = list.compactMap { $0["name"]?.string }
       if names.contains(where: { $0.caseInsensitiveCompare(settings.environment) == .orderedSame }) {
-        return .passed("admin center lists \(names.count) environments, including \(settings.environment)", evidence: evidence)
+        return .passed(
+          "admin center lists \(names.count) environments, including \(settings.environment)", evidence: evidence)
       }
       return .failed(
         "bc.environment-not-found",

@@ -58,9 +58,11 @@ public enum ConsoleText {
     let paint = Paint(on: color)
     var out = ""
     let t = report.target
-    let who = [t.tenant.map { "tenant \($0)" }, t.clientId.map { "client \($0)" },
-      t.environment.map { "environment \($0)" }, t.bcUrl.map { "server \($0)" }]
-      .compactMap { $0 }.joined(separator: ", ")
+    let who = [
+      t.tenant.map { "tenant \($0)" }, t.clientId.map { "client \($0)" },
+      t.environment.map { "environment \($0)" }, t.bcUrl.map { "server \($0)" },
+    ]
+    .compactMap { $0 }.joined(separator: ", ")
     out += "S2S Doctor \(report.tool.version) — \(t.deployment) registration: \(who)\n\n"
     for result in report.results {
       let box = paint(result.status.box, colorCode(result.status))
@@ -162,7 +164,8 @@ public enum ConsoleText {
       if check.scope != "always" { out += "    applies: \(check.scope)\n" }
       if !check.reasons.isEmpty { out += "    reasons: \(check.reasons.joined(separator: ", "))\n" }
     }
-    out += "\n\(catalogue.checks.count) checks, \(catalogue.reasons.count) reasons. Details: s2s-doctor explain <check or reason id>\n"
+    out +=
+      "\n\(catalogue.checks.count) checks, \(catalogue.reasons.count) reasons. Details: s2s-doctor explain <check or reason id>\n"
     return out
   }
 }

@@ -61,14 +61,20 @@ public enum FleetText {
     // Also neutralise spreadsheet formulas.
     var v = value
     if let first = v.first, "=+-@".contains(first) { v = "'" + v }
-    if v.contains(",") || v.contains("\"") || v.contains("\n") { return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    if v.contains(",") || v.contains("\"") || v.contains("\n") {
+      return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
     return v
   }
 
   static func csv(_ report: FleetReport) -> String {
     var out = "name,tenant,clientId,environment,status,primaryReason,detail\n"
     for row in report.rows {
-      out += [row.name, row.tenant, row.clientId, row.environment, row.status.rawValue, row.primaryReason ?? "", row.detail ?? ""]
+      out +=
+        [
+          row.name, row.tenant, row.clientId, row.environment, row.status.rawValue, row.primaryReason ?? "",
+          row.detail ?? "",
+        ]
         .map(csvField).joined(separator: ",") + "\n"
     }
     return out
@@ -83,7 +89,8 @@ public enum FleetText {
     out += "| Name | Tenant | Environment | Status | Primary reason |\n|---|---|---|---|---|\n"
     for row in report.rows {
       let reason = row.primaryReason.map { "`\($0)`" } ?? "—"
-      out += "| \(markdownCell(row.name)) | \(markdownCell(row.tenant)) | \(markdownCell(row.environment)) | \(row.status.box) \(row.status.rawValue) | \(reason) |\n"
+      out +=
+        "| \(markdownCell(row.name)) | \(markdownCell(row.tenant)) | \(markdownCell(row.environment)) | \(row.status.box) \(row.status.rawValue) | \(reason) |\n"
     }
     if !report.skippedRows.isEmpty {
       out += "\n## Skipped rows\n\n"
@@ -113,8 +120,10 @@ public enum FleetText {
   static func junit(_ report: FleetReport) -> String {
     let s = report.summary
     var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    out += "<testsuites name=\"s2s-doctor fleet\" tests=\"\(s.registrations)\" failures=\"\(s.failed)\" errors=\"\(s.couldNotTest)\" skipped=\"\(s.skipped)\">\n"
-    out += "  <testsuite name=\"fleet\" tests=\"\(s.registrations)\" failures=\"\(s.failed)\" errors=\"\(s.couldNotTest)\" skipped=\"\(s.skipped)\">\n"
+    out +=
+      "<testsuites name=\"s2s-doctor fleet\" tests=\"\(s.registrations)\" failures=\"\(s.failed)\" errors=\"\(s.couldNotTest)\" skipped=\"\(s.skipped)\">\n"
+    out +=
+      "  <testsuite name=\"fleet\" tests=\"\(s.registrations)\" failures=\"\(s.failed)\" errors=\"\(s.couldNotTest)\" skipped=\"\(s.skipped)\">\n"
     for row in report.rows {
       out += "    <testcase classname=\"\(xml(row.tenant))\" name=\"\(xml(row.name)) / \(xml(row.environment))\">\n"
       let reason = row.primaryReason ?? ""

@@ -83,7 +83,13 @@ import Testing
     let base = EmbeddedCatalogue.files
     let duplicate = base.map { file in
       file.path == "reasons/token.yaml"
-        ? (file.path, file.contents + "\n" + (base.first { $0.path == "reasons/token.yaml" }!.contents.components(separatedBy: "\n\n").first { $0.hasPrefix("token.") } ?? ""))
+        ? (
+          file.path,
+          file.contents + "\n"
+            + (base.first { $0.path == "reasons/token.yaml" }!.contents.components(separatedBy: "\n\n").first {
+              $0.hasPrefix("token.")
+            } ?? "")
+        )
         : file
     }
     #expect(throws: CatalogueError.self) { try Catalogue.load(files: duplicate) }

@@ -114,7 +114,8 @@ struct ExplainFixture: CustomTestStringConvertible, Sendable {
   }
 
   @Test func severalCodesInOneMessageAreAllRanked() {
-    let text = "first AADSTS700016: app not found, then later AADSTS7000222: The provided client secret keys are expired."
+    let text =
+      "first AADSTS700016: app not found, then later AADSTS7000222: The provided client secret keys are expired."
     let reasons = explainer.explain(text).diagnoses.map(\.reason)
     #expect(reasons.prefix(2) == ["entra.app-not-found", "entra.secret-expired"])
   }

@@ -8,10 +8,11 @@ import Testing
 @Suite struct FuzzTests {
   static let cases = Int(ProcessInfo.processInfo.environment["S2S_FUZZ_CASES"] ?? "") ?? 10_000
 
-  static let seeds: [String] = ExplainFixture.all.map(\.text) + [
-    #"{"error":{"code":"Authentication_InvalidCredentials","message":"x"}}"#,
-    #"{"code":"environmentNotFound","message":"m","target":"BusinessCentral/x"}"#,
-  ]
+  static let seeds: [String] =
+    ExplainFixture.all.map(\.text) + [
+      #"{"error":{"code":"Authentication_InvalidCredentials","message":"x"}}"#,
+      #"{"code":"environmentNotFound","message":"m","target":"BusinessCentral/x"}"#,
+    ]
 
   static func mutate(_ seed: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
     var bytes = seed
@@ -31,9 +32,12 @@ import Testing
       let other = Array(seeds[Int.random(in: 0..<seeds.count, using: &rng)].utf8)
       bytes = Array(bytes.prefix(bytes.count / 2)) + Array(other.suffix(other.count / 2))
     case 5:  // invalid UTF-8 and escapes
-      bytes.insert(contentsOf: [0xC3, 0x28, 0x5C, 0x75, 0xD8, 0x00, 0xFF, 0x25], at: bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &rng))
+      bytes.insert(
+        contentsOf: [0xC3, 0x28, 0x5C, 0x75, 0xD8, 0x00, 0xFF, 0x25],
+        at: bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &rng))
     default:  // repeat anchors
-      bytes += Array(String(repeating: "AADSTS\"code\":\"correlation id: %", count: Int.random(in: 1...200, using: &rng)).utf8)
+      bytes += Array(
+        String(repeating: "AADSTS\"code\":\"correlation id: %", count: Int.random(in: 1...200, using: &rng)).utf8)
     }
     return bytes
   }

@@ -72,7 +72,8 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
       #expect(outcome.status == .passed, "\(fixture.file): \(outcome.reason ?? "") \(outcome.detail ?? "")")
     } else {
       #expect(outcome.status == .failed, "\(fixture.file): \(outcome.status) \(outcome.detail ?? "")")
-      #expect(outcome.reason == fixture.expect, "\(fixture.file): got \(outcome.reason ?? "nil"): \(outcome.detail ?? "")")
+      #expect(
+        outcome.reason == fixture.expect, "\(fixture.file): got \(outcome.reason ?? "nil"): \(outcome.detail ?? "")")
     }
     // Every outcome shows what was read.
     let keys = outcome.evidence.map(\.key)
@@ -91,7 +92,8 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
       #expect(outcome.status == .passed, "\(fixture.file): \(outcome.reason ?? "") \(outcome.detail ?? "")")
     } else {
       #expect(outcome.status == .failed)
-      #expect(outcome.reason == fixture.expect, "\(fixture.file): got \(outcome.reason ?? "nil"): \(outcome.detail ?? "")")
+      #expect(
+        outcome.reason == fixture.expect, "\(fixture.file): got \(outcome.reason ?? "nil"): \(outcome.detail ?? "")")
       #expect(outcome.evidence.contains { $0.key == "log.\(fixture.expect).first" })
       #expect(outcome.evidence.contains { $0.key == "log.\(fixture.expect).count" })
     }
@@ -103,7 +105,8 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
     let path = repositoryRoot.appendingPathComponent(
       "Checks/onprem.server-config/fixtures/onprem.audience-not-valid--customsettings.config"
     ).path
-    let outcome = ServerConfiguration.diagnose(settings: OnPremContext.settings(config: path), claims: OnPremContext.claims())
+    let outcome = ServerConfiguration.diagnose(
+      settings: OnPremContext.settings(config: path), claims: OnPremContext.claims())
     let detail = try #require(outcome.detail)
     #expect(
       detail.contains(
@@ -116,28 +119,40 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
     let path = repositoryRoot.appendingPathComponent(
       "Checks/onprem.server-config/fixtures/onprem.audience-not-valid--trailing-slash.txt"
     ).path
-    let outcome = ServerConfiguration.diagnose(settings: OnPremContext.settings(config: path), claims: OnPremContext.claims())
-    #expect(outcome.detail?.contains("only the variant 'https://api.businesscentral.dynamics.com/'") == true, "\(outcome.detail ?? "")")
+    let outcome = ServerConfiguration.diagnose(
+      settings: OnPremContext.settings(config: path), claims: OnPremContext.claims())
+    #expect(
+      outcome.detail?.contains("only the variant 'https://api.businesscentral.dynamics.com/'") == true,
+      "\(outcome.detail ?? "")")
     // A GUID token against a URI-only ValidAudiences: the GUID is what must be added.
     let guid = ServerConfiguration.diagnose(
-      settings: OnPremContext.settings(config: repositoryRoot.appendingPathComponent(
-        "Checks/onprem.server-config/fixtures/passed--customsettings.config").path),
+      settings: OnPremContext.settings(
+        config: repositoryRoot.appendingPathComponent(
+          "Checks/onprem.server-config/fixtures/passed--customsettings.config"
+        ).path),
       claims: OnPremContext.claims(aud: BusinessCentral.resourceAppID))
     #expect(guid.reason == "onprem.audience-not-valid")
     #expect(guid.detail?.contains("exact aud '\(BusinessCentral.resourceAppID)'") == true)
-    #expect(guid.detail?.contains("only the variant 'https://api.businesscentral.dynamics.com'") == true, "\(guid.detail ?? "")")
+    #expect(
+      guid.detail?.contains("only the variant 'https://api.businesscentral.dynamics.com'") == true,
+      "\(guid.detail ?? "")")
   }
 
   @Test func withoutATokenTheStandardAudienceIsRequired() throws {
     let config = try ServerConfiguration.parse(
-      xml(["ServerInstance": "BC", "ValidAudiences": "0fc72ef2-0aa3-4455-b408-7adf15caafd8"]), file: "CustomSettings.config")
+      xml(["ServerInstance": "BC", "ValidAudiences": "0fc72ef2-0aa3-4455-b408-7adf15caafd8"]),
+      file: "CustomSettings.config")
     let outcome = config.diagnose(settings: OnPremContext.settings(), claims: nil)
     #expect(outcome.reason == "onprem.audience-not-valid")
     #expect(outcome.detail?.contains("no token could be had") == true)
-    #expect(outcome.detail?.contains(#"-KeyValue "0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com""#) == true)
+    #expect(
+      outcome.detail?.contains(
+        #"-KeyValue "0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com""#) == true)
     // Without a token, a correct file passes (the tenant is taken from --tenant).
-    let good = try ServerConfiguration.load(path: repositoryRoot.appendingPathComponent(
-      "Checks/onprem.server-config/fixtures/passed--customsettings.config").path)
+    let good = try ServerConfiguration.load(
+      path: repositoryRoot.appendingPathComponent(
+        "Checks/onprem.server-config/fixtures/passed--customsettings.config"
+      ).path)
     #expect(good.diagnose(settings: OnPremContext.settings(), claims: nil).status == .passed)
   }
 
@@ -151,7 +166,10 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
     #expect(outcome.reason == "onprem.audience-not-valid")
     #expect(outcome.detail?.contains(#"-ServerInstance "BC 24""#) == true, "instance names with spaces are quoted")
     let others = outcome.evidence.first { $0.key == "config.otherProblems" }?.value ?? ""
-    #expect(others == "onprem.not-entra-auth, onprem.metadata-tenant-mismatch, onprem.api-disabled, onprem.tenant-parameter-missing")
+    #expect(
+      others
+        == "onprem.not-entra-auth, onprem.metadata-tenant-mismatch, onprem.api-disabled, onprem.tenant-parameter-missing"
+    )
   }
 
   @Test func notEntraAuthAndApiDisabledCommands() throws {
@@ -172,12 +190,16 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
       ]), file: "c.config"
     ).diagnose(settings: OnPremContext.settings(), claims: OnPremContext.claims())
     #expect(api.reason == "onprem.api-disabled")
-    #expect(api.detail?.contains(#"Set-NAVServerConfiguration -ServerInstance BC240 -KeyName ApiServicesEnabled -KeyValue "true""#) == true)
+    #expect(
+      api.detail?.contains(
+        #"Set-NAVServerConfiguration -ServerInstance BC240 -KeyName ApiServicesEnabled -KeyValue "true""#) == true)
     #expect(api.detail?.contains("ODataServicesEnabled -KeyValue") == false, "ODataServicesEnabled is already true")
   }
 
   @Test func metadataTenantChecks() throws {
-    func outcome(_ location: String, version: String? = nil, claims: TokenClaims? = OnPremContext.claims()) throws -> Outcome {
+    func outcome(_ location: String, version: String? = nil, claims: TokenClaims? = OnPremContext.claims()) throws
+      -> Outcome
+    {
       var settings = baseSettings
       settings["ADOpenIdMetadataLocation"] = location
       if let version { settings["ApplicationVersion"] = version }
@@ -185,23 +207,35 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
         settings: OnPremContext.settings(), claims: claims)
     }
     #expect(try outcome("https://login.microsoftonline.com/common/.well-known/openid-configuration").status == .passed)
-    #expect(try outcome("https://login.microsoftonline.com/{AADTENANTID}/.well-known/openid-configuration").status == .passed)
-    #expect(try outcome("https://login.microsoftonline.com/\(OnPremContext.tenantID.uppercased())/.well-known/openid-configuration").status == .passed)
-    let other = try outcome("https://login.microsoftonline.com/c0ffee00-1234-4abc-8def-0123456789ab/.well-known/openid-configuration")
+    #expect(
+      try outcome("https://login.microsoftonline.com/{AADTENANTID}/.well-known/openid-configuration").status == .passed)
+    #expect(
+      try outcome(
+        "https://login.microsoftonline.com/\(OnPremContext.tenantID.uppercased())/.well-known/openid-configuration"
+      ).status == .passed)
+    let other = try outcome(
+      "https://login.microsoftonline.com/c0ffee00-1234-4abc-8def-0123456789ab/.well-known/openid-configuration")
     #expect(other.reason == "onprem.metadata-tenant-mismatch")
-    #expect(other.detail?.contains(#"-KeyName ADOpenIdMetadataLocation -KeyValue "https://login.microsoftonline.com/\#(OnPremContext.tenantID)/.well-known/openid-configuration""#) == true, "\(other.detail ?? "")")
+    #expect(
+      other.detail?.contains(
+        #"-KeyName ADOpenIdMetadataLocation -KeyValue "https://login.microsoftonline.com/\#(OnPremContext.tenantID)/.well-known/openid-configuration""#
+      ) == true, "\(other.detail ?? "")")
     // Version 22+: a WS-Federation location alone does not count.
     var federationOnly = baseSettings
-    federationOnly["ClientServicesFederationMetadataLocation"] = "https://login.microsoftonline.com/\(OnPremContext.tenantID)/FederationMetadata/2007-06/FederationMetadata.xml"
+    federationOnly["ClientServicesFederationMetadataLocation"] =
+      "https://login.microsoftonline.com/\(OnPremContext.tenantID)/FederationMetadata/2007-06/FederationMetadata.xml"
     federationOnly["ApplicationVersion"] = "24.1.18000.0"
-    let v24 = try ServerConfiguration.parse(xml(federationOnly), file: "c.config").diagnose(settings: OnPremContext.settings(), claims: OnPremContext.claims())
+    let v24 = try ServerConfiguration.parse(xml(federationOnly), file: "c.config").diagnose(
+      settings: OnPremContext.settings(), claims: OnPremContext.claims())
     #expect(v24.reason == "onprem.metadata-tenant-mismatch")
     // The same on version 21 uses the federation location.
     federationOnly["ApplicationVersion"] = "21.5.1.0"
-    let v21 = try ServerConfiguration.parse(xml(federationOnly), file: "c.config").diagnose(settings: OnPremContext.settings(), claims: OnPremContext.claims())
+    let v21 = try ServerConfiguration.parse(xml(federationOnly), file: "c.config").diagnose(
+      settings: OnPremContext.settings(), claims: OnPremContext.claims())
     #expect(v21.status == .passed, "\(v21.detail ?? "")")
     // No metadata location at all.
-    let none = try ServerConfiguration.parse(xml(baseSettings), file: "c.config").diagnose(settings: OnPremContext.settings(), claims: OnPremContext.claims())
+    let none = try ServerConfiguration.parse(xml(baseSettings), file: "c.config").diagnose(
+      settings: OnPremContext.settings(), claims: OnPremContext.claims())
     #expect(none.reason == "onprem.metadata-tenant-mismatch")
   }
 
@@ -215,7 +249,8 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
       connection.redirectURI = redirect
       return config.diagnose(settings: connection, claims: OnPremContext.claims())
     }
-    #expect(check("https://bc.contoso.com/BC/OAuthLanding.htm").status == .passed, "BC drops :443 from PublicWebBaseUrl")
+    #expect(
+      check("https://bc.contoso.com/BC/OAuthLanding.htm").status == .passed, "BC drops :443 from PublicWebBaseUrl")
     #expect(check(nil).status == .passed)
     #expect(check("https://bc.contoso.com:443/BC/OAuthLanding.htm").reason == "input.redirect-uri-default-port")
     let landing = check("https://bc.contoso.com/BC/oauthlanding.htm")
@@ -223,7 +258,9 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
     #expect(landing.detail?.contains("https://bc.contoso.com/BC/OAuthLanding.htm") == true)
     let other = check("https://bc01.contoso.local/BC/OAuthLanding.htm")
     #expect(other.reason == "onprem.redirect-uri-mismatch")
-    #expect(other.detail?.contains(#"-KeyName PublicWebBaseUrl -KeyValue "https://bc01.contoso.local/BC/""#) == true, "\(other.detail ?? "")")
+    #expect(
+      other.detail?.contains(#"-KeyName PublicWebBaseUrl -KeyValue "https://bc01.contoso.local/BC/""#) == true,
+      "\(other.detail ?? "")")
   }
 
   @Test func versionGate() throws {
@@ -231,8 +268,10 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
       var settings = baseSettings
       settings["ApplicationVersion"] = version
       settings["ADOpenIdMetadataLocation"] = "https://login.microsoftonline.com/common/.well-known/openid-configuration"
-      settings["ClientServicesFederationMetadataLocation"] = "https://login.microsoftonline.com/common/FederationMetadata/2007-06/FederationMetadata.xml"
-      return try ServerConfiguration.parse(xml(settings), file: "c.config").diagnose(settings: OnPremContext.settings(), claims: OnPremContext.claims())
+      settings["ClientServicesFederationMetadataLocation"] =
+        "https://login.microsoftonline.com/common/FederationMetadata/2007-06/FederationMetadata.xml"
+      return try ServerConfiguration.parse(xml(settings), file: "c.config").diagnose(
+        settings: OnPremContext.settings(), claims: OnPremContext.claims())
     }
     #expect(try outcome("17.5.1.0").reason == "onprem.version-unsupported")
     #expect(try outcome("18.10").reason == "onprem.version-unsupported")
@@ -245,8 +284,10 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
     // A platform build (18.0.x) does not say the update: no verdict, a note.
     var platform = baseSettings
     platform["Version"] = "18.0.27224.0"
-    platform["ClientServicesFederationMetadataLocation"] = "https://login.microsoftonline.com/common/FederationMetadata/2007-06/FederationMetadata.xml"
-    let note = try ServerConfiguration.parse(xml(platform), file: "c.config").diagnose(settings: OnPremContext.settings(), claims: OnPremContext.claims())
+    platform["ClientServicesFederationMetadataLocation"] =
+      "https://login.microsoftonline.com/common/FederationMetadata/2007-06/FederationMetadata.xml"
+    let note = try ServerConfiguration.parse(xml(platform), file: "c.config").diagnose(
+      settings: OnPremContext.settings(), claims: OnPremContext.claims())
     #expect(note.status == .passed)
     #expect(note.detail?.contains("platform build") == true)
   }
@@ -275,22 +316,30 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
 
   @Test func readsEveryFormat() throws {
     let folder = repositoryRoot.appendingPathComponent("Checks/onprem.server-config/fixtures")
-    let table = try ServerConfiguration.load(path: folder.appendingPathComponent("passed--get-navserverconfiguration.txt").path)
+    let table = try ServerConfiguration.load(
+      path: folder.appendingPathComponent("passed--get-navserverconfiguration.txt").path)
     #expect(table.format == .table)
-    #expect(table.value("validaudiences") == "0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com")
+    #expect(
+      table.value("validaudiences") == "0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com")
     #expect(table.value("AppIdUri") == "")
     #expect(table.serverInstance == "BC240")
     let list = try ServerConfiguration.load(path: folder.appendingPathComponent("passed--format-list.txt").path)
     #expect(list.format == .list)
-    #expect(list.value("ADOpenIdMetadataLocation") == "https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/.well-known/openid-configuration", "wrapped values are joined")
+    #expect(
+      list.value("ADOpenIdMetadataLocation")
+        == "https://login.microsoftonline.com/5b7c9a2e-3f41-4d8a-9c61-0e2f7a4b8d13/.well-known/openid-configuration",
+      "wrapped values are joined")
     let json = try ServerConfiguration.load(path: folder.appendingPathComponent("passed--convertto-json.json").path)
     #expect(json.format == .json)
     #expect(json.keys.count == table.keys.count)
-    let map = try ServerConfiguration.load(path: folder.appendingPathComponent("onprem.api-disabled--hashtable.json").path)
+    let map = try ServerConfiguration.load(
+      path: folder.appendingPathComponent("onprem.api-disabled--hashtable.json").path)
     #expect(map.value("ApiServicesEnabled") == "True")
     let xml = try ServerConfiguration.load(path: folder.appendingPathComponent("passed--customsettings.config").path)
     #expect(xml.format == .customSettings)
-    #expect(xml.value("ProhibitedReportServerPrinters") == #"["Microsoft Print to PDF","Microsoft XPS Document Writer"]"#, "entities are decoded")
+    #expect(
+      xml.value("ProhibitedReportServerPrinters") == #"["Microsoft Print to PDF","Microsoft XPS Document Writer"]"#,
+      "entities are decoded")
     #expect(xml.setting("ServerInstance")?.line ?? 0 > 1)
     #expect(xml.version?.text == "24.0.16410.18056")
     #expect(Set(xml.keys) == Set(table.keys))
@@ -300,14 +349,18 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
     let utf16 = try ServerConfiguration.load(path: onpremFixture("utf16-table.txt"))
     #expect(utf16.format == .table)
     #expect(utf16.value("ServerInstance") == "BC240")
-    #expect(ServerConfiguration.diagnose(settings: OnPremContext.settings(config: onpremFixture("utf16-table.txt")), claims: OnPremContext.claims()).status == .passed)
+    #expect(
+      ServerConfiguration.diagnose(
+        settings: OnPremContext.settings(config: onpremFixture("utf16-table.txt")), claims: OnPremContext.claims()
+      ).status == .passed)
     let legacy = try ServerConfiguration.load(path: onpremFixture("cp1252.config"))
     #expect(legacy.value("DatabaseServer") == "SQL01")
   }
 
   @Test func smallShapes() throws {
     let wrapped = try ServerConfiguration.parse(
-      #"{"value": [{"Key": "ServerInstance", "Value": "BC"}, {"Key": "Multitenant", "Value": false}], "Count": 2}"#, file: "c.json")
+      #"{"value": [{"Key": "ServerInstance", "Value": "BC"}, {"Key": "Multitenant", "Value": false}], "Count": 2}"#,
+      file: "c.json")
     #expect(wrapped.value("Multitenant") == "False")
     let hashtable = try ServerConfiguration.parse(
       "Name                           Value\n----                           -----\nServerInstance                 BC\nValidAudiences                 https://api.businesscentral.dynamics.com\n",
@@ -324,13 +377,16 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
     #expect(comment.value("ValidAudiences") == nil, "settings inside comments are not settings")
     #expect(comment.value("ServerInstance") == "BC", "single quotes")
     let last = try ServerConfiguration.parse(
-      "<appSettings><add key=\"ServerInstance\" value=\"A\"/><add key=\"serverinstance\" value=\"B\"/></appSettings>", file: "c.config")
+      "<appSettings><add key=\"ServerInstance\" value=\"A\"/><add key=\"serverinstance\" value=\"B\"/></appSettings>",
+      file: "c.config")
     #expect(last.value("SERVERINSTANCE") == "B")
     #expect(last.keys == ["ServerInstance"])
   }
 
   @Test func versionFromTextAndKeys() {
-    #expect(VersionFinder.inText("Business Central 18.4 (Platform 18.0.24515.0 + Application 18.4.24516.0)")?.text == "18.4.24516.0")
+    #expect(
+      VersionFinder.inText("Business Central 18.4 (Platform 18.0.24515.0 + Application 18.4.24516.0)")?.text
+        == "18.4.24516.0")
     #expect(VersionFinder.inText("Version: 19.5.32958.33159")?.minor == 5)
     #expect(VersionFinder.inText("ServerInstance BC180, port 7048")?.text == nil)
     #expect(VersionFinder.inText("see https://example.com/v2.0/ and 10.0.0.1")?.text == nil)
@@ -344,13 +400,18 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
     ("malformed-unclosed-add.config", ServerConfiguration.ParseError.Kind.malformed, 12, "unclosed element <add>"),
     ("empty.config", .empty, 1, "empty file"),
     ("blank.config", .empty, 1, "empty file"),
-    ("iis-web.config", .notBusinessCentral, 2, "this is not a Business Central server configuration (it looks like an IIS or ASP.NET web.config"),
+    (
+      "iis-web.config", .notBusinessCentral, 2,
+      "this is not a Business Central server configuration (it looks like an IIS or ASP.NET web.config"
+    ),
     ("appsettings.json", .notBusinessCentral, 1, "this is not a Business Central server configuration"),
     ("navsettings.json", .notBusinessCentral, 1, "navsettings.json"),
     ("binary.bin", .binary, 1, "binary data"),
     ("malformed.json", .malformed, 8, "expected ',' or '}'"),
   ])
-  func badFilesNameFileAndLine(_ name: String, _ kind: ServerConfiguration.ParseError.Kind, _ line: Int, _ message: String) {
+  func badFilesNameFileAndLine(
+    _ name: String, _ kind: ServerConfiguration.ParseError.Kind, _ line: Int, _ message: String
+  ) {
     let path = onpremFixture(name)
     do {
       _ = try ServerConfiguration.load(path: path)
@@ -368,7 +429,9 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
   }
 
   @Test func missingFileIsUnreadable() {
-    #expect(throws: ServerConfiguration.ParseError.self) { try ServerConfiguration.load(path: "/nonexistent/CustomSettings.config") }
+    #expect(throws: ServerConfiguration.ParseError.self) {
+      try ServerConfiguration.load(path: "/nonexistent/CustomSettings.config")
+    }
     do {
       _ = try ServerConfiguration.load(path: "/nonexistent/CustomSettings.config")
     } catch {
@@ -435,16 +498,23 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
     #expect(evtx.serverInstance == "BC250")
 
     let outcome = ServerLog.diagnose(settings: OnPremContext.settings(log: onpremFixture("security.evtx")))
-    #expect(outcome.detail?.contains(#"-KeyName ADOpenIdMetadataLocation -KeyValue "https://login.microsoftonline.com/c0ffee00-1234-4abc-8def-0123456789ab/.well-known/openid-configuration""#) == true, "\(outcome.detail ?? "")")
+    #expect(
+      outcome.detail?.contains(
+        #"-KeyName ADOpenIdMetadataLocation -KeyValue "https://login.microsoftonline.com/c0ffee00-1234-4abc-8def-0123456789ab/.well-known/openid-configuration""#
+      ) == true, "\(outcome.detail ?? "")")
     #expect(outcome.detail?.contains("Restart-NAVServerInstance -ServerInstance BC250") == true)
   }
 
   @Test func logCountsLinesAndUsesTheConfigForTheFix() throws {
-    let log = repositoryRoot.appendingPathComponent("Checks/onprem.server-log/fixtures/onprem.audience-not-valid--event-viewer.txt").path
+    let log = repositoryRoot.appendingPathComponent(
+      "Checks/onprem.server-log/fixtures/onprem.audience-not-valid--event-viewer.txt"
+    ).path
     let report = try ServerLog.scan(path: log)
     #expect(report.findings.map(\.reason) == ["onprem.audience-not-valid"])
     #expect(report.findings.first?.count == 2)
-    let config = repositoryRoot.appendingPathComponent("Checks/onprem.server-config/fixtures/passed--customsettings.config").path
+    let config = repositoryRoot.appendingPathComponent(
+      "Checks/onprem.server-config/fixtures/passed--customsettings.config"
+    ).path
     var settings = OnPremContext.settings(config: config, log: log)
     let outcome = ServerLog.diagnose(settings: settings)
     #expect(
@@ -452,18 +522,23 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
         #"-KeyName ValidAudiences -KeyValue "0fc72ef2-0aa3-4455-b408-7adf15caafd8;https://api.businesscentral.dynamics.com;https://api.businesscentral.dynamics.com/""#
       ) == true, "\(outcome.detail ?? "")")
     settings.serverConfig = nil
-    #expect(ServerLog.diagnose(settings: settings).detail?.contains("<existing entries>;https://api.businesscentral.dynamics.com/") == true)
+    #expect(
+      ServerLog.diagnose(settings: settings).detail?.contains(
+        "<existing entries>;https://api.businesscentral.dynamics.com/") == true)
   }
 
   @Test func logPriorityAndRedaction() {
-    let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2FwaS5idXNpbmVzc2NlbnRyYWwuZHluYW1pY3MuY29tIn0.c2lnbmF0dXJlX3ZhbHVl"
+    let token =
+      "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2FwaS5idXNpbmVzc2NlbnRyYWwuZHluYW1pY3MuY29tIn0.c2lnbmF0dXJlX3ZhbHVl"
     let text = """
       2024-05-18 10:00 The user does not have any entitlements.
       2024-05-18 10:01 IDX10214: Audience validation failed. Bearer \(token)
       2024-05-18 10:02 IDX10214: Audience validation failed.
       """
     let report = ServerLog.scan(text)
-    #expect(report.findings.map(\.reason) == ["onprem.audience-not-valid", "token.roles-missing"], "check order, not file order")
+    #expect(
+      report.findings.map(\.reason) == ["onprem.audience-not-valid", "token.roles-missing"],
+      "check order, not file order")
     #expect(report.findings.first?.count == 2)
     #expect(report.findings.first?.firstLineNumber == 2)
     #expect(report.linesScanned == 3)
@@ -487,7 +562,10 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
   @Test func largeLogIsCappedAndLinear() throws {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("s2s-onprem-big-\(UUID().uuidString).log")
     defer { try? FileManager.default.removeItem(at: path) }
-    var chunk = String(repeating: "2024-05-18 10:00:00 Information Server instance: BC240 Category: Service Message A connection has been established.\n", count: 9_000)
+    var chunk = String(
+      repeating:
+        "2024-05-18 10:00:00 Information Server instance: BC240 Category: Service Message A connection has been established.\n",
+      count: 9_000)
     chunk += String(repeating: "x", count: 2_000_000) + "\n"  // one very long line
     var data = Data()
     for _ in 0..<12 { data.append(Data(chunk.utf8)) }
@@ -540,9 +618,14 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
       bytes = Array(bytes.prefix(bytes.count / 2)) + Array(other.suffix(other.count / 2))
     case 6:  // encodings: UTF-16 marks, NULs, invalid UTF-8
       let marks: [[UInt8]] = [[0xFF, 0xFE], [0xFE, 0xFF], [0xEF, 0xBB, 0xBF], [0x00], [0xC3, 0x28, 0xFF]]
-      bytes.insert(contentsOf: marks[Int.random(in: 0..<marks.count, using: &rng)], at: Int.random(in: 0...1, using: &rng) == 0 ? 0 : at())
+      bytes.insert(
+        contentsOf: marks[Int.random(in: 0..<marks.count, using: &rng)],
+        at: Int.random(in: 0...1, using: &rng) == 0 ? 0 : at())
     case 7:  // entities and anchors
-      let anchors = ["&#x0;", "&#99999999;", "&amp", "&#x1F600;", "IDX10214", "key : ", "value : ", "---  -----", "<add key=\"ValidAudiences\" value=\""]
+      let anchors = [
+        "&#x0;", "&#99999999;", "&amp", "&#x1F600;", "IDX10214", "key : ", "value : ", "---  -----",
+        "<add key=\"ValidAudiences\" value=\"",
+      ]
       bytes.insert(contentsOf: Array(anchors[Int.random(in: 0..<anchors.count, using: &rng)].utf8), at: at())
     default:  // huge line
       bytes += Array(String(repeating: "ValidAudiences ", count: Int.random(in: 1...2000, using: &rng)).utf8)
@@ -600,7 +683,8 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
 
   let baseSettings: [String: String] = [
     "ServerInstance": "BC240", "DatabaseName": "BC240", "ValidAudiences": "https://api.businesscentral.dynamics.com",
-    "ClientServicesCredentialType": "AccessControlService", "ApiServicesEnabled": "true", "ODataServicesEnabled": "true",
+    "ClientServicesCredentialType": "AccessControlService", "ApiServicesEnabled": "true",
+    "ODataServicesEnabled": "true",
     "PublicWebBaseUrl": "https://bc.contoso.com/BC/",
   ]
 
@@ -610,6 +694,7 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
         .replacingOccurrences(of: "<", with: "&lt;")
     }
     let adds = settings.sorted { $0.key < $1.key }.map { "  <add key=\"\($0.key)\" value=\"\(escape($0.value))\" />" }
-    return (["<?xml version=\"1.0\" encoding=\"utf-8\"?>", "<appSettings>"] + adds + ["</appSettings>", ""]).joined(separator: "\n")
+    return (["<?xml version=\"1.0\" encoding=\"utf-8\"?>", "<appSettings>"] + adds + ["</appSettings>", ""]).joined(
+      separator: "\n")
   }
 }

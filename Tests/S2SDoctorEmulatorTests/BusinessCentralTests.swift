@@ -121,7 +121,9 @@ struct BusinessCentralTests {
     switch name {
     case "bc.permission-missing":
       let message = (fetched.json?["error"] as? [String: Any])?["message"] as? String
-      #expect(message?.hasPrefix("You do not have the following permissions on Page APIV2 - Companies: Execute.  CorrelationId:  ") == true)
+      #expect(
+        message?.hasPrefix(
+          "You do not have the following permissions on Page APIV2 - Companies: Execute.  CorrelationId:  ") == true)
     case "bc.no-companies-visible":
       #expect((fetched.json?["value"] as? [Any])?.isEmpty == true)
     case "bc.unknown-error":
@@ -166,7 +168,8 @@ struct BusinessCentralTests {
       try await Self.companiesURL(environment: "nosuchenv"), headers: Self.bearer(token))
     #expect(environment.status == 404)
     #expect((environment.json?["error"] as? [String: Any])?["code"] as? String != "BadRequest_NotFound")
-    let updating = try await TestHTTP.get(try await Self.companiesURL(environment: "updating"), headers: Self.bearer(token))
+    let updating = try await TestHTTP.get(
+      try await Self.companiesURL(environment: "updating"), headers: Self.bearer(token))
     let error = try #require(updating.json?["error"] as? [String: Any])
     #expect(error["code"] as? String == "Internal_TenantUnavailable")
     #expect((error["message"] as? String)?.hasPrefix("The tenant '\(World.mainTenantID)' is not accessible.") == true)
@@ -187,7 +190,8 @@ struct BusinessCentralTests {
     #expect(production["countryCode"] as? String == "US")
     #expect(production["webClientLoginUrl"] is String)
 
-    let notAuthorized = try await TestHTTP.get(url, headers: Self.bearer(try await Self.token("admin.app-not-authorized")))
+    let notAuthorized = try await TestHTTP.get(
+      url, headers: Self.bearer(try await Self.token("admin.app-not-authorized")))
     #expect(notAuthorized.status == 403)
     let noRole = try await TestHTTP.get(url, headers: Self.bearer(try await Self.token("ok")))
     #expect(noRole.status == 401)

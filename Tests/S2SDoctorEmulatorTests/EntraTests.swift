@@ -20,7 +20,9 @@ struct EntraTests {
     #expect(fetched.status == status, "status", sourceLocation: sourceLocation)
     let body = try #require(fetched.json, "JSON body", sourceLocation: sourceLocation)
     #expect(
-      Set(body.keys) == ["error", "error_description", "error_codes", "timestamp", "trace_id", "correlation_id", "error_uri"],
+      Set(body.keys) == [
+        "error", "error_description", "error_codes", "timestamp", "trace_id", "correlation_id", "error_uri",
+      ],
       sourceLocation: sourceLocation)
     #expect(body["error"] as? String == error, sourceLocation: sourceLocation)
     #expect(body["error_codes"] as? [Int] == [code], sourceLocation: sourceLocation)
@@ -122,13 +124,15 @@ struct EntraTests {
     let base = try await Shared.info().baseURL
     let own = "https://127.0.0.1/\(World.mainTenantID)/oauth2/v2.0/authorize"
     let ok = try await TestHTTP.get(
-      "\(base)/common/discovery/instance?api-version=1.1&authorization_endpoint=\(own.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? own)")
+      "\(base)/common/discovery/instance?api-version=1.1&authorization_endpoint=\(own.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? own)"
+    )
     #expect(ok.status == 200)
     #expect(
       ok.json?["tenant_discovery_endpoint"] as? String
         == "\(base)/\(World.mainTenantID)/v2.0/.well-known/openid-configuration")
     let other = try await TestHTTP.get(
-      "\(base)/common/discovery/instance?api-version=1.1&authorization_endpoint=https%3A%2F%2Fexample.com%2Fcommon%2Foauth2%2Fv2.0%2Fauthorize")
+      "\(base)/common/discovery/instance?api-version=1.1&authorization_endpoint=https%3A%2F%2Fexample.com%2Fcommon%2Foauth2%2Fv2.0%2Fauthorize"
+    )
     try Self.expectEntraError(other, status: 400, error: "invalid_instance", code: 50049)
   }
 
@@ -239,7 +243,11 @@ struct EntraTests {
     #expect(wrongAudience.status == 401)
 
     let secretInstead = try await TestHTTP.postForm(
-      url, [("grant_type", "client_credentials"), ("client_id", clientID), ("scope", Self.scope), ("client_secret", "x+y/z%~=")])
+      url,
+      [
+        ("grant_type", "client_credentials"), ("client_id", clientID), ("scope", Self.scope),
+        ("client_secret", "x+y/z%~="),
+      ])
     try Self.expectEntraError(secretInstead, status: 401, error: "invalid_client", code: 7000215)
   }
 
@@ -314,8 +322,10 @@ struct EntraTests {
   @Test func gettingTheSecretWrongByFormEncodingFails() async throws {
     // A client that does not encode '+' sends a space: the secret no longer matches.
     let form = try await Self.secretForm("ok")
-    let raw = form.map { "\($0.0)=\($0.0 == "client_secret" ? $0.1 : TestHTTP.formEncode([("x", $0.1)]).dropFirst(2).description)" }
-      .joined(separator: "&")
+    let raw = form.map {
+      "\($0.0)=\($0.0 == "client_secret" ? $0.1 : TestHTTP.formEncode([("x", $0.1)]).dropFirst(2).description)"
+    }
+    .joined(separator: "&")
     let fetched = try await TestHTTP.send(
       "POST", try await Self.tokenURL(), headers: [("Content-Type", "application/x-www-form-urlencoded")],
       body: raw, client: nil, limit: 1 << 20, timeout: 10)

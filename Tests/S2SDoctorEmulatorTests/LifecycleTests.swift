@@ -48,7 +48,9 @@ struct LifecycleTests {
     try EntraTests.expectEntraError(fetched, status: 401, error: "invalid_client", code: 7000222)
     #expect(await MiniCheck.diagnose(defaultScenario) == "entra.secret-expired")
     // The certificate files sit next to the requested CA path.
-    #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("nested/s2s-doctor-emulator-client.pem").path))
+    #expect(
+      FileManager.default.fileExists(
+        atPath: directory.appendingPathComponent("nested/s2s-doctor-emulator-client.pem").path))
 
     try await client.shutdown()
     await emulator.stop()
@@ -69,6 +71,29 @@ struct LifecycleTests {
     #expect(pem.hasPrefix("-----BEGIN CERTIFICATE-----"))
     await emulator.stop()
     #expect(!FileManager.default.fileExists(atPath: caFile))
+  }
+
+  @Test func abandonedTemporaryDirectoriesAreRemoved() async throws {
+    let base = FileManager.default.temporaryDirectory
+    func directory(_ owner: String?) throws -> URL {
+      let url = base.appendingPathComponent("s2s-doctor-emulator-test-\(UUID().uuidString)")
+      try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+      if let owner { try Data(owner.utf8).write(to: url.appendingPathComponent("owner.pid")) }
+      return url
+    }
+    let abandoned = try directory("2147483646")  // above any pid_max: no such process
+    let alive = try directory(String(ProcessInfo.processInfo.processIdentifier))
+    let unmarked = try directory(nil)
+    defer { for url in [abandoned, alive, unmarked] { try? FileManager.default.removeItem(at: url) } }
+
+    let emulator = try Emulator(options: EmulatorOptions())
+    let info = try await emulator.start()
+    let own = try #require(info.caFile.map { URL(fileURLWithPath: $0).deletingLastPathComponent() })
+    #expect(FileManager.default.fileExists(atPath: own.appendingPathComponent("owner.pid").path))
+    await emulator.stop()
+    #expect(!FileManager.default.fileExists(atPath: abandoned.path))
+    #expect(FileManager.default.fileExists(atPath: alive.path))
+    #expect(FileManager.default.fileExists(atPath: unmarked.path))
   }
 
   @Test func everyConnectionHasNoDelay() async throws {

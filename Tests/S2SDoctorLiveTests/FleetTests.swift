@@ -1,4 +1,6 @@
 import Foundation
+import S2SDoctorEmulator
+import S2SDoctorReports
 import Testing
 
 @testable import S2SDoctorCLI
@@ -7,7 +9,9 @@ import Testing
 
 /// Builds an inventory from emulator scenarios: one row per scenario, its secret in its own
 /// environment variable, as a partner would list customer tenants.
-func inventory(from info: EmulatorInfoLike, names: [String]) -> (csv: String, env: [String: String], expect: [String: String]) {
+func inventory(from info: EmulatorInfoLike, names: [String]) -> (
+  csv: String, env: [String: String], expect: [String: String]
+) {
   var csv = "name,tenant,clientId,environment,deployment,secretEnv,certificate\n"
   var env: [String: String] = [:]
   var expect: [String: String] = [:]
@@ -20,14 +24,14 @@ func inventory(from info: EmulatorInfoLike, names: [String]) -> (csv: String, en
     let variable = "FLEET_SECRET_\(index)"
     env[variable] = scenario.env["AZURE_CLIENT_SECRET"]
     let certificate = arg("--certificate") ?? ""
-    csv += "\(name),\(arg("--tenant") ?? ""),\(arg("--client-id") ?? ""),\(arg("--environment") ?? "production"),online,\(variable),\(certificate)\n"
+    csv +=
+      "\(name),\(arg("--tenant") ?? ""),\(arg("--client-id") ?? ""),\(arg("--environment") ?? "production"),online,\(variable),\(certificate)\n"
     expect[name] = scenario.expect
   }
   return (csv, env, expect)
 }
 
 typealias EmulatorInfoLike = S2SDoctorEmulator.EmulatorInfo
-import S2SDoctorEmulator
 
 @Suite struct FleetTests {
   /// Scenarios whose flags a fleet row can express (same hosts, no extra flags).
@@ -91,7 +95,9 @@ import S2SDoctorEmulator
 
   @Test func fleetJSONHasTheDocumentedShape() throws {
     let rows = [
-      FleetRow(name: "a", tenant: "t", clientId: "c", environment: "production", status: .failed, primaryReason: "entra.secret-invalid", detail: nil, line: 2)
+      FleetRow(
+        name: "a", tenant: "t", clientId: "c", environment: "production", status: .failed,
+        primaryReason: "entra.secret-invalid", detail: nil, line: 2)
     ]
     let report = FleetReport(rows: rows, problems: [InventoryProblem(line: 3, message: "x")], interrupted: false)
     let json = try #require(JSONValue.parse(S2SDoctorReports.FleetText.render(report, format: .json)))
@@ -103,4 +109,3 @@ import S2SDoctorEmulator
     #expect(json["summary"]?["failed"]?.int == 1)
   }
 }
-import S2SDoctorReports

@@ -1,8 +1,8 @@
 import Foundation
+import S2SDoctorEmulator
 import Testing
 
 @testable import S2SDoctorCore
-import S2SDoctorEmulator
 
 /// Runs the built `s2s-doctor` binary as a user would.
 struct Binary {
@@ -10,7 +10,8 @@ struct Binary {
     let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
       .appendingPathComponent("s2s-doctor").path
     if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
     return root.appendingPathComponent(".build/debug/s2s-doctor").path
   }()
 
@@ -24,7 +25,10 @@ struct Binary {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = args
-    var environment = ["HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+    var environment = [
+      "HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin",
+      "LANG": "C.UTF-8",
+    ]
     for (k, v) in env { environment[k] = v }
     process.environment = environment
     let out = Pipe(), err = Pipe(), input = Pipe()
@@ -37,7 +41,9 @@ struct Binary {
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    return Result(
+      status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+      stderr: String(decoding: e, as: UTF8.self))
   }
 }
 
@@ -60,7 +66,9 @@ func allFiles(under folder: String) -> [(String, String)] {
   var result: [(String, String)] = []
   while let name = walker.nextObject() as? String {
     let full = folder + "/" + name
-    if let data = FileManager.default.contents(atPath: full) { result.append((full, String(decoding: data, as: UTF8.self))) }
+    if let data = FileManager.default.contents(atPath: full) {
+      result.append((full, String(decoding: data, as: UTF8.self)))
+    }
   }
   return result
 }
@@ -87,7 +95,8 @@ func allFiles(under folder: String) -> [(String, String)] {
     // explain of a pasted log that contains the secret and a token.
     let ok = try #require(info.scenarios["ok"])
     let secret = try #require(ok.env["AZURE_CLIENT_SECRET"])
-    let pasted = "POST /token client_secret=\(Redactor.formEncode(secret)) → 200 access_token eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2FwaS5idXNpbmVzc2NlbnRyYWwuZHluYW1pY3MuY29tIn0.c2lnbmF0dXJlc2lnbmF0dXJl then 401 Authentication_InvalidCredentials"
+    let pasted =
+      "POST /token client_secret=\(Redactor.formEncode(secret)) → 200 access_token eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2FwaS5idXNpbmVzc2NlbnRyYWwuZHluYW1pY3MuY29tIn0.c2lnbmF0dXJlc2lnbmF0dXJl then 401 Authentication_InvalidCredentials"
     for format in ["text", "json"] {
       let r = try Binary.run(["explain", "-", "--format", format], env: ok.env, stdin: pasted, home: home)
       outputs.append(("explain \(format)", r.stdout + r.stderr))
@@ -104,7 +113,11 @@ func allFiles(under folder: String) -> [(String, String)] {
 
   @Test func secretAsAFlagValueIsRefused() throws {
     let home = temporaryHome()
-    let r = try Binary.run(["check", "--tenant", "contoso.onmicrosoft.com", "--client-id", UUID().uuidString, "--client-secret", "CanarySecretValue+/="], home: home)
+    let r = try Binary.run(
+      [
+        "check", "--tenant", "contoso.onmicrosoft.com", "--client-id", UUID().uuidString, "--client-secret",
+        "CanarySecretValue+/=",
+      ], home: home)
     #expect(r.status == 64)
     #expect(r.stderr.contains("--client-secret is refused"))
     #expect(!(r.stdout + r.stderr).contains("CanarySecretValue"))
@@ -117,7 +130,8 @@ func allFiles(under folder: String) -> [(String, String)] {
 
   @Test func theToolStartsNoChildProcesses() throws {
     // A secret can only reach a child's environment if there is a child: the sources start none.
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
     for (path, text) in allFiles(under: root.appendingPathComponent("Sources").path) where path.hasSuffix(".swift") {
       for needle in ["Process()", "posix_spawn(", "popen(", "system(", "execv"] {
         #expect(!text.contains(needle), "\(path) starts a child process (\(needle))")

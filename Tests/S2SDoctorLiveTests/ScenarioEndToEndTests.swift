@@ -47,7 +47,10 @@ final class NamesBox: @unchecked Sendable { var names: [String] = [] }
     let info = try await SharedEmulator.shared.start()
     let expects = Set(info.scenarios.values.map(\.expect))
     for check in Catalogue.builtIn.checks where check.area != "onprem" {
-      for reason in check.reasons where reason.hasPrefix("entra.") || reason.hasPrefix("token.") || (reason.hasPrefix("bc.") && reason != "bc.unknown-error") || reason.hasPrefix("admin.") {
+      for reason in check.reasons
+      where reason.hasPrefix("entra.") || reason.hasPrefix("token.")
+        || (reason.hasPrefix("bc.") && reason != "bc.unknown-error") || reason.hasPrefix("admin.")
+      {
         #expect(expects.contains(reason), "no emulator scenario yields \(reason)")
       }
     }
@@ -59,9 +62,12 @@ final class NamesBox: @unchecked Sendable { var names: [String] = [] }
     let info = try await SharedEmulator.shared.start()
     let scenario = try #require(info.scenarios[name])
     let report = try await runScenario(scenario)
-    let lines = report.results.map { "\($0.check)=\($0.status.rawValue)\($0.reason.map { "(\($0))" } ?? "") \($0.detail ?? "")" }
+    let lines = report.results.map {
+      "\($0.check)=\($0.status.rawValue)\($0.reason.map { "(\($0))" } ?? "") \($0.detail ?? "")"
+    }
     if scenario.expect == "passed" {
-      #expect(report.summary.failed == 0 && report.summary.couldNotTest == 0, "\(name): \(lines.joined(separator: "\n"))")
+      #expect(
+        report.summary.failed == 0 && report.summary.couldNotTest == 0, "\(name): \(lines.joined(separator: "\n"))")
       #expect(report.exitStatus == .ok)
     } else {
       #expect(report.primary?.reason == scenario.expect, "\(name): \(lines.joined(separator: "\n"))")

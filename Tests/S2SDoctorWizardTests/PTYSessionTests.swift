@@ -23,8 +23,7 @@ import Testing
     try await onOwnThread { try body(Sandbox(), hosts) }
   }
 
-  func start(_ sandbox: Sandbox, _ hosts: [String], _ arguments: [String] = []) throws -> PTYProcess
-  {
+  func start(_ sandbox: Sandbox, _ hosts: [String], _ arguments: [String] = []) throws -> PTYProcess {
     try PTYProcess(
       path: try doctorBinary(), arguments: ["setup"] + hosts + arguments,
       environment: sandbox.environment)

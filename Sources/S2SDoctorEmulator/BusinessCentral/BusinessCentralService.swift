@@ -102,7 +102,8 @@ struct BusinessCentralService: Sendable {
     for tenant in directory.tenants {
       for environment in tenant.environments {
         for route in [Route.companies, .automationCompanies] {
-          companies[Self.key(tenant.id, environment.name, route)] = Self.companiesValue(environment.companies, route: route)
+          companies[Self.key(tenant.id, environment.name, route)] = Self.companiesValue(
+            environment.companies, route: route)
         }
       }
     }
@@ -174,7 +175,8 @@ struct BusinessCentralService: Sendable {
     let body = JSONText.object([
       ("error", .object([("code", .string(code)), ("message", .string(text))]))
     ])
-    var reply = Reply(status: status, headers: headers(json: false, correlationID: correlationID), body: body.serialized)
+    var reply = Reply(
+      status: status, headers: headers(json: false, correlationID: correlationID), body: body.serialized)
     reply.dateOffset = dateOffset
     return reply
   }
@@ -269,7 +271,8 @@ struct BusinessCentralService: Sendable {
   ) -> Reply {
     switch behaviour {
     case .accept, .notRegistered:
-      return success(route, tenantID: tenantID, environment: environment, request: request, correlationID: correlationID)
+      return success(
+        route, tenantID: tenantID, environment: environment, request: request, correlationID: correlationID)
     case .noCompanies:
       return success(route, tenantID: tenantID, environment: nil, request: request, correlationID: correlationID)
     case .permissionMissing:
@@ -279,7 +282,8 @@ struct BusinessCentralService: Sendable {
         message: "You do not have the following permissions on Page \(page): Execute.", correlationID: correlationID)
     case .automationPermissionMissing:
       guard route == .automationCompanies else {
-        return success(route, tenantID: tenantID, environment: environment, request: request, correlationID: correlationID)
+        return success(
+          route, tenantID: tenantID, environment: environment, request: request, correlationID: correlationID)
       }
       return error(
         400, code: "Internal_ServerError",
@@ -337,12 +341,16 @@ struct BusinessCentralService: Sendable {
     switch route {
     case .serviceDocument:
       let root = request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
-      body = JSONText.object([
-        ("@odata.context", .string(request.base + root + "/$metadata")),
-        ("value", .array([
-          .object([("name", .string("companies")), ("kind", .string("EntitySet")), ("url", .string("companies"))])
-        ])),
-      ]).serialized
+      body =
+        JSONText.object([
+          ("@odata.context", .string(request.base + root + "/$metadata")),
+          (
+            "value",
+            .array([
+              .object([("name", .string("companies")), ("kind", .string("EntitySet")), ("url", .string("companies"))])
+            ])
+          ),
+        ]).serialized
     case .companies, .automationCompanies:
       let value =
         environment.flatMap { companiesJSON[Self.key(tenantID, $0.name, route)] }
@@ -368,12 +376,14 @@ struct BusinessCentralService: Sendable {
     } else if parts.count == 3, parts[1] == "applications", parts[2] == "environments" {
       family = nil
     } else {
-      return adminError(404, code: "Unknown", message: "No route matches '\(request.path)'.", correlationID: correlationID)
+      return adminError(
+        404, code: "Unknown", message: "No route matches '\(request.path)'.", correlationID: correlationID)
     }
     guard let bearer = request.bearerToken, let token = validator.accept(bearer, now: now),
       let tenant = directory.tenant(id: token.tenantID), let client = directory.client(token.appID)
     else {
-      return adminError(401, code: "Unauthorized", message: "The access token is not valid.", correlationID: correlationID)
+      return adminError(
+        401, code: "Unauthorized", message: "The access token is not valid.", correlationID: correlationID)
     }
     // Unverified wording: no captured admin-center refusal of an app exists.
     guard token.roles.contains(Facts.adminRole) else {
@@ -387,7 +397,8 @@ struct BusinessCentralService: Sendable {
     guard client.adminAuthorized, client.tenantID == tenant.id else {
       var reply = adminError(
         403, code: "Forbidden",
-        message: "The application '\(client.clientID)' is not authorized to use the administration center API for tenant '\(tenant.id)'.",
+        message:
+          "The application '\(client.clientID)' is not authorized to use the administration center API for tenant '\(tenant.id)'.",
         correlationID: correlationID)
       reply.dateOffset = client.dateOffset
       return reply

@@ -68,9 +68,14 @@ enum OnPrem {
     let metadataTenant = instance.metadataTenant ?? tenantID
     let metadataKey =
       instance.version.hasPrefix("18.") || instance.version.hasPrefix("19.")
-      ? ("ClientServicesFederationMetadataLocation",
-        "https://login.microsoftonline.com/\(metadataTenant)/FederationMetadata/2007-06/FederationMetadata.xml")
-      : ("ADOpenIdMetadataLocation", "https://login.microsoftonline.com/\(metadataTenant)/.well-known/openid-configuration")
+      ? (
+        "ClientServicesFederationMetadataLocation",
+        "https://login.microsoftonline.com/\(metadataTenant)/FederationMetadata/2007-06/FederationMetadata.xml"
+      )
+      : (
+        "ADOpenIdMetadataLocation",
+        "https://login.microsoftonline.com/\(metadataTenant)/.well-known/openid-configuration"
+      )
     let settings: [(String, String)] = [
       ("DatabaseServer", "SQL01"), ("DatabaseName", "Cronus"), ("ServerInstance", instance.name),
       ("ServerVersion", instance.version),
@@ -125,11 +130,17 @@ struct OnPremService: Sendable {
   func api(segments: ArraySlice<Substring>, request: Incoming, now: Int) -> Reply {
     let correlationID = StableID.random()
     guard let first = segments.first, let instance = OnPrem.instance(named: String(first)) else {
-      return error(404, code: "BadRequest_NotFound", message: "No HTTP resource was found that matches the request URI '\(request.url)'.", correlationID: correlationID)
+      return error(
+        404, code: "BadRequest_NotFound",
+        message: "No HTTP resource was found that matches the request URI '\(request.url)'.",
+        correlationID: correlationID)
     }
     let path = segments.dropFirst().joined(separator: "/")
     guard path == "api/v2.0/companies" || path == "api/microsoft/automation/v2.0/companies" else {
-      return error(404, code: "BadRequest_NotFound", message: "No HTTP resource was found that matches the request URI '\(request.url)'.", correlationID: correlationID)
+      return error(
+        404, code: "BadRequest_NotFound",
+        message: "No HTTP resource was found that matches the request URI '\(request.url)'.",
+        correlationID: correlationID)
     }
     // A switched-off endpoint answers 405 before any authentication.
     guard instance.apiEnabled else { return Reply(status: 405, headers: headers(correlationID), body: "") }
@@ -179,6 +190,7 @@ struct OnPremService: Sendable {
   func unauthorized(_ correlationID: String) -> Reply {
     error(
       401, code: "Authentication_InvalidCredentials",
-      message: "The server has rejected the client credentials.  CorrelationId:  \(correlationID).", correlationID: correlationID)
+      message: "The server has rejected the client credentials.  CorrelationId:  \(correlationID).",
+      correlationID: correlationID)
   }
 }

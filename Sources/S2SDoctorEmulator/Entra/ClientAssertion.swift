@@ -61,7 +61,8 @@ enum ClientAssertion {
     else { return .assertionClientMismatch }
     let audience = JSONRead.strings(claims["aud"])
     guard audience.contains(where: { audiences.contains($0.lowercased()) }) else {
-      return .assertionInvalid("The assertion audience '\(audience.joined(separator: ", "))' is not this token endpoint.")
+      return .assertionInvalid(
+        "The assertion audience '\(audience.joined(separator: ", "))' is not this token endpoint.")
     }
     guard let expires = JSONRead.int(claims["exp"]), expires + Facts.allowedSkew > now else {
       return .assertionExpired

@@ -134,7 +134,10 @@ struct EntraService: Sendable {
     let strings: ([String]) -> JSONText = { .array($0.map { .string($0) }) }
     let document = JSONText.object([
       ("token_endpoint", .string(base + "/oauth2/v2.0/token")),
-      ("token_endpoint_auth_methods_supported", strings(["client_secret_post", "private_key_jwt", "client_secret_basic"])),
+      (
+        "token_endpoint_auth_methods_supported",
+        strings(["client_secret_post", "private_key_jwt", "client_secret_basic"])
+      ),
       ("jwks_uri", .string(base + "/discovery/v2.0/keys")),
       ("response_modes_supported", strings(["query", "fragment", "form_post"])),
       ("subject_types_supported", strings(["pairwise"])),
@@ -149,11 +152,14 @@ struct EntraService: Sendable {
       ("http_logout_supported", .bool(true)),
       ("frontchannel_logout_supported", .bool(true)),
       ("end_session_endpoint", .string(base + "/oauth2/v2.0/logout")),
-      ("claims_supported", strings([
-        "sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
-        "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username",
-        "name", "tid", "ver", "at_hash", "c_hash", "email",
-      ])),
+      (
+        "claims_supported",
+        strings([
+          "sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
+          "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username",
+          "name", "tid", "ver", "at_hash", "c_hash", "email",
+        ])
+      ),
       ("kerberos_endpoint", .string(base + "/kerberos")),
       ("tenant_region_scope", region),
       ("cloud_instance_name", .string(cloud)),
@@ -197,13 +203,16 @@ struct EntraService: Sendable {
     let document = JSONText.object([
       ("tenant_discovery_endpoint", .string("\(request.base)/\(tenant)/v2.0/.well-known/openid-configuration")),
       ("api-version", .string(request.queryItem("api-version") ?? "1.1")),
-      ("metadata", .array([
-        .object([
-          ("preferred_network", .string(authority)),
-          ("preferred_cache", .string(authority)),
-          ("aliases", hosts),
+      (
+        "metadata",
+        .array([
+          .object([
+            ("preferred_network", .string(authority)),
+            ("preferred_cache", .string(authority)),
+            ("aliases", hosts),
+          ])
         ])
-      ])),
+      ),
     ])
     return Reply(status: 200, headers: discoveryHeaders(traceID: StableID.random()), body: document.serialized)
   }
@@ -239,7 +248,9 @@ struct EntraService: Sendable {
     if let fault = fault(for: client, request: request, now: now) { return fault }
 
     guard let scope = form["scope"], !scope.isEmpty else {
-      if form["resource"] != nil { return errorReply(.resourceParameter, request: request, now: now, dateOffset: offset) }
+      if form["resource"] != nil {
+        return errorReply(.resourceParameter, request: request, now: now, dateOffset: offset)
+      }
       return errorReply(.missingParameter("scope"), request: request, now: now, dateOffset: offset)
     }
 
@@ -332,14 +343,20 @@ struct EntraService: Sendable {
       fields[.proxyAuthenticate] = "Basic realm=\"Corporate proxy\""
       return Reply(
         status: 407, headers: fields,
-        body: "<html><head><title>407 Proxy Authentication Required</title></head><body><h1>Proxy Authentication Required</h1></body></html>")
+        body:
+          "<html><head><title>407 Proxy Authentication Required</title></head><body><h1>Proxy Authentication Required</h1></body></html>"
+      )
     case .truncatedJSON:
-      let whole = Self.tokenResponse("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2FwaS5idXNpbmVzc2NlbnRyYWwuZHluYW1pY3MuY29tIn0.c2lnbmF0dXJl")
-      var reply = Reply(status: 200, headers: estsHeaders(traceID: StableID.random()), body: String(whole.prefix(whole.count / 2)))
+      let whole = Self.tokenResponse(
+        "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2FwaS5idXNpbmVzc2NlbnRyYWwuZHluYW1pY3MuY29tIn0.c2lnbmF0dXJl"
+      )
+      var reply = Reply(
+        status: 200, headers: estsHeaders(traceID: StableID.random()), body: String(whole.prefix(whole.count / 2)))
       reply.dateOffset = offset
       return reply
     case .invalidJWT:
-      var reply = Reply(status: 200, headers: estsHeaders(traceID: StableID.random()), body: Self.tokenResponse("not-a-jwt"))
+      var reply = Reply(
+        status: 200, headers: estsHeaders(traceID: StableID.random()), body: Self.tokenResponse("not-a-jwt"))
       reply.dateOffset = offset
       return reply
     case .drip, .reset:

@@ -94,7 +94,9 @@ struct Router: Sendable {
     case "oauth2/v2.0/token":
       guard request.method == .post else {
         return entra.errorReply(
-          EntraError(error: "invalid_request", code: 900561, message: "The endpoint only accepts POST requests. Received a \(request.method.rawValue) request."),
+          EntraError(
+            error: "invalid_request", code: 900561,
+            message: "The endpoint only accepts POST requests. Received a \(request.method.rawValue) request."),
           request: request, now: now)
       }
       return entra.token(tenantSegment: tenant, request: request, now: now)
@@ -122,6 +124,8 @@ struct Router: Sendable {
     let code = request.queryItem("code").flatMap(Int.init) ?? 0
     return Reply(
       status: 200, headers: fields,
-      body: "<!DOCTYPE html><html><head><title>AADSTS\(code)</title></head><body><h1>Error code AADSTS\(code)</h1><p>Served by the S2S Doctor emulator.</p></body></html>")
+      body:
+        "<!DOCTYPE html><html><head><title>AADSTS\(code)</title></head><body><h1>Error code AADSTS\(code)</h1><p>Served by the S2S Doctor emulator.</p></body></html>"
+    )
   }
 }

@@ -4,8 +4,7 @@ import S2SDoctorCore
 /// The network side of the wizard, injected by the command (the wizard has no network code).
 public struct WizardServices: Sendable {
   /// Looks the tenant up (OpenID discovery); `nil` when it cannot be reached or is unknown.
-  public var discoverTenant:
-    @Sendable (_ tenant: String, _ settings: ConnectionSettings) async -> DiscoveredTenant?
+  public var discoverTenant: @Sendable (_ tenant: String, _ settings: ConnectionSettings) async -> DiscoveredTenant?
   /// Runs the check suite, or only the checks named (empty = all).
   public var runChecks:
     @Sendable (_ settings: ConnectionSettings, _ secret: Secret?, _ only: [String]) async ->

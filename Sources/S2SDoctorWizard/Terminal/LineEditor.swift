@@ -97,8 +97,7 @@ final class LineEditor {
       if TerminalGuard.resumes != resumesAtEntry {
         // Back from Ctrl-Z: carry the partial line over and read again.
         resumesAtEntry = TerminalGuard.resumes
-        if let info = el_line(el), let start = info.pointee.buffer, let end = info.pointee.lastchar
-        {
+        if let info = el_line(el), let start = info.pointee.buffer, let end = info.pointee.lastchar {
           let partial = String(
             decoding: UnsafeRawBufferPointer(start: UnsafeRawPointer(start), count: end - start),
             as: UTF8.self)

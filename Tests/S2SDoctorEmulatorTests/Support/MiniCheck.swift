@@ -113,7 +113,9 @@ enum MiniCheck {
 
     // OpenID discovery.
     let discovery: Fetched
-    switch await fetch("GET", "\(authority)/\(tenant)/v2.0/.well-known/openid-configuration", client: client, timeout: timeout) {
+    switch await fetch(
+      "GET", "\(authority)/\(tenant)/v2.0/.well-known/openid-configuration", client: client, timeout: timeout)
+    {
     case .reason(let reason): return reason
     case .response(let fetched): discovery = fetched
     }
