@@ -58,6 +58,8 @@ private func stopSignalHandler(_ signal: Int32) {
   let savedErrno = errno
   let inPrompt = promptActive.load(ordering: .acquiring)
   if inPrompt { _ = tcgetattr(STDIN_FILENO, suspendedPromptMode) }
+  // Unread input (half a secret) must not reach the shell, nor be echoed by the shell's mode.
+  _ = tcflush(STDIN_FILENO, TCIFLUSH)
   restoreStartupMode()
   _ = cle_default_handler(SIGTSTP)
   _ = cle_unblock(SIGTSTP)
