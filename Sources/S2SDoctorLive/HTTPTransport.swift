@@ -105,6 +105,8 @@ public final class HTTPTransport: Sendable {
         proxy: proxy, ignoreUncleanSSLShutdown: false, decompression: .disabled)
       config.httpVersion = .http1Only
       config.connectionPool = .init(idleTimeout: .seconds(30))
+      // A refused or unreachable host is a finding, not something to retry until the deadline.
+      config.connectionPool.retryConnectionEstablishment = false
       return config
     }
     direct = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration(proxy: nil))
