@@ -41,6 +41,7 @@ struct OutputOptions: ParsableArguments {
 
 struct Check: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "check",
     abstract: "Run the check suite against one registration and say how to fix what fails.",
     discussion: """
       The secret comes from AZURE_CLIENT_SECRET, --client-secret-file or --client-secret-stdin, \
@@ -94,6 +95,7 @@ struct Check: AsyncParsableCommand {
 
 struct Demo: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "demo",
     abstract: "Start the built-in emulator and show what a healthy and a few typical broken registrations look like.")
 
   @Option(help: "Scenarios to show (comma-separated). Default: a tour of typical failures.")

@@ -16,6 +16,7 @@ import S2SDoctorEmulator
 /// SIGTERM.
 struct Emulate: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "emulate",
     abstract: "Run the local Entra ID and Business Central emulator.",
     discussion: """
       Serves OpenID discovery, JWKS, the v2.0 token endpoint and the Business Central data, \

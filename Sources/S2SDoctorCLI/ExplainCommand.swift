@@ -5,6 +5,7 @@ import S2SDoctorReports
 
 struct Explain: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "explain",
     abstract: "Explain an error: an AADSTS code, a BC error code, a check or reason id, or pasted error text.",
     discussion: """
       Examples:

@@ -9,6 +9,7 @@ extension FleetFormat: ExpressibleByArgument {}
 
 struct Fleet: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "fleet",
     abstract: "Check many registrations (customer tenants) from an inventory, fast.",
     discussion: """
       INVENTORY is a CSV file with the header name,tenant,clientId,environment,deployment,secretEnv,certificate

@@ -9,7 +9,7 @@ struct ProfileCommand: ParsableCommand {
     subcommands: [List.self, Show.self, Stress.self])
 
   struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List saved profiles.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List saved profiles.")
     func run() throws {
       let store = ProfileStore()
       let names = store.list()
@@ -21,7 +21,7 @@ struct ProfileCommand: ParsableCommand {
   }
 
   struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a saved profile as JSON.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a saved profile as JSON.")
     @Argument(help: "Profile name.") var name: String
     func run() throws {
       do {
