@@ -46,6 +46,7 @@ private func fail(_ error: Error) -> Never {
 /// `s2s-doctor report RUN.json`: re-render a saved run without running the checks again.
 struct Report: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "report",
     abstract: "Re-render a saved JSON run report in another format.",
     discussion: """
       Reads a run saved with `s2s-doctor check --format json --output RUN.json` and writes it again \
@@ -129,6 +130,7 @@ struct Report: ParsableCommand {
 /// `s2s-doctor export http`.
 struct Export: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "export",
     abstract: "Export this registration for other tools.",
     subcommands: [ExportHTTP.self])
 }
@@ -221,10 +223,10 @@ struct ConsentURL: ParsableCommand {
 /// Names the missing tenant and client id flags, or nil when both are set.
 func missingIdentifiers(_ settings: ConnectionSettings) -> String? {
   var missing: [String] = []
-  if (settings.tenant ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+  if (settings.tenant ?? "").trimmedSpaces.isEmpty {
     missing.append("--tenant (or AZURE_TENANT_ID)")
   }
-  if (settings.clientID ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+  if (settings.clientID ?? "").trimmedSpaces.isEmpty {
     missing.append("--client-id (or AZURE_CLIENT_ID)")
   }
   return missing.isEmpty ? nil : missing.joined(separator: " and ")

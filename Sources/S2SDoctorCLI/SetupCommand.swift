@@ -12,6 +12,7 @@ import S2SDoctorWizard
 /// `s2s-doctor setup`: the guided set-up on libedit, or a scripted run with `--answers FILE`.
 struct Setup: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "setup",
     abstract: "Walk through the registration step by step, then run the checks.",
     discussion: """
       On a terminal, setup asks for each value, explains where to find it (type ? at any \
@@ -83,7 +84,7 @@ struct Setup: AsyncParsableCommand {
     if let permissions {
       // Checked like a typed answer by the wizard (unknown names are a usage error).
       settings.permissions = permissions.split(separator: ",").map {
-        $0.trimmingCharacters(in: .whitespaces)
+        $0.trimmedSpaces
       }.filter { !$0.isEmpty }
       settings.sources["permissions"] = .flag
     }

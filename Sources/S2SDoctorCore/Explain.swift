@@ -67,7 +67,7 @@ public struct Explainer: Sendable {
   public func explain(_ input: String, status: Int? = nil, endpoint: String? = nil)
     -> ExplainResult
   {
-    let trimmed = input.trimmingCharacters(in: .whitespacesAndNewlines)
+    let trimmed = input.trimmedWhitespace
     let inputLabel = trimmed.count > 200 ? String(trimmed.prefix(200)) + "…" : trimmed
 
     // A reason id or a check id is answered from the catalogue directly.

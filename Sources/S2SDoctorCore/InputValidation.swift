@@ -27,7 +27,7 @@ public enum InputValidation {
   }
 
   public static func tenant(_ raw: String) -> InputProblem? {
-    let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+    let value = raw.trimmedWhitespace
     let lower = value.lowercased()
     if value.isEmpty {
       return InputProblem(
@@ -81,7 +81,7 @@ public enum InputValidation {
   }
 
   public static func clientID(_ raw: String) -> InputProblem? {
-    let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+    let value = raw.trimmedWhitespace
     if value.isEmpty {
       return InputProblem(
         "input.client-id-invalid",
@@ -103,10 +103,10 @@ public enum InputValidation {
         "No client secret and no certificate. Set AZURE_CLIENT_SECRET, or pass --client-secret-file, --client-secret-stdin or --certificate."
       )
     }
-    if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+    if value.trimmedWhitespace.isEmpty {
       return InputProblem("input.secret-missing", "The client secret is blank.")
     }
-    if isGUID(value.trimmingCharacters(in: .whitespacesAndNewlines)) {
+    if isGUID(value.trimmedWhitespace) {
       return InputProblem(
         "input.secret-looks-like-id",
         "The client secret is a GUID: that is the Secret ID. Copy the secret's Value instead (it is shown only once; create a new secret if it is lost)."
@@ -140,7 +140,7 @@ public enum InputValidation {
   }
 
   public static func environment(_ raw: String) -> InputProblem? {
-    let value = raw.trimmingCharacters(in: .whitespaces)
+    let value = raw.trimmedSpaces
     if value.isEmpty {
       return InputProblem(
         "input.environment-invalid",
@@ -160,7 +160,7 @@ public enum InputValidation {
 
   /// Checks a redirect URI for consent from the Business Central web client.
   public static func redirectURI(_ raw: String, online: Bool) -> InputProblem? {
-    let value = raw.trimmingCharacters(in: .whitespaces)
+    let value = raw.trimmedSpaces
     guard let url = URLComponents(string: value), url.scheme?.lowercased() == "https",
       let host = url.host, !host.isEmpty
     else {
@@ -192,7 +192,7 @@ public enum InputValidation {
 
   /// The redirect URI an on-premises web client sends: its public URL, `:443` dropped.
   public static func onPremRedirectURI(webClientURL raw: String) -> String? {
-    guard var url = URLComponents(string: raw.trimmingCharacters(in: .whitespaces)),
+    guard var url = URLComponents(string: raw.trimmedSpaces),
       url.scheme?.lowercased() == "https", url.host != nil
     else { return nil }
     if url.port == 443 { url.port = nil }
@@ -211,7 +211,7 @@ public enum InputValidation {
   }
 
   public static func scope(_ raw: String) -> InputProblem? {
-    let value = raw.trimmingCharacters(in: .whitespaces)
+    let value = raw.trimmedSpaces
     let accepted = [
       BusinessCentral.scope, BusinessCentral.resourceAppID + "/.default",
     ]

@@ -97,7 +97,7 @@ public enum Inventory {
     guard let header = records.first else {
       throw FileError(description: "\(file) is empty. Start it with the header line: \(columns.joined(separator: ","))")
     }
-    let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+    let names = header.fields.map { $0.trimmedSpaces }
     for column in required where !names.contains(column) {
       throw FileError(
         description:
@@ -112,7 +112,7 @@ public enum Inventory {
     }
     var parsed = Parsed(rows: [], problems: [])
     for record in records.dropFirst() {
-      if record.fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+      if record.fields.allSatisfy({ $0.trimmedSpaces.isEmpty }) { continue }
       if record.fields.first?.hasPrefix("#") == true { continue }
       if let problem = record.problem {
         parsed.problems.append(.init(line: record.line, message: problem))
@@ -131,7 +131,7 @@ public enum Inventory {
   }
 
   static func append(_ raw: [String: String], line: Int, into parsed: inout Parsed) {
-    let fields = raw.mapValues { $0.trimmingCharacters(in: .whitespaces) }
+    let fields = raw.mapValues { $0.trimmedSpaces }
     for key in required where (fields[key] ?? "").isEmpty {
       parsed.problems.append(.init(line: line, message: "'\(key)' is empty"))
       return
@@ -146,7 +146,7 @@ public enum Inventory {
       return
     }
     let environments = (fields["environment"] ?? "").split(separator: ";").map {
-      $0.trimmingCharacters(in: .whitespaces)
+      $0.trimmedSpaces
     }.filter { !$0.isEmpty }
     let secretEnv = (fields["secretEnv"] ?? "").isEmpty ? "AZURE_CLIENT_SECRET" : fields["secretEnv"]!
     guard secretEnv.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
@@ -206,7 +206,7 @@ public enum Inventory {
         fields.append(field)
         field = ""
       case "\"":
-        if field.trimmingCharacters(in: .whitespaces).isEmpty {
+        if field.trimmedSpaces.isEmpty {
           field = ""
           inQuotes = true
         } else {

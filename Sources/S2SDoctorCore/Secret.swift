@@ -19,13 +19,13 @@ public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConver
 public final class Redactor: Sendable {
   public static let shared = Redactor()
 
-  private let needles = Mutex<[String]>([])
+  private let needles = Mutex<[[UInt8]]>([])
 
   public init() {}
 
   /// Registers a secret (or any sensitive value) to be masked from now on.
   public func register(_ secret: String) {
-    let trimmed = secret.trimmingCharacters(in: .whitespacesAndNewlines)
+    let trimmed = secret.trimmedWhitespace
     guard trimmed.count >= 4 else { return }
     var forms: Set<String> = [secret, trimmed]
     for value in [secret, trimmed] {
@@ -51,20 +51,33 @@ public final class Redactor: Sendable {
       if stable.count >= 8 { forms.insert(String(stable)) }
     }
     needles.withLock { list in
-      for form in forms where form.count >= 4 && !list.contains(form) { list.append(form) }
+      for form in forms where form.count >= 4 {
+        let bytes = Array(form.utf8)
+        if !list.contains(bytes) { list.append(bytes) }
+      }
       list.sort { $0.count > $1.count }
     }
   }
 
   /// Masks every registered secret and every JWT-shaped token in `text`.
   public func redact(_ text: String) -> String {
-    var result = text
     let list = needles.withLock { $0 }
-    for needle in list where result.contains(needle) {
-      result = result.replacingOccurrences(of: needle, with: "[REDACTED]")
+    var bytes = Array(text.utf8)
+    var changed = false
+    for needle in list {
+      if let replaced = ByteSearch.replacingAll(needle, in: bytes, with: Self.redactedMarker) {
+        bytes = replaced
+        changed = true
+      }
     }
-    return Self.maskTokens(in: result)
+    if let masked = Self.maskTokens(in: bytes) {
+      bytes = masked
+      changed = true
+    }
+    return changed ? String(decoding: bytes, as: UTF8.self) : text
   }
+
+  private static let redactedMarker = Array("[REDACTED]".utf8)
 
   /// `••••` followed by the last four characters.
   public static func mask(_ value: String) -> String {
@@ -81,38 +94,52 @@ public final class Redactor: Sendable {
 
   /// Replaces `header.payload.signature` tokens (base64url JSON header) with a masked form.
   public static func maskTokens(in text: String) -> String {
-    guard text.contains("eyJ") else { return text }
-    var output = ""
-    output.reserveCapacity(text.utf8.count)
-    var rest = Substring(text)
-    while let start = rest.range(of: "eyJ") {
-      output += rest[rest.startIndex..<start.lowerBound]
-      var end = start.lowerBound
+    maskTokens(in: Array(text.utf8)).map { String(decoding: $0, as: UTF8.self) } ?? text
+  }
+
+  private static let tokenStart = Array("eyJ".utf8)
+
+  /// The bytes with every JWT-shaped token masked, or nil when there is none.
+  static func maskTokens(in bytes: [UInt8]) -> [UInt8]? {
+    guard var start = ByteSearch.firstIndex(of: tokenStart, in: bytes) else { return nil }
+    var out = [UInt8]()
+    out.reserveCapacity(bytes.count)
+    var copied = 0
+    var changed = false
+    while true {
+      var end = start
       var dots = 0
-      var index = start.lowerBound
-      while index < rest.endIndex {
-        let c = rest[index]
-        if c == "." {
+      while end < bytes.count {
+        let c = bytes[end]
+        if c == UInt8(ascii: ".") {
           dots += 1
-        } else if !(c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "_" || c == "=")) {
+        } else if !isTokenByte(c) {
           break
         }
-        index = rest.index(after: index)
-        end = index
+        end += 1
       }
-      let candidate = rest[start.lowerBound..<end]
-      if dots >= 1 && candidate.count >= 20 {
-        output += "[token …" + candidate.suffix(4) + "]"
-      } else {
-        output += candidate
+      if dots >= 1 && end - start >= 20 {
+        out.append(contentsOf: bytes[copied..<start])
+        out.append(contentsOf: "[token …".utf8)
+        out.append(contentsOf: bytes[(end - 4)..<end])
+        out.append(UInt8(ascii: "]"))
+        copied = end
+        changed = true
       }
-      rest = rest[end...]
-      if end == start.lowerBound {
-        output += rest.prefix(1)
-        rest = rest.dropFirst()
-      }
+      guard let next = ByteSearch.firstIndex(of: tokenStart, in: bytes, from: max(end, start + 1)) else { break }
+      start = next
     }
-    output += rest
-    return output
+    guard changed else { return nil }
+    out.append(contentsOf: bytes[copied...])
+    return out
+  }
+
+  private static func isTokenByte(_ c: UInt8) -> Bool {
+    switch c {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+      UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "="):
+      return true
+    default: return false
+    }
   }
 }

@@ -110,7 +110,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 
   /// The server instance name: the `ServerInstance` setting, else a transcript's `-ServerInstance`.
   public var serverInstance: String? {
-    if let value = value("ServerInstance")?.trimmingCharacters(in: .whitespaces), !value.isEmpty {
+    if let value = value("ServerInstance")?.trimmedSpaces, !value.isEmpty {
       return value
     }
     return instanceHint
@@ -651,7 +651,7 @@ enum TextSettings {
       let lineNumber = index + 1
       index += 1
       let text = String(decoding: raw, as: UTF8.self)
-      let trimmed = text.trimmingCharacters(in: .whitespaces)
+      let trimmed = text.trimmedSpaces
       if trimmed.isEmpty {
         inTable = false
         last = nil
@@ -675,7 +675,7 @@ enum TextSettings {
       if inTable && !indented {
         let parts = trimmed.split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" })
         let key = String(parts[0])
-        let value = parts.count > 1 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""
+        let value = parts.count > 1 ? String(parts[1]).trimmedSpaces : ""
         if !key.hasSuffix("...") && !key.hasSuffix("…") {
           result.settings.append(
             .init(key: key, value: value, line: lineNumber, truncated: value.hasSuffix("...") || value.hasSuffix("…")))
@@ -720,7 +720,7 @@ enum TextSettings {
   /// `Name : Value` with a name like a setting key (letters, digits, `_ . -`, no spaces).
   static func listEntry(_ line: String) -> (String, String)? {
     guard let colon = line.firstIndex(of: ":") else { return nil }
-    let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+    let name = line[..<colon].trimmedSpaces
     guard let first = name.first, first.isASCII, first.isLetter, name.count <= 100,
       name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-") })
     else { return nil }
@@ -728,7 +728,7 @@ enum TextSettings {
     let rest = line[line.index(after: colon)...]
     if name.count == 1 && rest.first == "\\" { return nil }
     if rest.hasPrefix("//") { return nil }
-    return (name, rest.trimmingCharacters(in: .whitespaces))
+    return (name, rest.trimmedSpaces)
   }
 
   /// `-ServerInstance BC` (or `-ServerInstance 'BC'`) in a saved command line.
@@ -933,7 +933,7 @@ enum VersionFinder {
     for key in keys {
       if let setting = settings.last(where: { $0.key.caseInsensitiveCompare(key) == .orderedSame }),
         let version = parse(
-          setting.value.trimmingCharacters(in: .whitespaces), source: "setting \(setting.key)",
+          setting.value.trimmedSpaces, source: "setting \(setting.key)",
           labelledApplication: setting.key.lowercased() == "applicationversion")
       {
         return version
@@ -966,7 +966,7 @@ enum VersionFinder {
         var end = i
         while end < lower.count, (lower[end] >= 0x30 && lower[end] <= 0x39) || lower[end] == 0x2E { end += 1 }
         let candidate = String(decoding: lower[i..<end], as: UTF8.self)
-        let source = "“\(text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(80))”"
+        let source = "“\(text.trimmedWhitespace.prefix(80))”"
         if let version = parse(candidate, source: source, labelledApplication: anchor.hasPrefix("application")) {
           return version
         }
@@ -1092,7 +1092,7 @@ struct ConfigurationCheck {
       if setting?.truncated == true { shown += " (cut off by the table view)" }
       evidence.append(.init("config.\(setting?.key ?? key)", String(shown.prefix(500))))
     }
-    guard let value = setting?.value.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+    guard let value = setting?.value.trimmedWhitespace, !value.isEmpty else {
       return nil
     }
     return value
@@ -1150,7 +1150,7 @@ struct ConfigurationCheck {
   mutating func audience() {
     let key = "ValidAudiences"
     let raw = value(key) ?? ""
-    let entries = raw.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    let entries = raw.split(separator: ";").map { $0.trimmedSpaces }.filter { !$0.isEmpty }
     let tokenAudiences = claims?.audiences ?? []
     var required: [String]
     var why = ""
@@ -1354,7 +1354,7 @@ struct ConfigurationCheck {
   mutating func redirect() {
     let key = "PublicWebBaseUrl"
     let base = value(key)
-    guard let given = settings.redirectURI?.trimmingCharacters(in: .whitespaces), !given.isEmpty else {
+    guard let given = settings.redirectURI?.trimmedSpaces, !given.isEmpty else {
       if base != nil { notes.append("No --redirect-uri given, so PublicWebBaseUrl was not compared with it.") }
       return
     }
@@ -1436,7 +1436,7 @@ struct ConfigurationCheck {
         unsupported("\(version.major).\(needed) or later")
       } else {
         verified.append("version \(version.text) supports S2S")
-        notes.append(oidc.trimmingCharacters(in: .whitespaces))
+        notes.append(oidc.trimmedSpaces)
       }
     default:
       verified.append("version \(version.text) supports S2S")

@@ -451,7 +451,7 @@ public enum ServerLog {
   /// become spaces.
   static func excerpt(_ line: String, around phrases: [String], width: Int = 300) -> String {
     var text = String(line.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
-    text = text.trimmingCharacters(in: .whitespaces)
+    text = text.trimmedSpaces
     guard text.count > width else { return text }
     let lower = text.lowercased()
     var start = text.startIndex
@@ -533,7 +533,7 @@ public enum ServerLog {
     case "onprem.audience-not-valid":
       let audience = report.rejectedAudience ?? BusinessCentral.resource
       var entries =
-        configuration?.value("ValidAudiences")?.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        configuration?.value("ValidAudiences")?.split(separator: ";").map { $0.trimmedSpaces }
         .filter { !$0.isEmpty } ?? []
       let known = configuration != nil
       if !entries.contains(audience) { entries.append(audience) }

@@ -130,27 +130,7 @@ public struct SearchableText: Sendable {
   public func find(_ needle: [UInt8], from: Int = 0, in haystack: [UInt8]? = nil) -> Int? {
     let hay = haystack ?? lowered
     guard !needle.isEmpty, from < hay.count, needle.count <= hay.count - from else { return nil }
-    return hay.withUnsafeBytes { h in
-      needle.withUnsafeBytes { nd in
-        Self.search(h.baseAddress!, hay.count, from: from, nd.baseAddress!, needle.count)
-      }
-    }
-  }
-
-  /// memchr for the first byte, memcmp for the rest: portable and fast enough for megabytes.
-  private static func search(
-    _ hay: UnsafeRawPointer, _ count: Int, from: Int, _ needle: UnsafeRawPointer, _ length: Int
-  ) -> Int? {
-    let first = Int32(needle.load(as: UInt8.self))
-    var offset = from
-    let last = count - length
-    while offset <= last {
-      guard let hit = memchr(hay + offset, first, last - offset + 1) else { return nil }
-      let position = hay.distance(to: UnsafeRawPointer(hit))
-      if memcmp(hay + position, needle, length) == 0 { return position }
-      offset = position + 1
-    }
-    return nil
+    return ByteSearch.firstIndex(of: needle, in: hay, from: from)
   }
 
   /// Case-insensitive phrase search (Unicode-aware for non-ASCII phrases in texts up to 2 MB).
@@ -206,9 +186,11 @@ public enum SignalExtractor {
     var codes: [Int] = []
     func add(_ code: Int) { if code >= 10_000 && !codes.contains(code) { codes.append(code) } }
     let bytes = text.lowered
-    let trimmed = String(decoding: text.bytes, as: UTF8.self).trimmingCharacters(
-      in: .whitespacesAndNewlines)
-    if trimmed.count >= 5 && trimmed.count <= 8, let bare = Int(trimmed) { add(bare) }
+    // A bare code ("7000215"); only short texts can be one.
+    if text.bytes.count <= 64 {
+      let trimmed = String(decoding: text.bytes, as: UTF8.self).trimmedWhitespace
+      if trimmed.count >= 5 && trimmed.count <= 8, let bare = Int(trimmed) { add(bare) }
+    }
     var from = 0
     let needle = Array("aadsts".utf8)
     var found = 0
@@ -478,7 +460,7 @@ public enum SignalExtractor {
           i += 1
         }
         let value = String(decoding: text.bytes[start..<i], as: UTF8.self)
-          .trimmingCharacters(in: .whitespaces)
+          .trimmedSpaces
         // Must start with a year or a weekday name (HTTP dates).
         if value.count >= 10,
           value.prefix(4).allSatisfy(\.isNumber)

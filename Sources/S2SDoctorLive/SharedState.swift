@@ -47,7 +47,7 @@ public actor HostGate {
 
   /// Records a 429; returns how long to wait before one retry, or nil when not worth retrying.
   public func throttled(host: String, retryAfter: String?) -> Duration? {
-    guard let retryAfter, let seconds = Double(retryAfter.trimmingCharacters(in: .whitespaces)), seconds >= 0 else {
+    guard let retryAfter, let seconds = Double(retryAfter.trimmedSpaces), seconds >= 0 else {
       return nil
     }
     let wait = Duration.milliseconds(Int64(seconds * 1000))

@@ -43,7 +43,7 @@ public enum FleetText {
       cells.enumerated().map { i, cell in
         let clipped = cell.count > widths[i] ? String(cell.prefix(widths[i] - 1)) + "…" : cell
         return clipped.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-      }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+      }.joined(separator: "  ").trimmedSpaces
     }
     var out = format(header) + "\n"
     for row in rows { out += format(row) + "\n" }

@@ -291,7 +291,7 @@ extension ReportContext {
   }
 
   static func nonEmpty(_ text: String?) -> String? {
-    guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+    guard let text, !text.trimmedWhitespace.isEmpty else {
       return nil
     }
     return text

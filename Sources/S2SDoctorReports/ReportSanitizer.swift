@@ -19,7 +19,7 @@ public struct ReportSanitizer: Sendable {
       return
     }
     let values = [target.tenant, target.clientId].compactMap { $0 }
-      .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+      .map { $0.trimmedWhitespace }
       .filter { $0.count >= 5 }
     ids = Array(Set(values)).sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
   }
@@ -53,13 +53,15 @@ public struct ReportSanitizer: Sendable {
   /// Masks credential-shaped fragments: `Bearer`, `Authorization`, and `key=value` / `"key": "value"`
   /// pairs whose key names a credential.
   public static func maskCredentials(in text: String) -> String {
+    // The keys are ASCII: an ASCII-lowered byte copy finds them without Foundation's slow path.
+    let lower = text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+    func has(_ word: String) -> Bool { ByteSearch.firstIndex(of: Array(word.utf8), in: lower) != nil }
     var result = text
-    let lower = result.lowercased()
-    if lower.contains("authorization") { result = maskAuthorizationHeaders(in: result) }
-    if lower.contains("bearer") || lower.contains("basic") {
+    if has("authorization") { result = maskAuthorizationHeaders(in: result) }
+    if has("bearer") || has("basic") {
       result = maskAuthorization(in: result)
     }
-    for key in credentialKeys where result.range(of: key, options: .caseInsensitive) != nil {
+    for key in credentialKeys where has(key) {
       result = maskPairs(named: key, in: result)
     }
     return result

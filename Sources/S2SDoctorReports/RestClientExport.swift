@@ -143,7 +143,7 @@ public enum RestClientExport {
     let clean = value.replacingOccurrences(of: "\r", with: "").replacingOccurrences(
       of: "\n", with: ""
     )
-    .trimmingCharacters(in: .whitespaces)
+    .trimmedSpaces
     return clean.isEmpty ? nil : clean
   }
 

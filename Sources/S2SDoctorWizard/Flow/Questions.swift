@@ -104,7 +104,7 @@ public enum Questions {
     defaultValue: { _ in nil },
     completions: [],
     validate: { raw, _ in
-      let value = raw.trimmingCharacters(in: .whitespaces)
+      let value = raw.trimmedSpaces
       return .from(InputValidation.tenant(value), value: value)
     },
     applies: { _ in true }, isOptional: false, flag: "--tenant",
@@ -130,7 +130,7 @@ public enum Questions {
     defaultValue: { _ in nil },
     completions: [],
     validate: { raw, state in
-      let value = raw.trimmingCharacters(in: .whitespaces)
+      let value = raw.trimmedSpaces
       if let problem = InputValidation.clientID(value) {
         return .rejected(reason: problem.reason, message: problem.detail)
       }
@@ -164,7 +164,7 @@ public enum Questions {
     defaultValue: { _ in "secret" },
     completions: ["secret", "certificate"],
     validate: { raw, _ in
-      let key = raw.lowercased().trimmingCharacters(in: .whitespaces)
+      let key = raw.lowercased().trimmedSpaces
       if ["secret", "client-secret", "client secret", "s"].contains(key) {
         return .accepted("secret")
       }
@@ -249,7 +249,7 @@ public enum Questions {
     completions: [BusinessCentral.apiRole, BusinessCentral.automationRole, "none"],
     validate: { raw, _ in
       let items = raw.split(whereSeparator: { $0 == "," || $0 == " " })
-        .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        .map { $0.trimmedSpaces }.filter { !$0.isEmpty }
       if items.count == 1, noneWords.contains(items[0].lowercased()) { return .accepted("") }
       var chosen: [String] = []
       for item in items {
@@ -308,7 +308,7 @@ public enum Questions {
     },
     completions: [],
     validate: { raw, state in
-      let value = raw.trimmingCharacters(in: .whitespaces)
+      let value = raw.trimmedSpaces
       if noneWords.contains(value.lowercased()) || value.isEmpty { return .accepted("") }
       if state.isOnline {
         return .from(InputValidation.redirectURI(value, online: true), value: value)
@@ -345,7 +345,7 @@ public enum Questions {
     defaultValue: { state in state.base.environment },
     completions: [],
     validate: { raw, _ in
-      let value = raw.trimmingCharacters(in: .whitespaces)
+      let value = raw.trimmedSpaces
       return .from(InputValidation.environment(value), value: value)
     },
     applies: { $0.isOnline }, isOptional: false, flag: "--environment",
@@ -391,7 +391,7 @@ public enum Questions {
     defaultValue: { _ in nil },
     completions: [],
     validate: { raw, _ in
-      let value = raw.trimmingCharacters(in: .whitespaces)
+      let value = raw.trimmedSpaces
       if noneWords.contains(value.lowercased()) || value.isEmpty { return .accepted("") }
       if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
         return .rejected(
@@ -415,7 +415,7 @@ public enum Questions {
 /// Checks for the on-premises server URL (`input.server-url-invalid`).
 enum ServerURL {
   static func validate(_ raw: String) -> Validation {
-    var value = raw.trimmingCharacters(in: .whitespaces)
+    var value = raw.trimmedSpaces
     while value.hasSuffix("/") { value.removeLast() }
     if value.lowercased().hasSuffix("/odatav4") { value.removeLast("/ODataV4".count) }
     guard let url = URLComponents(string: value), url.scheme?.lowercased() == "https",
@@ -441,7 +441,7 @@ enum ServerURL {
 /// Checks for the certificate file (`input.certificate-invalid`).
 enum CertificateFile {
   static func validate(_ raw: String) -> Validation {
-    var path = raw.trimmingCharacters(in: .whitespaces)
+    var path = raw.trimmedSpaces
     if path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] {
       path = home + path.dropFirst(1)
     }

@@ -220,7 +220,7 @@ public final class SetupWizard {
         PromptRequest(
           field: question.field.rawValue, label: question.prompt, defaultValue: defaultText,
           completions: question.completions))
-      let answer = raw.trimmingCharacters(in: .whitespaces)
+      let answer = raw.trimmedSpaces
       if answer == "?" {
         show(indent(question.help(state)) + "\n")
         continue
@@ -444,7 +444,7 @@ public final class SetupWizard {
         PromptRequest(
           field: nil, label: "Save profile and run checks? (yes/no/save-only/check-only)",
           defaultValue: "yes", completions: ["yes", "no", "save-only", "check-only"]))
-      switch reply.trimmingCharacters(in: .whitespaces).lowercased() {
+      switch reply.trimmedSpaces.lowercased() {
       case "yes", "y": return (true, true)
       case "no", "n": return (false, false)
       case "save-only", "save": return (true, false)
@@ -471,7 +471,7 @@ public final class SetupWizard {
           PromptRequest(
             field: nil, label: "Press Enter when done (or type skip)", defaultValue: nil,
             completions: ["skip"]))
-        let word = reply.trimmingCharacters(in: .whitespaces).lowercased()
+        let word = reply.trimmedSpaces.lowercased()
         if word == "skip" || word == "s" { break }
         if word == "?" {
           show(step.text(state))

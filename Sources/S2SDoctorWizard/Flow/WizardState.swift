@@ -69,7 +69,7 @@ public struct WizardState: Sendable {
 
   public var permissions: [String] {
     guard let text = values[.permissions], !text.isEmpty else { return [] }
-    return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    return text.split(separator: ",").map { $0.trimmedSpaces }
   }
 
   func value(_ field: Field) -> String? {

@@ -88,7 +88,7 @@ final class LineEditor {
       if let line, count > 0 {
         var text = String(cString: line)
         while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
-        if text.trimmingCharacters(in: .whitespaces).isEmpty { return request.defaultValue ?? "" }
+        if text.trimmedSpaces.isEmpty { return request.defaultValue ?? "" }
         return text
       }
       if count == 0 { throw .endOfInput }

@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Byte-level search over UTF-8. Foundation's `range(of:)` and `contains(_:)` bridge through
+/// UTF-16 on Linux, which made redaction and catalogue loading the largest costs of a run.
+public enum ByteSearch {
+  /// The offset of the first occurrence of `needle` in `hay` at or after `from`.
+  public static func firstIndex(of needle: [UInt8], in hay: [UInt8], from: Int = 0) -> Int? {
+    guard !needle.isEmpty, from >= 0, from < hay.count, needle.count <= hay.count - from else { return nil }
+    return hay.withUnsafeBytes { h in
+      needle.withUnsafeBytes { nd in
+        search(h.baseAddress!, hay.count, from: from, nd.baseAddress!, needle.count)
+      }
+    }
+  }
+
+  /// `hay` with every occurrence of `needle` replaced, or nil when there is none.
+  public static func replacingAll(_ needle: [UInt8], in hay: [UInt8], with replacement: [UInt8]) -> [UInt8]? {
+    guard var hit = firstIndex(of: needle, in: hay) else { return nil }
+    var out = [UInt8]()
+    out.reserveCapacity(hay.count)
+    var copied = 0
+    while true {
+      out.append(contentsOf: hay[copied..<hit])
+      out.append(contentsOf: replacement)
+      copied = hit + needle.count
+      guard let next = firstIndex(of: needle, in: hay, from: copied) else { break }
+      hit = next
+    }
+    out.append(contentsOf: hay[copied...])
+    return out
+  }
+
+  /// memchr for the first byte, memcmp for the rest: portable and fast enough for megabytes.
+  static func search(
+    _ hay: UnsafeRawPointer, _ count: Int, from: Int, _ needle: UnsafeRawPointer, _ length: Int
+  ) -> Int? {
+    let first = Int32(needle.load(as: UInt8.self))
+    var offset = from
+    let last = count - length
+    while offset <= last {
+      guard let hit = memchr(hay + offset, first, last - offset + 1) else { return nil }
+      let position = hay.distance(to: UnsafeRawPointer(hit))
+      if memcmp(hay + position, needle, length) == 0 { return position }
+      offset = position + 1
+    }
+    return nil
+  }
+}
+
+extension Unicode.Scalar {
+  /// Foundation's `CharacterSet.whitespaces`: space separators, the tab and (as Foundation has
+  /// it) the zero-width space, which pasted identifiers often carry.
+  var isHorizontalSpace: Bool {
+    if value < 0x80 { return value == 0x20 || value == 0x09 }
+    return value == 0x200B || properties.generalCategory == .spaceSeparator
+  }
+
+  /// Foundation's `CharacterSet.whitespacesAndNewlines`.
+  var isSpaceOrNewline: Bool {
+    if value < 0x80 { return value == 0x20 || (0x09...0x0D).contains(value) }
+    if value == 0x85 || value == 0x200B { return true }
+    switch properties.generalCategory {
+    case .spaceSeparator, .lineSeparator, .paragraphSeparator: return true
+    default: return false
+    }
+  }
+}
+
+extension StringProtocol {
+  /// Trimmed of whitespace and newlines at both ends (as `trimmingCharacters(in:
+  /// .whitespacesAndNewlines)`, without the NSString round trip).
+  public var trimmedWhitespace: String { trimming(\.isSpaceOrNewline) }
+
+  /// Trimmed of spaces and tabs at both ends (as `trimmingCharacters(in: .whitespaces)`).
+  public var trimmedSpaces: String { trimming(\.isHorizontalSpace) }
+
+  private func trimming(_ isTrimmed: (Unicode.Scalar) -> Bool) -> String {
+    let scalars = unicodeScalars
+    guard let first = scalars.firstIndex(where: { !isTrimmed($0) }),
+      let last = scalars.lastIndex(where: { !isTrimmed($0) })
+    else { return "" }
+    var view = String.UnicodeScalarView()
+    view.append(contentsOf: scalars[first...last])
+    return String(view)
+  }
+}
