@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs checks concurrently, each after its prerequisites, and reports them in catalogue order.
 ///
@@ -103,7 +104,7 @@ public struct CheckRunner: Sendable {
         }
       }
       group.addTask {
-        try? await Task.sleep(for: limit)
+        await CancellableSleep.sleep(for: limit)
         return nil
       }
       let first = await group.next() ?? nil
@@ -132,5 +133,59 @@ extension Duration {
   public var formattedSeconds: String {
     let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
     return seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
+  }
+}
+
+/// A sleep that gives its timer back as soon as it is cancelled.
+///
+/// A cancelled `Task.sleep` returns at once but keeps its timer and task alive until the original
+/// deadline. Every check races its probe against such a sleep, so a fleet run held thousands of
+/// dead timers for the whole time limit and its memory grew with every registration.
+public enum CancellableSleep {
+  public static func sleep(for duration: Duration) async {
+    let sleeper = Sleeper()
+    await withTaskCancellationHandler {
+      await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        sleeper.start(duration, continuation)
+      }
+    } onCancel: {
+      sleeper.wake()
+    }
+  }
+
+  private final class Sleeper: Sendable {
+    private struct State: ~Copyable {
+      var continuation: CheckedContinuation<Void, Never>?
+      var timer: DispatchSourceTimer?
+      var woken = false
+    }
+    private let state = Mutex(State())
+
+    func start(_ duration: Duration, _ continuation: CheckedContinuation<Void, Never>) {
+      let resumeNow = state.withLock { state -> Bool in
+        if state.woken { return true }
+        state.continuation = continuation
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = Int(clamping: seconds) &* 1_000_000_000 &+ Int(attoseconds / 1_000_000_000)
+        timer.schedule(deadline: .now() + .nanoseconds(max(0, nanoseconds)))
+        timer.setEventHandler { [weak self] in self?.wake() }
+        timer.resume()
+        state.timer = timer
+        return false
+      }
+      if resumeNow { continuation.resume() }
+    }
+
+    func wake() {
+      let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        state.woken = true
+        state.timer?.cancel()
+        state.timer = nil
+        defer { state.continuation = nil }
+        return state.continuation
+      }
+      continuation?.resume()
+    }
   }
 }
