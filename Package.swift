@@ -87,7 +87,10 @@ let package = Package(
       name: "S2SDoctorCoreTests", dependencies: ["S2SDoctorCore"], exclude: ["Fixtures"]),
     .testTarget(
       name: "S2SDoctorLiveTests",
-      dependencies: ["S2SDoctorLive", "S2SDoctorEmulator", "S2SDoctorCLI", "s2s-doctor"]),
+      dependencies: [
+        "S2SDoctorLive", "S2SDoctorEmulator", "S2SDoctorCLI", "s2s-doctor",
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ]),
     .testTarget(
       name: "S2SDoctorEmulatorTests",
       dependencies: [

@@ -74,6 +74,61 @@ public final class HTTPTransport: Sendable {
   /// When set (fleet runs), a 429 with Retry-After holds back that host and is retried once.
   let gate: HostGate?
 
+  /// The system roots as an OpenSSL hashed directory (`/etc/ssl/certs` with `<hash>.0` links on
+  /// Debian, Ubuntu, Alpine, Arch), when there is one. A directory is read lazily, one issuer
+  /// at a time; the default bundle file is parsed whole (about 140 certificates, several MB
+  /// and milliseconds) for every run. Elsewhere the library's default (the bundle) is used.
+  static let hashedSystemRoots: String? = {
+    #if os(Linux)
+      let path = "/etc/ssl/certs"
+      guard let dir = opendir(path) else { return nil }
+      defer { closedir(dir) }
+      while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+          String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if isSubjectHashName(name) { return path }
+      }
+      return nil
+    #else
+      return nil
+    #endif
+  }()
+
+  /// The system trust store, as OpenSSL and curl find it: `SSL_CERT_DIR` (the first folder that
+  /// exists) and `SSL_CERT_FILE` when set, else the hashed system folder, else the library's
+  /// default bundle. A bundle that lives inside the trusted folder (Debian's
+  /// `/etc/ssl/certs/ca-certificates.crt`) is built from that folder's certificates, so only the
+  /// folder is used; any other bundle is added to it.
+  static func systemTrustRoots(_ environment: [String: String]) throws -> (
+    roots: NIOSSLTrustRoots?, extra: [NIOSSLAdditionalTrustRoots]
+  ) {
+    func existing(_ name: String) throws -> String? {
+      guard let value = environment[name], !value.isEmpty else { return nil }
+      let candidates = name == "SSL_CERT_DIR" ? value.split(separator: ":").map(String.init) : [value]
+      guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+        throw TransportFailure(
+          "network.tls-untrusted", "\(name) names \(value), which does not exist; fix or unset it")
+      }
+      return path
+    }
+    let file = try existing("SSL_CERT_FILE")
+    guard let directory = try existing("SSL_CERT_DIR") ?? hashedSystemRoots else {
+      return (file.map { .file($0) }, [])
+    }
+    guard let file else { return (.file(directory), []) }
+    let folder = directory.hasSuffix("/") ? directory : directory + "/"
+    let fileInFolder = file.hasPrefix(folder) && !file.dropFirst(folder.count).contains("/")
+    return (.file(directory), fileInFolder ? [] : [.file(file)])
+  }
+
+  /// `0a1b2c3d.0`: eight hex digits, a dot, a small number.
+  static func isSubjectHashName(_ name: String) -> Bool {
+    let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count == 2, parts[0].count == 8, !parts[1].isEmpty, parts[1].count <= 2 else { return false }
+    return parts[0].allSatisfy(\.isHexDigit) && parts[1].allSatisfy(\.isNumber)
+  }
+
   public init(
     caFile: String?, timeout: Double, gate: HostGate? = nil,
     environment: [String: String] = ProcessInfo.processInfo.environment
@@ -82,6 +137,7 @@ public final class HTTPTransport: Sendable {
     self.gate = gate
     var tls = TLSConfiguration.makeClientConfiguration()
     tls.certificateVerification = .fullVerification
+    (tls.trustRoots, tls.additionalTrustRoots) = try Self.systemTrustRoots(environment)
     if let caFile {
       guard FileManager.default.isReadableFile(atPath: caFile) else {
         throw TransportFailure("network.tls-untrusted", "cannot read the CA file \(caFile)")
@@ -91,7 +147,7 @@ public final class HTTPTransport: Sendable {
         guard !roots.isEmpty else {
           throw TransportFailure("network.tls-untrusted", "the CA file \(caFile) holds no PEM certificate")
         }
-        tls.additionalTrustRoots = [.certificates(roots)]
+        tls.additionalTrustRoots.append(.certificates(roots))
       } catch let failure as TransportFailure {
         throw failure
       } catch {
@@ -127,7 +183,7 @@ public final class HTTPTransport: Sendable {
       proxied = nil
     }
     noProxy = (environment["NO_PROXY"] ?? environment["no_proxy"] ?? "")
-      .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+      .split(separator: ",").map { $0.trimmedSpaces.lowercased() }
       .filter { !$0.isEmpty }
   }
 

@@ -233,8 +233,8 @@ actor LiveSession {
     if let path = settings.certificatePath {
       do {
         return .certificate(try CertificateCredential(pemFile: path))
-      } catch let problem as InputProblem {
-        throw OutcomeError(outcome: .failed(problem.reason, problem.detail))
+      } catch {
+        throw OutcomeError(outcome: .failed(error.reason, error.detail))
       }
     }
     if let secret { return .secret(secret) }
