@@ -20,7 +20,7 @@ public struct CatalogueError: Error, CustomStringConvertible, Sendable, Equatabl
 ///
 /// The data lives in `Checks/` and is embedded into the binary by `scripts/embed.py`
 /// (`make generate`), so a binary copied alone still knows every fix.
-public struct Catalogue: Sendable {
+public struct Catalogue: Sendable, Codable, Equatable {
   public let checks: [CheckDeclaration]
   public let reasons: [String: ReasonDefinition]
   /// Reason ids in the order they are defined (area files in `catalogue.yaml` order).
@@ -31,7 +31,12 @@ public struct Catalogue: Sendable {
   public func reason(_ id: String) -> ReasonDefinition? { reasons[id] }
 
   /// The catalogue compiled into this binary.
+  ///
+  /// Read from the JSON snapshot that `make generate` derives from the validated YAML: parsing
+  /// and validating the YAML at every start took a third of a `check` run. A test keeps the
+  /// snapshot equal to the YAML; should it ever fail to decode, the YAML is loaded instead.
   public static let builtIn: Catalogue = {
+    if let snapshot = try? Catalogue.decodeSnapshot(CatalogueSnapshot.json) { return snapshot }
     do {
       return try Catalogue.load(files: EmbeddedCatalogue.files)
     } catch {
@@ -40,6 +45,33 @@ public struct Catalogue: Sendable {
       exit(70)
     }
   }()
+
+  /// The snapshot form: compact JSON with sorted keys, so that regenerating it is reproducible.
+  public func snapshotJSON() throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(self), as: UTF8.self)
+  }
+
+  public static func decodeSnapshot(_ json: String) throws -> Catalogue {
+    try JSONDecoder().decode(Catalogue.self, from: Data(json.utf8))
+  }
+
+  /// The Swift source of `CatalogueSnapshot` for this catalogue (`s2s-doctor _catalogue-snapshot`).
+  public func snapshotSource() throws -> String {
+    let json = try snapshotJSON()
+    var hashes = "#"
+    while json.contains("\"" + hashes) { hashes += "#" }
+    return """
+      // GENERATED from Checks/ by `s2s-doctor _catalogue-snapshot` (make generate). Do not edit.
+      // swift-format-ignore-file
+
+      enum CatalogueSnapshot {
+        static let json = \(hashes)"\(json)"\(hashes)
+      }
+
+      """
+  }
 
   /// Loads a catalogue from a `Checks/` folder on disk (used by tests and `make generate`).
   public static func load(directory: URL) throws -> Catalogue {
@@ -288,11 +320,11 @@ final class YAMLObject {
       if required { throw CatalogueError(file: file, line: 0, message: "missing key '\(key)'") }
       return nil
     }
-    guard let text = entry.node.string, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+    guard let text = entry.node.string, !text.trimmedSpaces.isEmpty else {
       throw CatalogueError(
         file: file, line: entry.line, message: "'\(key)' must be a non-empty string")
     }
-    return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    return text.trimmedWhitespace
   }
 
   func string(_ key: String, required: Bool = true) throws(CatalogueError) -> String {
@@ -317,7 +349,7 @@ final class YAMLObject {
           file: file, line: item.mark?.line ?? entry.line,
           message: "'\(key)' must be a list of strings")
       }
-      result.append(text.trimmingCharacters(in: .whitespacesAndNewlines))
+      result.append(text.trimmedWhitespace)
     }
     if required && result.isEmpty {
       throw CatalogueError(file: file, line: entry.line, message: "'\(key)' must not be empty")

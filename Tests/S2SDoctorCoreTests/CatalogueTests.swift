@@ -28,6 +28,15 @@ import Testing
     #expect(disk.links == embedded.links, "The embedded catalogue is out of date: run `make generate`.")
   }
 
+  @Test func snapshotTheBinaryStartsFromEqualsTheYAML() throws {
+    let yaml = try Catalogue.load(files: EmbeddedCatalogue.files)
+    let snapshot = try Catalogue.decodeSnapshot(CatalogueSnapshot.json)
+    #expect(snapshot == yaml, "The catalogue snapshot is out of date: run `make generate`.")
+    #expect(Catalogue.builtIn == yaml)
+    // Regenerating gives the same bytes: the snapshot is reproducible.
+    #expect(try yaml.snapshotSource().contains(CatalogueSnapshot.json))
+  }
+
   @Test func everySpecReasonIsDefined() throws {
     let catalogue = Catalogue.builtIn
     #expect(Self.specReasons.count >= 60, "could not read the spec's reason list")
