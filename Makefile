@@ -4,7 +4,7 @@ SWIFT ?= swift
 BIN := .build/debug/s2s-doctor
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps generate check-generated build test test-swift conformance fuzz demo bench screenshot format lint clean
+.PHONY: all deps generate check-generated build release test test-swift conformance fuzz demo bench screenshot format lint clean
 
 all: build
 
@@ -48,6 +48,12 @@ fuzz: deps
 
 demo: build
 	@$(BIN) demo
+
+# The binary to ship: optimised, with the Swift runtime and Foundation linked in (it needs only
+# libedit and the C/C++ runtime on the target machine, and starts faster).
+release: deps
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-release --product s2s-doctor
+	@echo ".build-release/release/s2s-doctor"
 
 bench: deps
 	bash bench/run.sh

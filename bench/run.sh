@@ -2,7 +2,13 @@
 # make bench: builds the release binary, prepares a Python venv with MSAL, runs bench.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --scratch-path .build-release --product s2s-doctor >/dev/null
+# The shipped build (make release): Swift runtime linked in statically.
+mkdir -p .build-release
+if ! swift build -c release --static-swift-stdlib --scratch-path .build-release --product s2s-doctor \
+  >.build-release/bench-build.log 2>&1; then
+  cat .build-release/bench-build.log
+  exit 1
+fi
 VENV=.venv/bench
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
