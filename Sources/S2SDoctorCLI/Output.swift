@@ -3,12 +3,23 @@ import S2SDoctorCore
 
 /// Writes to stdout/stderr through the redactor: nothing the tool prints can carry a secret.
 public enum Output {
-  public static func out(_ text: String) {
-    FileHandle.standardOutput.write(Data(Redactor.shared.redact(text).utf8))
-  }
+  public static func out(_ text: String) { write(Redactor.shared.redact(text), to: STDOUT_FILENO) }
 
-  public static func err(_ text: String) {
-    FileHandle.standardError.write(Data(Redactor.shared.redact(text).utf8))
+  public static func err(_ text: String) { write(Redactor.shared.redact(text), to: STDERR_FILENO) }
+
+  /// Writes the string's UTF-8 in place (no copy into Data: fleet reports run to megabytes).
+  /// A closed pipe ends the write quietly.
+  static func write(_ text: String, to fd: Int32) {
+    var text = text
+    text.withUTF8 { buffer in
+      var offset = 0
+      while offset < buffer.count {
+        let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return }
+        offset += n
+      }
+    }
   }
 
   /// Colour only on a terminal, and never with NO_COLOR set.

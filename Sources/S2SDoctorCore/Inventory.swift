@@ -92,42 +92,56 @@ public enum Inventory {
     return parsed
   }
 
+  /// Records are handled as they are read, never all held at once: a 10,000-row inventory
+  /// would otherwise keep every field of every row alive twice while the rows are built.
   static func parseCSV(_ text: String, file: String) throws(FileError) -> Parsed {
-    let records = csvRecords(text)
-    guard let header = records.first else {
-      throw FileError(description: "\(file) is empty. Start it with the header line: \(columns.joined(separator: ","))")
-    }
-    let names = header.fields.map { $0.trimmedSpaces }
-    for column in required where !names.contains(column) {
-      throw FileError(
-        description:
-          "\(file): the header (line \(header.line)) lacks '\(column)'. Expected: \(columns.joined(separator: ","))")
-    }
-    let unknown = names.filter { !columns.contains($0) && !$0.isEmpty }
-    if !unknown.isEmpty {
-      throw FileError(
-        description:
-          "\(file): unknown column\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) in the header (line \(header.line)). Expected: \(columns.joined(separator: ","))"
-      )
-    }
+    var names: [String]?
+    var headerError: FileError?
     var parsed = Parsed(rows: [], problems: [])
-    for record in records.dropFirst() {
-      if record.fields.allSatisfy({ $0.trimmedSpaces.isEmpty }) { continue }
-      if record.fields.first?.hasPrefix("#") == true { continue }
+    csvRecords(text) { record in
+      guard headerError == nil else { return }
+      guard let names else {
+        let header = record.fields.map { $0.trimmedSpaces }
+        headerError = headerProblem(header, line: record.line, file: file)
+        names = header
+        return
+      }
+      if record.fields.allSatisfy({ $0.trimmedSpaces.isEmpty }) { return }
+      if record.fields.first?.hasPrefix("#") == true { return }
       if let problem = record.problem {
         parsed.problems.append(.init(line: record.line, message: problem))
-        continue
+        return
       }
       if record.fields.count > names.count {
         parsed.problems.append(
           .init(line: record.line, message: "\(record.fields.count) fields, but the header has \(names.count)"))
-        continue
+        return
       }
       var fields: [String: String] = [:]
       for (index, value) in record.fields.enumerated() { fields[names[index]] = value }
       append(fields, line: record.line, into: &parsed)
     }
+    if let headerError { throw headerError }
+    guard names != nil else {
+      throw FileError(description: "\(file) is empty. Start it with the header line: \(columns.joined(separator: ","))")
+    }
     return parsed
+  }
+
+  static func headerProblem(_ names: [String], line: Int, file: String) -> FileError? {
+    for column in required where !names.contains(column) {
+      return FileError(
+        description:
+          "\(file): the header (line \(line)) lacks '\(column)'. Expected: \(columns.joined(separator: ","))")
+    }
+    let unknown = names.filter { !columns.contains($0) && !$0.isEmpty }
+    if !unknown.isEmpty {
+      return FileError(
+        description:
+          "\(file): unknown column\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) in the header (line \(line)). Expected: \(columns.joined(separator: ","))"
+      )
+    }
+    return nil
   }
 
   static func append(_ raw: [String: String], line: Int, into parsed: inout Parsed) {
@@ -167,8 +181,7 @@ public enum Inventory {
   }
 
   /// RFC 4180 records: quoted fields may hold commas, quotes ("") and line breaks.
-  static func csvRecords(_ text: String) -> [Record] {
-    var records: [Record] = []
+  static func csvRecords(_ text: String, _ handle: (Record) -> Void) {
     var fields: [String] = []
     var field = ""
     var inQuotes = false
@@ -180,7 +193,7 @@ public enum Inventory {
     if pending == "\u{FEFF}" { pending = chars.next() }
     func endRecord() {
       fields.append(field)
-      records.append(Record(line: recordLine, fields: fields, problem: problem))
+      handle(Record(line: recordLine, fields: fields, problem: problem))
       fields = []
       field = ""
       problem = nil
@@ -228,7 +241,6 @@ public enum Inventory {
     }
     if inQuotes { problem = "a quoted field is not closed" }
     if !field.isEmpty || !fields.isEmpty || inQuotes { endRecord() }
-    return records
   }
 }
 

@@ -9,11 +9,14 @@
 public enum ByteSearch {
   /// The offset of the first occurrence of `needle` in `hay` at or after `from`.
   public static func firstIndex(of needle: [UInt8], in hay: [UInt8], from: Int = 0) -> Int? {
+    hay.withUnsafeBytes { firstIndex(of: needle, in: $0, from: from) }
+  }
+
+  /// The same over borrowed memory (a String's UTF-8, without copying it).
+  public static func firstIndex(of needle: [UInt8], in hay: UnsafeRawBufferPointer, from: Int = 0) -> Int? {
     guard !needle.isEmpty, from >= 0, from < hay.count, needle.count <= hay.count - from else { return nil }
-    return hay.withUnsafeBytes { h in
-      needle.withUnsafeBytes { nd in
-        search(h.baseAddress!, hay.count, from: from, nd.baseAddress!, needle.count)
-      }
+    return needle.withUnsafeBytes { nd in
+      search(hay.baseAddress!, hay.count, from: from, nd.baseAddress!, needle.count)
     }
   }
 

@@ -1,11 +1,11 @@
 import Foundation
 import S2SDoctorEmulator
-import S2SDoctorReports
 import Testing
 
 @testable import S2SDoctorCLI
 @testable import S2SDoctorCore
 @testable import S2SDoctorLive
+@testable import S2SDoctorReports
 
 /// Builds an inventory from emulator scenarios: one row per scenario, its secret in its own
 /// environment variable, as a partner would list customer tenants.
@@ -107,5 +107,21 @@ typealias EmulatorInfoLike = S2SDoctorEmulator.EmulatorInfo
       #expect(row[key] != nil, "row lacks \(key)")
     }
     #expect(json["summary"]?["failed"]?.int == 1)
+  }
+
+  @Test func fleetJSONWrittenRowByRowEqualsTheEncoderOutput() throws {
+    let rows = (0..<5).map { i in
+      FleetRow(
+        name: "cust \"\(i)\" / é\n\u{1}", tenant: "t\(i)", clientId: "c",
+        environment: i == 2 ? "prod;uat" : "production",
+        status: i == 0 ? .passed : .failed, primaryReason: i == 0 ? nil : "entra.secret-invalid",
+        detail: i == 3 ? "line 1\nline 2\t\\ [REDACTED]" : nil, line: i + 2)
+    }
+    let problems = [InventoryProblem(line: 9, message: "missing tenant"), InventoryProblem(line: 10, message: "x")]
+    for (rows, problems) in [(rows, problems), (rows, []), (Array(rows.prefix(1)), []), ([], problems)] {
+      let report = FleetReport(rows: rows, problems: problems, interrupted: rows.count == 1)
+      let whole = String(decoding: try JSONEncoder.stable.encode(report), as: UTF8.self) + "\n"
+      #expect(S2SDoctorReports.FleetText.json(report) == whole)
+    }
   }
 }
