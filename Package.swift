@@ -18,6 +18,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    // Already in the graph through hummingbird and swift-certificates; declared because the
+    // emulator and the credentials import them directly.
+    .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
   ],
   targets: [
     /// libedit's native histedit API, with fixed-signature wrappers for its variadic calls.
@@ -43,6 +47,7 @@ let package = Package(
         .product(name: "_CryptoExtras", package: "swift-crypto"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "X509", package: "swift-certificates"),
+        .product(name: "SwiftASN1", package: "swift-asn1"),
       ]),
 
     /// The local Entra ID and Business Central emulator.
@@ -50,12 +55,17 @@ let package = Package(
       name: "S2SDoctorEmulator",
       dependencies: [
         "S2SDoctorCore",
-        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "HummingbirdTLS", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "_CryptoExtras", package: "swift-crypto"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "X509", package: "swift-certificates"),
+        .product(name: "SwiftASN1", package: "swift-asn1"),
         .product(name: "Logging", package: "swift-log"),
       ]),
 
@@ -79,6 +89,7 @@ let package = Package(
         "S2SDoctorCore", "S2SDoctorLive", "S2SDoctorEmulator", "S2SDoctorReports",
         "S2SDoctorWizard",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ]),
 
     .executableTarget(name: "s2s-doctor", dependencies: ["S2SDoctorCLI"]),
@@ -96,7 +107,12 @@ let package = Package(
       dependencies: [
         "S2SDoctorEmulator",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "_CryptoExtras", package: "swift-crypto"),
       ]),
     .testTarget(
       name: "S2SDoctorReportsTests", dependencies: ["S2SDoctorReports", "s2s-doctor"],

@@ -354,7 +354,9 @@ public final class Emulator: Sendable {
     }
     guard made else { throw EmulatorError.couldNotWrite(base, "no temporary directory could be made") }
     let directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    FileManager.default.createFile(
+    // The owner marker lets a later run tidy folders whose emulator died; without it the folder
+    // is merely kept.
+    _ = FileManager.default.createFile(
       atPath: directory + "/" + ownerFile, contents: Data(String(getpid()).utf8))
     return directory
   }

@@ -52,7 +52,7 @@ import Testing
   static func temporaryFile(_ name: String, _ contents: String? = nil) -> String {
     let path = FileManager.default.temporaryDirectory
       .appendingPathComponent("s2s-\(UUID().uuidString)-\(name)").path
-    if let contents { FileManager.default.createFile(atPath: path, contents: Data(contents.utf8)) }
+    if let contents { #expect(FileManager.default.createFile(atPath: path, contents: Data(contents.utf8))) }
     return path
   }
 
