@@ -53,10 +53,11 @@ import Testing
   @Test func cancelledSleepReturnsAtOnce() async {
     let clock = ContinuousClock()
     let start = clock.now
-    let task = Task { await CancellableSleep.sleep(for: .seconds(600)) }
+    let task = Task { await CancellableSleep.sleep(for: .seconds(3600)) }
     task.cancel()
     await task.value
-    #expect(clock.now - start < .seconds(60))
+    // Far below the hour it was asked to sleep, even on a loaded machine.
+    #expect(clock.now - start < .seconds(600))
     // An uncancelled sleep ends by itself.
     await CancellableSleep.sleep(for: .milliseconds(20))
   }

@@ -14,17 +14,27 @@ import Testing
   }
 
   /// `openssl x509 -subject_hash`: the file name OpenSSL-style stores look an issuer up by.
-  /// (Written to a file, not a pipe: no read can be interrupted by another test's signals.)
-  static func subjectHash(_ pem: String) throws -> String {
+  /// Written to a file, not a pipe (no read can be interrupted by another test's signals), and
+  /// waited for on a Dispatch thread, never on the cooperative pool the emulator needs.
+  static func subjectHash(_ pem: String) async throws -> String {
     let out = try temporaryFolder() + "/hash.txt"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "openssl x509 -subject_hash -noout -in \"$1\" > \"$2\"", "sh", pem, out]
-    try process.run()
-    process.waitUntilExit()
+    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+      DispatchQueue.global().async {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "openssl x509 -subject_hash -noout -in \"$1\" > \"$2\"", "sh", pem, out]
+        do {
+          try process.run()
+          process.waitUntilExit()
+          continuation.resume(returning: process.terminationStatus)
+        } catch {
+          continuation.resume(throwing: error)
+        }
+      }
+    }
     let hash = (try? String(contentsOfFile: out, encoding: .utf8))?.trimmedWhitespace ?? ""
     try #require(
-      process.terminationStatus == 0 && HTTPTransport.isSubjectHashName(hash + ".0"),
+      status == 0 && HTTPTransport.isSubjectHashName(hash + ".0"),
       "openssl is needed for this test (apt-get install openssl); got '\(hash)'")
     return hash
   }
@@ -74,7 +84,7 @@ import Testing
     let url = "\(info.baseURL)/\(tenant)/v2.0/.well-known/openid-configuration"
 
     let trusted = try Self.temporaryFolder()
-    try FileManager.default.copyItem(atPath: ca, toPath: trusted + "/" + (try Self.subjectHash(ca)) + ".0")
+    try FileManager.default.copyItem(atPath: ca, toPath: trusted + "/" + (try await Self.subjectHash(ca)) + ".0")
     let good = try HTTPTransport(caFile: nil, timeout: 30, environment: ["SSL_CERT_DIR": trusted])
     let status: Result<Int, TransportFailure>
     do { status = .success(try await good.send(HTTPRequest(url: url)).status) } catch {
