@@ -21,11 +21,6 @@ public enum ServerLog {
   /// Lines longer than this are scanned in pieces (a Clixml export can be one long line).
   static let maximumLine = 1 << 20
 
-  /// Matches that a catalogue reason does not carry yet (kept here until it does).
-  static let extraRules: [(reason: String, phrases: [String])] = [
-    ("token.roles-missing", ["is not entitled"])
-  ]
-
   /// The reasons scanned for, in priority order, when the catalogue has no `onprem.server-log`.
   static let fallbackReasons = [
     "onprem.audience-not-valid", "onprem.metadata-tenant-mismatch", "token.roles-missing",
@@ -170,11 +165,6 @@ public enum ServerLog {
           && rule.http.isEmpty && rule.oauthError.isEmpty
           && (rule.endpoint.isEmpty || rule.endpoint.contains("onprem"))
         {
-          rules.append(Rule(reason: id, priority: priority, rule: rule))
-        }
-        for extra in ServerLog.extraRules where extra.reason == id {
-          var rule = MatchRule()
-          rule.text = extra.phrases
           rules.append(Rule(reason: id, priority: priority, rule: rule))
         }
       }

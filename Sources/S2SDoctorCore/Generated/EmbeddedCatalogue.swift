@@ -2844,7 +2844,7 @@ token.roles-missing:
   whoFixes: entra-admin
   docs: [bc-s2s, entra-access-token-claims]
   match:
-    - text: ["roles claim", "The token is missing the roles", "role-section is missing", "no roles in the token"]
+    - text: ["roles claim", "The token is missing the roles", "role-section is missing", "no roles in the token", "is not entitled"]
     - text: ["user could not be authenticated or authorized", "does not have any entitlements"]
       boost: 25
 
