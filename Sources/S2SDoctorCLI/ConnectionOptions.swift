@@ -146,7 +146,11 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
       settings.deployment = deployment
       settings.sources["deployment"] = .flag
     }
-    if let v = pick("bcURL", flag: bcURL, envName: nil) { settings.bcURL = v }
+    if let v = pick("bcURL", flag: bcURL, envName: nil) {
+      // https://bc:7048/BC/ODataV4/ and https://bc:7048/BC are the same instance; a bad URL is
+      // kept as typed so that the input.target check can say what is wrong with it.
+      settings.bcURL = (try? InputValidation.serverURL(v).get()) ?? v
+    }
     if let v = pick("serverTenant", flag: serverTenant, envName: nil) { settings.serverTenant = v }
     if let cloud, let host = BusinessCentral.clouds[cloud] {
       settings.authorityHost = host

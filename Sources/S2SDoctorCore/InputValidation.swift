@@ -225,4 +225,60 @@ public enum InputValidation {
       "input.scope-invalid",
       "'\(value)' is for another resource. Business Central needs \(BusinessCentral.scope).")
   }
+
+  /// The on-premises server instance URL, normalised (no trailing slash, no `/ODataV4`):
+  /// `https://<server>:<OData port>/<server instance>`.
+  public static func serverURL(_ raw: String) -> Result<String, InputProblem> {
+    var value = raw.trimmedSpaces
+    while value.hasSuffix("/") { value.removeLast() }
+    if value.lowercased().hasSuffix("/odatav4") { value.removeLast("/ODataV4".count) }
+    guard let url = URLComponents(string: value), url.scheme?.lowercased() == "https",
+      let host = url.host, !host.isEmpty
+    else {
+      return .failure(
+        InputProblem(
+          "input.server-url-invalid",
+          "'\(value)' is not an absolute https URL. Use https://<server>:<OData port>/<server instance>, for example https://bc.contoso.com:7048/BC (pass it with --bc-url)."
+        ))
+    }
+    if url.path.split(separator: "/").isEmpty {
+      return .failure(
+        InputProblem(
+          "input.server-url-invalid",
+          "'\(value)' has no server instance. Add it after the port, for example https://\(host):\(url.port ?? 7048)/BC."
+        ))
+    }
+    return .success(value)
+  }
+
+  /// A PEM file with the certificate and its private key; `~/` and relative paths are resolved.
+  /// (Whether the key matches the certificate is checked when the credential is loaded.)
+  public static func certificateFile(_ raw: String) -> Result<String, InputProblem> {
+    var path = raw.trimmedSpaces
+    if path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] {
+      path = home + path.dropFirst(1)
+    }
+    if !path.hasPrefix("/") { path = FileManager.default.currentDirectoryPath + "/" + path }
+    guard let data = FileManager.default.contents(atPath: path) else {
+      return .failure(
+        InputProblem(
+          "input.certificate-invalid", "Cannot read \(path). Check the path and that you may read the file."))
+    }
+    let text = String(decoding: data, as: UTF8.self)
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+      return .failure(
+        InputProblem(
+          "input.certificate-invalid",
+          "\(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----). Convert a .pfx with openssl pkcs12 -in app.pfx -out app.pem -nodes."
+        ))
+    }
+    if !text.contains("PRIVATE KEY-----") {
+      return .failure(
+        InputProblem(
+          "input.certificate-invalid",
+          "\(path) has the certificate but no private key. Put the certificate and its private key in one PEM file."
+        ))
+    }
+    return .success(path)
+  }
 }

@@ -215,14 +215,10 @@ actor LiveSession {
 
   func targetCheck() -> Outcome {
     if settings.deployment == .onprem {
-      guard let url = settings.bcURL, let c = URLComponents(string: url), c.scheme == "https" || c.scheme == "http",
-        c.host != nil, !c.path.isEmpty, c.path != "/"
-      else {
-        return .failed(
-          "input.server-url-invalid",
-          "'\(settings.bcURL ?? "")' is not a server instance URL like https://bc.contoso.com:7048/BC. Pass --bc-url.")
+      switch InputValidation.serverURL(settings.bcURL ?? "") {
+      case .success(let url): return .passed("server \(url)")
+      case .failure(let problem): return .failed(problem.reason, problem.detail)
       }
-      return .passed("server \(url)")
     }
     return input(InputValidation.environment(settings.environment), passed: "environment \(settings.environment)")
   }

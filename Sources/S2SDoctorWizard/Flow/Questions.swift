@@ -12,6 +12,14 @@ public enum Validation: Sendable, Equatable {
     if let problem { return .rejected(reason: problem.reason, message: problem.detail) }
     return .accepted(value)
   }
+
+  /// A Core validation that also normalises the value.
+  static func from(_ result: Result<String, InputProblem>) -> Validation {
+    switch result {
+    case .success(let value): .accepted(value)
+    case .failure(let problem): .rejected(reason: problem.reason, message: problem.detail)
+    }
+  }
 }
 
 /// One row of the question table.
@@ -220,7 +228,7 @@ public enum Questions {
     },
     defaultValue: { _ in nil },
     completions: [],
-    validate: { raw, _ in CertificateFile.validate(raw) },
+    validate: { raw, _ in Validation.from(InputValidation.certificateFile(raw)) },
     applies: { $0.values[.credential] == "certificate" }, isOptional: false,
     flag: "--certificate FILE", environmentVariable: "AZURE_CLIENT_CERTIFICATE_PATH",
     answersKey: "certificate")
@@ -369,7 +377,7 @@ public enum Questions {
     },
     defaultValue: { _ in nil },
     completions: [],
-    validate: { raw, _ in ServerURL.validate(raw) },
+    validate: { raw, _ in Validation.from(InputValidation.serverURL(raw)) },
     applies: { !$0.isOnline }, isOptional: false, flag: "--bc-url",
     environmentVariable: nil, answersKey: "bcUrl")
 
@@ -409,63 +417,5 @@ public enum Questions {
       return "Or have an administrator open the admin consent URL:\n  \(url)"
     }
     return "Or have an administrator open the admin consent URL (shown in the summary)."
-  }
-}
-
-/// Checks for the on-premises server URL (`input.server-url-invalid`).
-enum ServerURL {
-  static func validate(_ raw: String) -> Validation {
-    var value = raw.trimmedSpaces
-    while value.hasSuffix("/") { value.removeLast() }
-    if value.lowercased().hasSuffix("/odatav4") { value.removeLast("/ODataV4".count) }
-    guard let url = URLComponents(string: value), url.scheme?.lowercased() == "https",
-      let host = url.host, !host.isEmpty
-    else {
-      return .rejected(
-        reason: "input.server-url-invalid",
-        message:
-          "'\(value)' is not an absolute https URL. Use https://<server>:<OData port>/<server instance>, for example https://bc.contoso.com:7048/BC."
-      )
-    }
-    if url.path.split(separator: "/").isEmpty {
-      return .rejected(
-        reason: "input.server-url-invalid",
-        message:
-          "'\(value)' has no server instance. Add it after the port, for example https://\(host):\(url.port ?? 7048)/BC."
-      )
-    }
-    return .accepted(value)
-  }
-}
-
-/// Checks for the certificate file (`input.certificate-invalid`).
-enum CertificateFile {
-  static func validate(_ raw: String) -> Validation {
-    var path = raw.trimmedSpaces
-    if path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] {
-      path = home + path.dropFirst(1)
-    }
-    if !path.hasPrefix("/") { path = FileManager.default.currentDirectoryPath + "/" + path }
-    guard let data = FileManager.default.contents(atPath: path) else {
-      return .rejected(
-        reason: "input.certificate-invalid",
-        message: "Cannot read \(path). Check the path and that you may read the file.")
-    }
-    let text = String(decoding: data, as: UTF8.self)
-    if !text.contains("-----BEGIN CERTIFICATE-----") {
-      return .rejected(
-        reason: "input.certificate-invalid",
-        message:
-          "\(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----). Convert a .pfx with openssl pkcs12 -in app.pfx -out app.pem -nodes."
-      )
-    }
-    if !text.contains("PRIVATE KEY-----") {
-      return .rejected(
-        reason: "input.certificate-invalid",
-        message:
-          "\(path) has the certificate but no private key. Put the certificate and its private key in one PEM file."
-      )
-    }
-    return .accepted(path)
   }
 }
