@@ -1128,6 +1128,7 @@ struct ConfigurationCheck {
     metadata()
     services()
     redirect()
+    webClientClientID()
     versionGate()
     multitenant()
 
@@ -1351,6 +1352,20 @@ struct ConfigurationCheck {
 
   // MARK: PublicWebBaseUrl and the redirect URI
 
+  /// With OpenID Connect, a leftover AzureActiveDirectoryClientId breaks the web client's
+  /// sign-in ("WSFederationLoginEndpoint … cannot be empty"), and with it granting consent from
+  /// the Microsoft Entra Application card. S2S calls still work, so this is a note.
+  mutating func webClientClientID() {
+    let key = "AzureActiveDirectoryClientId"
+    guard configuration.value("ADOpenIdMetadataLocation")?.isEmpty == false, (version?.major ?? 22) >= 20,
+      let id = value(key), id.trimmingZeroGUID != nil,
+      configuration.value("WSFederationLoginEndpoint")?.trimmedWhitespace.isEmpty ?? true
+    else { return }
+    notes.append(
+      "\(key) is set (\(Self.clip(id))) while sign-in uses OpenID Connect and WSFederationLoginEndpoint is empty: the web client's sign-in, and so consent from the Microsoft Entra Application card, fails with 'WSFederationLoginEndpoint … cannot be empty'. Clear it: \(PowerShell.set(instance, key, "00000000-0000-0000-0000-000000000000")), then \(restart)."
+    )
+  }
+
   mutating func redirect() {
     let key = "PublicWebBaseUrl"
     let base = value(key)
@@ -1461,5 +1476,12 @@ struct ConfigurationCheck {
         "onprem.tenant-parameter-missing",
         "The server is multitenant (Multitenant = true), but no Business Central tenant is given, so calls reach no tenant. Pass --server-tenant <BC tenant id> (calls then carry ?tenant=<id>), or use host-name tenants; and mount the tenant with its Entra tenant: Mount-NAVTenant -ServerInstance \(PowerShell.argument(instance)) -Tenant <BC tenant id> -DatabaseName \(PowerShell.argument(database)) -AadTenantId \(tenantID ?? "<Entra tenant id>")."
       ))
+  }
+}
+
+extension String {
+  /// nil for the all-zero GUID (BC's "not set"), else the value.
+  fileprivate var trimmingZeroGUID: String? {
+    trimmedWhitespace.allSatisfy { $0 == "0" || $0 == "-" } ? nil : self
   }
 }

@@ -679,6 +679,29 @@ func onpremFixture(_ name: String) -> String { fixturesFolder("onprem").appendin
     }
   }
 
+  @Test func leftoverClientIDWithOpenIDConnectIsANoteWithItsFix() throws {
+    var settings = baseSettings
+    settings["ADOpenIdMetadataLocation"] =
+      "https://login.microsoftonline.com/\(OnPremContext.tenantID)/.well-known/openid-configuration"
+    settings["WSFederationLoginEndpoint"] = ""
+    func outcome(_ clientID: String) throws -> Outcome {
+      var s = settings
+      s["AzureActiveDirectoryClientId"] = clientID
+      return try ServerConfiguration.parse(xml(s), file: "c.config").diagnose(
+        settings: OnPremContext.settings(), claims: OnPremContext.claims())
+    }
+    let leftover = try outcome("2a4b6c8d-1e3f-4a5b-8c7d-9e0f1a2b3c4d")
+    #expect(leftover.status == .passed, "S2S still works: a note, not a failure")
+    #expect(leftover.detail?.contains("WSFederationLoginEndpoint … cannot be empty") == true)
+    #expect(
+      leftover.detail?.contains(
+        #"Set-NAVServerConfiguration -ServerInstance BC240 -KeyName AzureActiveDirectoryClientId -KeyValue "00000000-0000-0000-0000-000000000000""#
+      ) == true, "\(leftover.detail ?? "")")
+    for unset in ["", "00000000-0000-0000-0000-000000000000"] {
+      #expect(try outcome(unset).detail?.contains("AzureActiveDirectoryClientId is set") == false)
+    }
+  }
+
   // MARK: helpers
 
   let baseSettings: [String: String] = [
