@@ -50,9 +50,10 @@ demo: build
 	@$(BIN) demo
 
 # The binary to ship: optimised, with the Swift runtime and Foundation linked in (it needs only
-# libedit and the C/C++ runtime on the target machine, and starts faster).
+# libedit and the C/C++ runtime on the target machine, and starts faster), exporting no symbols.
 release: deps
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-release --product s2s-doctor
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-release --product s2s-doctor \
+	  -Xlinker --version-script=$(CURDIR)/scripts/release-symbols.map
 	@echo ".build-release/release/s2s-doctor"
 
 bench: deps

@@ -2,10 +2,9 @@
 # make bench: builds the release binary, prepares a Python venv with MSAL, runs bench.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The shipped build (make release): Swift runtime linked in statically.
+# The shipped build: make release (static Swift runtime, no exported symbols).
 mkdir -p .build-release
-if ! swift build -c release --static-swift-stdlib --scratch-path .build-release --product s2s-doctor \
-  >.build-release/bench-build.log 2>&1; then
+if ! make -s release >.build-release/bench-build.log 2>&1; then
   cat .build-release/bench-build.log
   exit 1
 fi
