@@ -41,21 +41,22 @@ public enum FleetText {
       return out
     }
     guard !report.rows.isEmpty else { return String(decoding: encoded(report, indent: 0), as: UTF8.self) + "\n" }
-    var out = [UInt8]()
+    // Built straight into the String (no byte buffer to copy at the end): one copy of the report.
+    var out = ""
     out.reserveCapacity(report.rows.count * 400)
-    func add(_ text: String) { out.append(contentsOf: text.utf8) }
-    add("{\n  \"interrupted\" : \(report.interrupted),\n  \"rows\" : [\n")
+    func add(_ bytes: [UInt8]) { out += String(decoding: bytes, as: UTF8.self) }
+    out += "{\n  \"interrupted\" : \(report.interrupted),\n  \"rows\" : [\n"
     for (index, row) in report.rows.enumerated() {
-      add("    ")
-      out.append(contentsOf: encoded(row, indent: 4))
-      add(index == report.rows.count - 1 ? "\n" : ",\n")
+      out += "    "
+      add(encoded(row, indent: 4))
+      out += index == report.rows.count - 1 ? "\n" : ",\n"
     }
-    add("  ],\n  \"schemaVersion\" : \(report.schemaVersion),\n  \"skippedRows\" : ")
-    out.append(contentsOf: encoded(report.skippedRows, indent: 2))
-    add(",\n  \"summary\" : ")
-    out.append(contentsOf: encoded(report.summary, indent: 2))
-    add("\n}\n")
-    return String(decoding: out, as: UTF8.self)
+    out += "  ],\n  \"schemaVersion\" : \(report.schemaVersion),\n  \"skippedRows\" : "
+    add(encoded(report.skippedRows, indent: 2))
+    out += ",\n  \"summary\" : "
+    add(encoded(report.summary, indent: 2))
+    out += "\n}\n"
+    return out
   }
 
   static func summaryLine(_ report: FleetReport) -> String {
