@@ -243,7 +243,8 @@ public enum SignalExtractor {
       "http/1.1 ", "http/1.0 ", "http/2 ", "http/2.0 ", "status code ", "statuscode: ",
       "statuscode\": ", "\"status\": ", "\"status\":", "\"statuscode\":", "status: ", "http status: ",
       "http error: ", "http error ", "response status code does not indicate success: ",
-      "(http ", "status=", "reply status code was ", "status_code=",
+      "(http ", "status=", "reply status code was ", "status_code=", "returned error: ", "response code: ",
+      "statuscode=", "status code: ",
     ]
     var best: (position: Int, status: Int)?
     for anchor in anchors {
@@ -264,6 +265,14 @@ public enum SignalExtractor {
       }
     }
     if let best { return best.status }
+    // Python requests: "401 Client Error: Unauthorized for url: …", "503 Server Error: …"
+    for phrase in [" client error", " server error"] {
+      if let at = text.find(Array(phrase.utf8)), at >= 3, let status = threeDigits(text.lowered, at: at - 3),
+        (400...599).contains(status), at == 3 || !(0x30...0x39).contains(text.lowered[at - 4])
+      {
+        return status
+      }
+    }
     // "401 Unauthorized", "(401)", "429 Too Many Requests"
     let phrases: [(String, Int)] = [
       ("401 unauthorized", 401), ("(401)", 401), ("403 forbidden", 403), ("(403)", 403),
