@@ -1810,7 +1810,7 @@ bc.permission-missing:
   docs: [bc-s2s, bc-error-codes]
   match:
     - bc: [Internal_ServerError]
-      text:
+      text: &permission-sentences
         - "You do not have the following permissions"
         - "current permissions prevented the action"
         - "Sie haben nicht die folgenden Berechtigungen"
@@ -1827,23 +1827,7 @@ bc.permission-missing:
         - "Du har inte följande behörigheter"
         - "Du har ikke følgende tillatelser"
         - "Sinulla ei ole seuraavia käyttöoikeuksia"
-    - text:
-        - "You do not have the following permissions"
-        - "current permissions prevented the action"
-        - "Sie haben nicht die folgenden Berechtigungen"
-        - "Sie verfügen nicht über die folgenden Berechtigungen"
-        - "De aktuelle rettigheder forhindrede handlingen"
-        - "Du har ikke følgende tilladelser"
-        - "Vous ne disposez pas des autorisations suivantes"
-        - "Vous n'avez pas les autorisations suivantes"
-        - "U hebt niet de volgende machtigingen"
-        - "U beschikt niet over de volgende machtigingen"
-        - "No tiene los siguientes permisos"
-        - "Non si dispone delle seguenti autorizzazioni"
-        - "Non disponi delle seguenti autorizzazioni"
-        - "Du har inte följande behörigheter"
-        - "Du har ikke følgende tillatelser"
-        - "Sinulla ei ole seuraavia käyttöoikeuksia"
+    - text: *permission-sentences
       boost: 5
     # Whatever the language, the message names the object as "TableData <table>: <permission>".
     - bc: [Internal_ServerError]
