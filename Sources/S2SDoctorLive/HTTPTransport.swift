@@ -80,24 +80,28 @@ public final class HTTPTransport: Sendable {
   /// and milliseconds) for every run. Elsewhere the library's default (the bundle) is used.
   static let hashedSystemRoots: String? = {
     #if os(Linux)
-      let path = "/etc/ssl/certs"
-      guard let dir = opendir(path) else { return nil }
-      defer { closedir(dir) }
-      while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-          String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        if isSubjectHashName(name) { return path }
-      }
-      return nil
+      return isHashedFolder("/etc/ssl/certs") ? "/etc/ssl/certs" : nil
     #else
       return nil
     #endif
   }()
 
+  /// Whether a folder holds `<subject hash>.N` entries (the only names a folder lookup reads).
+  static func isHashedFolder(_ path: String) -> Bool {
+    guard let dir = opendir(path) else { return false }
+    defer { closedir(dir) }
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if isSubjectHashName(name) { return true }
+    }
+    return false
+  }
+
   /// The system trust store, as OpenSSL and curl find it: `SSL_CERT_DIR` (the first folder that
   /// exists) and `SSL_CERT_FILE` when set, else the hashed system folder, else the library's
-  /// default bundle. A bundle that lives inside the trusted folder (Debian's
+  /// default bundle. A bundle inside a hashed trusted folder (Debian's
   /// `/etc/ssl/certs/ca-certificates.crt`) is built from that folder's certificates, so only the
   /// folder is used; any other bundle is added to it.
   static func systemTrustRoots(_ environment: [String: String]) throws -> (
@@ -117,9 +121,11 @@ public final class HTTPTransport: Sendable {
       return (file.map { .file($0) }, [])
     }
     guard let file else { return (.file(directory), []) }
+    // Only a hashed folder can stand in for a bundle built from it (Fedora's
+    // /etc/pki/tls/certs, for one, has no hash links: its bundle is the store).
     let folder = directory.hasSuffix("/") ? directory : directory + "/"
     let fileInFolder = file.hasPrefix(folder) && !file.dropFirst(folder.count).contains("/")
-    return (.file(directory), fileInFolder ? [] : [.file(file)])
+    return (.file(directory), fileInFolder && isHashedFolder(directory) ? [] : [.file(file)])
   }
 
   /// `0a1b2c3d.0`: eight hex digits, a dot, a small number.

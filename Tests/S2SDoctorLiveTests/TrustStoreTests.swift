@@ -48,12 +48,19 @@ import Testing
     #expect(!HTTPTransport.isSubjectHashName("0a1b2c3d"))
   }
 
-  @Test func bundleInsideTheTrustedFolderIsNotParsedAgain() throws {
+  @Test func bundleInsideAHashedTrustedFolderIsNotParsedAgain() throws {
     let folder = try Self.temporaryFolder()
-    FileManager.default.createFile(atPath: folder + "/bundle.crt", contents: Data())
-    let (roots, extra) = try HTTPTransport.systemTrustRoots([
-      "SSL_CERT_DIR": "/nonexistent-first:" + folder, "SSL_CERT_FILE": folder + "/bundle.crt",
-    ])
+    #expect(FileManager.default.createFile(atPath: folder + "/bundle.crt", contents: Data()))
+    let environment = ["SSL_CERT_DIR": "/nonexistent-first:" + folder, "SSL_CERT_FILE": folder + "/bundle.crt"]
+    // Without hash links (Fedora's layout) the folder cannot replace its bundle.
+    #expect(!HTTPTransport.isHashedFolder(folder))
+    var (roots, extra) = try HTTPTransport.systemTrustRoots(environment)
+    #expect(roots == .file(folder))
+    #expect(extra == [.file(folder + "/bundle.crt")])
+    // With them (Debian's layout) the bundle is not parsed again.
+    #expect(FileManager.default.createFile(atPath: folder + "/0a1b2c3d.0", contents: Data()))
+    #expect(HTTPTransport.isHashedFolder(folder))
+    (roots, extra) = try HTTPTransport.systemTrustRoots(environment)
     #expect(roots == .file(folder))
     #expect(extra.isEmpty)
   }
