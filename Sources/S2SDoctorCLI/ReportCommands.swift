@@ -157,22 +157,8 @@ struct ExportHTTP: ParsableCommand {
   var output: String?
 
   func run() throws {
-    // The secret sources are not read: the file must never carry the value.
-    var options = connection
-    options.clientSecretFile = nil
-    options.clientSecretStdin = false
-    var environment = ProcessInfo.processInfo.environment
-    environment["AZURE_CLIENT_SECRET"] = nil
-    let settings: ConnectionSettings
-    do {
-      settings = try options.resolve(environment: environment).settings
-    } catch {
-      fail(error)
-    }
-    if let missing = missingIdentifiers(settings) {
-      Output.err("export http needs \(missing).\n")
-      terminate(.usage)
-    }
+    // The file must never carry the secret: its sources are not even read.
+    let settings = connection.secretlessSettings(for: "export http")
     writeReport(
       RestClientExport.render(settings, toolVersion: S2SDoctorCommand.version), to: output)
   }
@@ -197,7 +183,20 @@ struct ConsentURL: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
 
   func run() throws {
-    var options = connection
+    let settings = connection.secretlessSettings(for: "consent-url")
+    guard let url = settings.adminConsentURL else {
+      Output.err("Cannot build a consent URL from the authority host \(settings.authorityHost).\n")
+      terminate(.usage)
+    }
+    Output.out(url + "\n")
+  }
+}
+
+extension ConnectionOptions {
+  /// The settings without reading any secret source (flag file, stdin, AZURE_CLIENT_SECRET),
+  /// for commands whose output is shared; exits 64 naming a missing tenant or client id.
+  func secretlessSettings(for command: String) -> ConnectionSettings {
+    var options = self
     options.clientSecretFile = nil
     options.clientSecretStdin = false
     var environment = ProcessInfo.processInfo.environment
@@ -209,14 +208,10 @@ struct ConsentURL: ParsableCommand {
       fail(error)
     }
     if let missing = missingIdentifiers(settings) {
-      Output.err("consent-url needs \(missing).\n")
+      Output.err("\(command) needs \(missing).\n")
       terminate(.usage)
     }
-    guard let url = settings.adminConsentURL else {
-      Output.err("Cannot build a consent URL from the authority host \(settings.authorityHost).\n")
-      terminate(.usage)
-    }
-    Output.out(url + "\n")
+    return settings
   }
 }
 
