@@ -136,23 +136,8 @@ public enum FleetText {
     return out
   }
 
-  static func xml(_ value: String) -> String {
-    var out = ""
-    for scalar in value.unicodeScalars {
-      switch scalar {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&apos;"
-      default:
-        // XML 1.0 forbids most control characters.
-        if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r" { continue }
-        out.unicodeScalars.append(scalar)
-      }
-    }
-    return out
-  }
+  /// The same escaping as the JUnit template of a single run.
+  static func xml(_ value: String) -> String { XMLContentType().escapeText(value) }
 
   static func junit(_ report: FleetReport) -> String {
     let s = report.summary
