@@ -167,8 +167,7 @@ public enum CancellableSleep {
         state.continuation = continuation
         let timer = DispatchSource.makeTimerSource(queue: .global())
         let (seconds, attoseconds) = duration.components
-        let nanoseconds = Int(clamping: seconds) &* 1_000_000_000 &+ Int(attoseconds / 1_000_000_000)
-        timer.schedule(deadline: .now() + .nanoseconds(max(0, nanoseconds)))
+        timer.schedule(deadline: .now() + max(0, Double(seconds) + Double(attoseconds) / 1e18))
         timer.setEventHandler { [weak self] in self?.wake() }
         timer.resume()
         state.timer = timer

@@ -1358,7 +1358,7 @@ struct ConfigurationCheck {
   mutating func webClientClientID() {
     let key = "AzureActiveDirectoryClientId"
     guard configuration.value("ADOpenIdMetadataLocation")?.isEmpty == false, (version?.major ?? 22) >= 20,
-      let id = value(key), id.trimmingZeroGUID != nil,
+      let id = value(key), !id.allSatisfy({ $0 == "0" || $0 == "-" }),
       configuration.value("WSFederationLoginEndpoint")?.trimmedWhitespace.isEmpty ?? true
     else { return }
     notes.append(
@@ -1476,12 +1476,5 @@ struct ConfigurationCheck {
         "onprem.tenant-parameter-missing",
         "The server is multitenant (Multitenant = true), but no Business Central tenant is given, so calls reach no tenant. Pass --server-tenant <BC tenant id> (calls then carry ?tenant=<id>), or use host-name tenants; and mount the tenant with its Entra tenant: Mount-NAVTenant -ServerInstance \(PowerShell.argument(instance)) -Tenant <BC tenant id> -DatabaseName \(PowerShell.argument(database)) -AadTenantId \(tenantID ?? "<Entra tenant id>")."
       ))
-  }
-}
-
-extension String {
-  /// nil for the all-zero GUID (BC's "not set"), else the value.
-  fileprivate var trimmingZeroGUID: String? {
-    trimmedWhitespace.allSatisfy { $0 == "0" || $0 == "-" } ? nil : self
   }
 }
