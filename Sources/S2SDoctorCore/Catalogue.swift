@@ -273,6 +273,17 @@ public struct Catalogue: Sendable, Codable, Equatable {
         parsed.http = try rule.ints("http")
         parsed.text = try rule.strings("text")
         parsed.endpoint = try rule.strings("endpoint")
+        parsed.url = try rule.strings("url")
+        for tag in parsed.url where !URLFacts.knownTags.contains(tag) {
+          throw CatalogueError(
+            file: object.file, line: rule.line(of: "url"),
+            message: "url shape '\(tag)' is not one of \(URLFacts.knownTags.sorted().joined(separator: ", "))")
+        }
+        for endpoint in parsed.endpoint where !Explainer.endpoints.contains(endpoint) {
+          throw CatalogueError(
+            file: object.file, line: rule.line(of: "endpoint"),
+            message: "endpoint '\(endpoint)' is not one of \(Explainer.endpoints.joined(separator: ", "))")
+        }
         parsed.boost = try rule.ints("boost").first ?? 0
         try rule.finish()
         rules.append(parsed)
@@ -286,7 +297,8 @@ public struct Catalogue: Sendable, Codable, Equatable {
       steps: try object.strings("steps", required: true),
       whoFixes: who,
       docs: docs,
-      match: rules)
+      match: rules,
+      distinguish: try object.optionalString("distinguish", required: false) ?? "")
     try object.finish()
     return reason
   }

@@ -10,12 +10,14 @@ public struct Diagnosis: Sendable, Equatable, Encodable {
   public var whoFixes: String
   public var docs: [String]
   public var confidence: String
+  /// The one step that tells this candidate apart from the others.
+  public var distinguish: String
   /// Why this diagnosis was chosen (which signal matched).
   public var matched: String
   var score: Int
 
   enum CodingKeys: String, CodingKey {
-    case reason, summary, why, fix, steps, whoFixes, docs, confidence, matched
+    case reason, summary, why, fix, steps, whoFixes, docs, confidence, distinguish, matched
   }
 }
 
@@ -27,6 +29,22 @@ public struct ExplainResult: Sendable, Encodable {
   public var diagnoses: [Diagnosis]
   /// Set when the input named a check: its declaration, for `explain <check-id>`.
   public var check: CheckSummary?
+  /// The claims of a token found in the input (never the token itself).
+  public var claims: PastedToken.Shown?
+
+  enum CodingKeys: String, CodingKey {
+    case schemaVersion, input, signals, diagnoses, check, claims
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(schemaVersion, forKey: .schemaVersion)
+    try c.encode(input, forKey: .input)
+    try c.encode(signals, forKey: .signals)
+    try c.encode(diagnoses, forKey: .diagnoses)
+    try c.encodeIfPresent(check, forKey: .check)
+    try c.encodeIfPresent(claims, forKey: .claims)
+  }
 
   public struct CheckSummary: Sendable, Encodable {
     public var id: String
@@ -64,10 +82,13 @@ public struct Explainer: Sendable {
     knownAADSTS = aadsts
   }
 
-  public func explain(_ input: String, status: Int? = nil, endpoint: String? = nil)
-    -> ExplainResult
-  {
-    let trimmed = input.trimmedWhitespace
+  public func explain(
+    _ input: String, status: Int? = nil, endpoint: String? = nil, now: Date = Date()
+  ) -> ExplainResult {
+    // Secrets and tokens a person pasted along with the error never come back out.
+    let token = PastedToken.find(in: input)
+    let masked = PastedSecrets.masked(input)
+    let trimmed = masked.trimmedWhitespace
     let inputLabel = trimmed.count > 200 ? String(trimmed.prefix(200)) + "…" : trimmed
 
     // A reason id or a check id is answered from the catalogue directly.
@@ -89,9 +110,13 @@ public struct Explainer: Sendable {
       }
     }
 
-    let text = SearchableText(input)
-    let signals = SignalExtractor.extract(
-      text, status: status, endpoint: endpoint, knownBCCodes: knownBCCodes)
+    let text = SearchableText(masked)
+    let urls = URLFacts.read(text)
+    var signals = SignalExtractor.extract(
+      text, status: status, endpoint: endpoint, knownBCCodes: knownBCCodes, knownAADSTS: knownAADSTS,
+      urlEndpoint: urls.endpoint)
+    signals.bcMessage = signals.bcMessage.map(PastedSecrets.masked)
+    let context = Context(text: text, signals: signals, urls: urls)
 
     var scored: [(diagnosis: Diagnosis, position: Int, order: Int)] = []
     for (order, id) in catalogue.reasonOrder.enumerated() {
@@ -100,9 +125,7 @@ public struct Explainer: Sendable {
       var why = ""
       var position = Int.max
       for rule in reason.match {
-        guard let (score, matched, at) = evaluate(rule, text: text, signals: signals) else {
-          continue
-        }
+        guard let (score, matched, at) = evaluate(rule, context) else { continue }
         if score > best || (score == best && at < position) {
           best = score
           why = matched
@@ -141,25 +164,130 @@ public struct Explainer: Sendable {
       scored.append((d, Int.max - 1, Int.max))
     }
 
+    // A token in the text is evidence of its own: its claims decide token-level causes.
+    var shownClaims: PastedToken.Shown?
+    if let token {
+      let named =
+        urls.tokenTenant.flatMap { UUID(uuidString: $0) != nil ? $0 : nil }
+        ?? urls.bcTenant.flatMap { UUID(uuidString: $0) != nil ? $0 : nil }
+      let reference = signals.timestamp.flatMap(Self.parseTimestamp)
+      let findings = token.findings(
+        endpoint: signals.endpoint, tenantNamed: named, reference: reference, now: now)
+      for finding in findings {
+        guard let reason = catalogue.reason(finding.reason) else { continue }
+        scored.removeAll { $0.diagnosis.reason == finding.reason && $0.diagnosis.score <= finding.score }
+        scored.append((diagnosis(reason, score: finding.score, matched: "token: " + finding.because), -1, 0))
+      }
+      if findings.allSatisfy({ $0.score < 100 }) && token.isGoodForBC(endpoint: signals.endpoint) {
+        // A good token rules out the token-level causes; what is left is the service's side.
+        let tokenLevel: Set<String> = [
+          "token.audience-not-bc", "token.roles-missing", "token.api-role-missing", "token.not-app-only",
+          "token.automation-role-missing", "token.tenant-mismatch",
+        ]
+        for index in scored.indices {
+          let reason = scored[index].diagnosis.reason
+          if tokenLevel.contains(reason) {
+            scored[index].diagnosis.score -= 80
+          } else if ["bc.app-not-accepted", "onprem.audience-not-valid", "admin.app-not-authorized"].contains(reason) {
+            scored[index].diagnosis.score += 30
+            scored[index].diagnosis.matched += " + the token's aud, roles and type are right"
+          }
+        }
+        scored.removeAll { $0.diagnosis.score <= 0 }
+      }
+      shownClaims = token.shown(decided: findings.flatMap(\.claims))
+    }
+
+    // When the evidence does not decide, a support engineer names the likely causes, not one.
+    if scored.allSatisfy({ $0.diagnosis.score < 80 }), signals.httpStatus != nil {
+      pad(&scored, context)
+    }
+
     scored.sort { a, b in
       if a.diagnosis.score != b.diagnosis.score { return a.diagnosis.score > b.diagnosis.score }
       if a.position != b.position { return a.position < b.position }
       return a.order < b.order
     }
     var seen = Set<String>()
-    let diagnoses = scored.map(\.diagnosis).filter { seen.insert($0.reason).inserted }
+    var diagnoses = scored.map(\.diagnosis).filter { seen.insert($0.reason).inserted }
+    diagnoses = Array(diagnoses.prefix(5))
+    // Confidence: a decisive signal with a clear lead is high; a close race is not.
+    for index in diagnoses.indices {
+      let score = diagnoses[index].score
+      let next = index + 1 < diagnoses.count ? diagnoses[index + 1].score : 0
+      let previous = index > 0 ? diagnoses[index - 1].score : Int.max
+      if score >= 80 && score - next >= 15 && previous - score >= 15 {
+        diagnoses[index].confidence = "high"
+      } else if score >= 80 || (score >= 50 && index == 0) {
+        diagnoses[index].confidence = "medium"
+      } else {
+        diagnoses[index].confidence = "low"
+      }
+    }
     return ExplainResult(
-      input: inputLabel, signals: signals, diagnoses: Array(diagnoses.prefix(5)), check: nil)
+      input: inputLabel, signals: signals, diagnoses: diagnoses, check: nil, claims: shownClaims)
+  }
+
+  /// The facts one evaluation of the rules reads.
+  struct Context {
+    var text: SearchableText
+    var signals: Signals
+    var urls: URLFacts
+  }
+
+  /// Adds the candidates of a status at this endpoint (or, with none known, at any) until there
+  /// are three: rules whose only condition is the HTTP status, at a lower score.
+  func pad(_ scored: inout [(diagnosis: Diagnosis, position: Int, order: Int)], _ context: Context) {
+    guard let status = context.signals.httpStatus else { return }
+    var present = Set(scored.map(\.diagnosis.reason))
+    for relaxEndpoint in [false, true] where present.count < 3 {
+      for (order, id) in catalogue.reasonOrder.enumerated() where !present.contains(id) {
+        guard let reason = catalogue.reason(id) else { continue }
+        let rules = reason.match.filter {
+          $0.http.contains(status) && $0.aadsts.isEmpty && $0.bc.isEmpty && $0.text.isEmpty
+            && $0.oauthError.isEmpty && $0.url.isEmpty
+        }
+        guard
+          let rule = rules.first(where: { rule in
+            rule.endpoint.isEmpty || context.signals.endpoint.map(rule.endpoint.contains) == true
+              || (relaxEndpoint && context.signals.endpoint == nil)
+          })
+        else { continue }
+        let score = max(5, 20 + rule.boost - (relaxEndpoint ? 10 : 0))
+        scored.append(
+          (diagnosis(reason, score: score, matched: "HTTP \(status), a possible cause"), Int.max, order))
+        present.insert(id)
+      }
+    }
+  }
+
+  static func parseTimestamp(_ value: String) -> Date? {
+    let formatter = ISO8601DateFormatter()
+    let trimmed = value.replacingOccurrences(of: " ", with: "T")
+    if let date = formatter.date(from: trimmed) { return date }
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    if let date = formatter.date(from: trimmed) { return date }
+    // "2024-05-03 10:11:12Z" and HTTP dates.
+    let http = DateFormatter()
+    http.locale = Locale(identifier: "en_US_POSIX")
+    http.timeZone = TimeZone(identifier: "UTC")
+    for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ssZ"] {
+      http.dateFormat = format
+      if let date = http.date(from: value) ?? http.date(from: trimmed) { return date }
+    }
+    return nil
   }
 
   /// Scores one rule: nil when a condition fails. Returns (score, what matched, where).
-  func evaluate(_ rule: MatchRule, text: SearchableText, signals: Signals) -> (Int, String, Int)? {
+  func evaluate(_ rule: MatchRule, _ context: Context) -> (Int, String, Int)? {
+    let signals = context.signals
+    let text = context.text
     var score = 0
     var matched: [String] = []
     var position = Int.max
-    // A rule for other endpoints does not apply; with no endpoint known it applies without its bonus.
-    if !rule.endpoint.isEmpty, let endpoint = signals.endpoint, !rule.endpoint.contains(endpoint) {
-      return nil
+    // A rule for some endpoints applies only when the evidence points to one of them.
+    if !rule.endpoint.isEmpty {
+      guard let endpoint = signals.endpoint, rule.endpoint.contains(endpoint) else { return nil }
     }
     if !rule.aadsts.isEmpty {
       guard let index = signals.aadsts.firstIndex(where: rule.aadsts.contains) else { return nil }
@@ -183,11 +311,23 @@ public struct Explainer: Sendable {
       score = max(score, 30)
       matched.append("HTTP \(status)")
     }
+    if !rule.url.isEmpty {
+      guard let tag = rule.url.first(where: context.urls.tags.contains) else { return nil }
+      score = max(score, 35)
+      matched.append("URL shape \(tag)")
+    }
     if !rule.text.isEmpty {
-      guard let phrase = rule.text.first(where: text.contains(phrase:)) else { return nil }
+      var found: (phrase: String, at: Int)?
+      for phrase in rule.text {
+        if let at = text.position(of: phrase) {
+          found = (phrase, at)
+          break
+        }
+      }
+      guard let found else { return nil }
       score = max(score, 60)
-      matched.append("“\(phrase)”")
-      position = min(position, 2000 + (text.position(of: phrase) ?? 0))
+      matched.append("“\(found.phrase)”")
+      position = min(position, 2000 + found.at)
     }
     guard score > 0 else { return nil }
     if !rule.endpoint.isEmpty, let endpoint = signals.endpoint {
@@ -204,6 +344,6 @@ public struct Explainer: Sendable {
       reason: reason.id, summary: reason.summary, why: reason.why, fix: reason.fix,
       steps: reason.steps, whoFixes: reason.whoFixes.rawValue, docs: reason.docs,
       confidence: confidence ?? (score >= 80 ? "high" : score >= 50 ? "medium" : "low"),
-      matched: matched, score: score)
+      distinguish: reason.distinguish, matched: matched, score: score)
   }
 }

@@ -75,6 +75,8 @@ public struct ReasonDefinition: Codable, Sendable, Equatable {
   public var docs: [String]
   /// Rules used by `explain` to recognise this reason in pasted text.
   public var match: [MatchRule]
+  /// The one step that tells this reason apart from the others a symptom could mean.
+  public var distinguish: String = ""
 
   public var area: String { String(id.prefix(while: { $0 != "." })) }
 }
@@ -89,6 +91,8 @@ public struct MatchRule: Codable, Sendable, Equatable {
   public var text: [String] = []
   /// The rule only applies to these endpoints (token, bc-api, automation, admin, onprem, consent).
   public var endpoint: [String] = []
+  /// Shapes of a URL in the text (`custom-route`, `company-segment`, `tenant-common`, …); any one.
+  public var url: [String] = []
   /// Extra points, to order reasons that share a signal.
   public var boost: Int = 0
 

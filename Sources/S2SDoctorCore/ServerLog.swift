@@ -263,9 +263,10 @@ public enum ServerLog {
       let searchable = SearchableText(text)
       var signals = Signals()
       signals.endpoint = "onprem"
+      let context = Explainer.Context(text: searchable, signals: signals, urls: URLFacts())
       var best: (score: Int, priority: Int, reason: String, matched: String)?
       for rule in rules {
-        guard let (score, matched, _) = explainer.evaluate(rule.rule, text: searchable, signals: signals) else {
+        guard let (score, matched, _) = explainer.evaluate(rule.rule, context) else {
           continue
         }
         if best == nil || score > best!.score || (score == best!.score && rule.priority < best!.priority) {

@@ -51,17 +51,17 @@ public struct SearchableText: Sendable {
   public let bytes: [UInt8]
   /// The same bytes, ASCII lower-cased (same length and offsets as `bytes`).
   public let lowered: [UInt8]
-  /// Unicode lower-cased text, for phrases with non-ASCII letters (only for texts up to 2 MB).
-  public let unicodeLowered: [UInt8]?
+  /// Words only, for tolerant phrase matching (see `TextFolding`).
+  public let folded: [UInt8]
 
   public init(_ raw: String) {
     let normalized = Self.normalize(Array(raw.utf8))
     bytes = normalized
     lowered = normalized.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
     if normalized.count <= 2_000_000, normalized.contains(where: { $0 >= 0x80 }) {
-      unicodeLowered = Array(String(decoding: normalized, as: UTF8.self).lowercased().utf8)
+      folded = TextFolding.fold(Array(String(decoding: normalized, as: UTF8.self).lowercased().utf8))
     } else {
-      unicodeLowered = nil
+      folded = TextFolding.fold(lowered)
     }
   }
 
@@ -133,16 +133,20 @@ public struct SearchableText: Sendable {
     return ByteSearch.firstIndex(of: needle, in: hay, from: from)
   }
 
-  /// Case-insensitive phrase search (Unicode-aware for non-ASCII phrases in texts up to 2 MB).
-  public func contains(phrase: String) -> Bool {
-    let lower = Array(phrase.lowercased().utf8)
-    if lower.contains(where: { $0 >= 0x80 }) {
-      if let unicodeLowered { return find(lower, in: unicodeLowered) != nil }
-    }
-    return find(lower) != nil
+  /// Tolerant phrase search: case, punctuation, spacing, quote style and contractions are
+  /// ignored; `*` in the phrase stands for a few words.
+  public func contains(phrase: String) -> Bool { position(of: phrase) != nil }
+
+  /// Where the phrase starts in the folded text (an order, not a byte offset of the input).
+  /// Placeholders (`<tenant id>`, `{tenantId}`) are matched as written: folded, they would be
+  /// ordinary words.
+  public func position(of phrase: String) -> Int? {
+    if phrase.contains(where: { "<>{}[]".contains($0) }) { return rawPosition(of: phrase) }
+    return TextFolding.find(TextFolding.foldPhrase(phrase), in: folded)
   }
 
-  public func position(of phrase: String) -> Int? { find(Array(phrase.lowercased().utf8)) }
+  /// Exact (case-insensitive) search in the unfolded text, for markers whose punctuation matters.
+  public func rawPosition(of marker: String) -> Int? { find(Array(marker.lowercased().utf8)) }
 }
 
 /// Reads signals out of any pasted text: JSON bodies (whole, embedded, escaped or truncated),
@@ -150,16 +154,20 @@ public struct SearchableText: Sendable {
 public enum SignalExtractor {
   public static func extract(
     _ text: SearchableText, status: Int? = nil, endpoint: String? = nil,
-    knownBCCodes: Set<String> = []
+    knownBCCodes: Set<String> = [], knownAADSTS: Set<Int> = [], urlEndpoint: String? = nil
   ) -> Signals {
     var signals = Signals()
-    signals.aadsts = aadstsCodes(text)
+    signals.aadsts = aadstsCodes(text, known: knownAADSTS)
     signals.httpStatus = status ?? httpStatus(text)
     signals.oauthError = firstValue(text, keys: ["\"error\""], urlKeys: ["error="])
       .flatMap { value in
         // An OAuth error is a short snake_case word; a BC error object is not.
         value.count <= 40 && value.allSatisfy { $0.isLowercase || $0 == "_" } ? value : nil
       }
+    if signals.oauthError == nil, let value = headerParameter(text, "error=\"") {
+      // WWW-Authenticate: Bearer error="invalid_token", error_description="The token is expired"
+      signals.oauthError = value.count <= 40 && value.allSatisfy { $0.isLowercase || $0 == "_" } ? value : nil
+    }
     signals.bcErrorCodes = bcCodes(text, known: knownBCCodes)
     signals.bcErrorCode = signals.bcErrorCodes.first
     signals.bcMessage = firstValue(text, keys: ["\"message\""], urlKeys: []).map {
@@ -176,13 +184,18 @@ public enum SignalExtractor {
     signals.traceId = guidAfter(
       text, anchors: ["\"trace_id\"", "trace id", "traceid", "x-ms-request-id", "request-id"])
     signals.timestamp = timestampAfter(text)
-    signals.endpoint = endpoint ?? inferEndpoint(text, signals: signals)
+    // Given, else what the text says: an on-premises server's own words, the URL called, markers.
+    let inferred = inferEndpoint(text, signals: signals)
+    signals.endpoint = endpoint ?? (inferred == "onprem" ? inferred : nil) ?? urlEndpoint ?? inferred
     return signals
   }
 
   // MARK: AADSTS
 
-  static func aadstsCodes(_ text: SearchableText) -> [Int] {
+  /// Every written form: `AADSTS7000215`, `AADSTS 7000215`, `AADSTS-7000215`, `AADSTS:7000215`,
+  /// `"error_codes":[7000215]` (also Python's `'error_codes': [...]`), and a known code after
+  /// "error code", an OAuth error (`invalid_client: 7000222 -`) or as the whole input.
+  static func aadstsCodes(_ text: SearchableText, known: Set<Int> = []) -> [Int] {
     var codes: [Int] = []
     func add(_ code: Int) { if code >= 10_000 && !codes.contains(code) { codes.append(code) } }
     let bytes = text.lowered
@@ -191,11 +204,14 @@ public enum SignalExtractor {
       let trimmed = String(decoding: text.bytes, as: UTF8.self).trimmedWhitespace
       if trimmed.count >= 5 && trimmed.count <= 8, let bare = Int(trimmed) { add(bare) }
     }
-    var from = 0
-    let needle = Array("aadsts".utf8)
-    var found = 0
-    while let at = text.find(needle, from: from), found < 1000 {
-      var i = at + needle.count
+    /// Digits at `i` after at most `skip` separators; (value, digit count).
+    func number(at start: Int, skip: Int, separators: Set<UInt8>) -> (Int, Int) {
+      var i = start
+      var skipped = 0
+      while i < bytes.count, skipped < skip, separators.contains(bytes[i]) {
+        i += 1
+        skipped += 1
+      }
       var value = 0
       var digits = 0
       while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39, digits < 9 {
@@ -203,35 +219,76 @@ public enum SignalExtractor {
         digits += 1
         i += 1
       }
+      if i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 { return (0, 0) }
+      return (value, digits)
+    }
+    let prefixSeparators: Set<UInt8> = [
+      0x20, UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "_"), UInt8(ascii: "#"),
+    ]
+    var from = 0
+    let needle = Array("aadsts".utf8)
+    var found = 0
+    while let at = text.find(needle, from: from), found < 1000 {
+      let (value, digits) = number(at: at + needle.count, skip: 2, separators: prefixSeparators)
       if digits >= 5 && digits <= 8 { add(value) }
       from = at + needle.count
       found += 1
     }
-    // "error_codes":[7000215, 50011]
-    from = 0
-    let key = Array("\"error_codes\"".utf8)
-    while let at = text.find(key, from: from), codes.count < 50 {
-      var i = at + key.count
-      while i < bytes.count, bytes[i] == 0x20 || bytes[i] == UInt8(ascii: ":") { i += 1 }
-      guard i < bytes.count, bytes[i] == UInt8(ascii: "[") else { break }
-      i += 1
-      var value = 0
-      var digits = 0
-      while i < bytes.count && i < at + 400 {
-        let b = bytes[i]
-        if b >= 0x30 && b <= 0x39 {
-          value = value * 10 + Int(b - 0x30)
-          digits += 1
-          if digits > 9 { break }
-        } else {
-          if digits >= 5 { add(value) }
-          value = 0
-          digits = 0
-          if b == UInt8(ascii: "]") { break }
-        }
+    // "error_codes":[7000215, 50011] and Python's 'error_codes': [7000215]
+    for key in ["\"error_codes\"", "'error_codes'", "error_codes="] {
+      from = 0
+      let keyBytes = Array(key.utf8)
+      while let at = text.find(keyBytes, from: from), codes.count < 50 {
+        var i = at + keyBytes.count
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == UInt8(ascii: ":") { i += 1 }
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "[") else { break }
         i += 1
+        var value = 0
+        var digits = 0
+        while i < bytes.count && i < at + 400 {
+          let b = bytes[i]
+          if b >= 0x30 && b <= 0x39 {
+            value = value * 10 + Int(b - 0x30)
+            digits += 1
+            if digits > 9 { break }
+          } else {
+            if digits >= 5 { add(value) }
+            value = 0
+            digits = 0
+            if b == UInt8(ascii: "]") { break }
+          }
+          i += 1
+        }
+        from = at + keyBytes.count
       }
-      from = at + key.count
+    }
+    // A code the catalogue knows, written after words that introduce one.
+    guard !known.isEmpty else { return codes }
+    let anchors = [
+      "error code", "error_code", "errorcode", "error codes", "error number", "code:", "code =",
+      "invalid_client", "unauthorized_client", "invalid_request", "invalid_grant", "invalid_scope",
+      "invalid_resource", "access_denied", "fehlercode", "code d'erreur", "foutcode", "error ", "error:",
+      "error #", "errors:",
+    ]
+    let anchorSeparators: Set<UInt8> = [
+      0x20, UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "["),
+      UInt8(ascii: "("), UInt8(ascii: "#"), UInt8(ascii: "-"), 0x09,
+    ]
+    for anchor in anchors {
+      from = 0
+      var tries = 0
+      let anchorBytes = Array(anchor.utf8)
+      while let at = text.find(anchorBytes, from: from), tries < 50 {
+        tries += 1
+        from = at + anchorBytes.count
+        var start = at + anchorBytes.count
+        // "error code is 7000215", "error code of 7000215"
+        for word in [" is", " of"] where bytes.count >= start + word.utf8.count {
+          if Array(bytes[start..<(start + word.utf8.count)]) == Array(word.utf8) { start += word.utf8.count }
+        }
+        let (value, digits) = number(at: start, skip: 4, separators: anchorSeparators)
+        if digits >= 5 && digits <= 8 && known.contains(value) { add(value) }
+      }
     }
     return codes
   }
@@ -273,22 +330,27 @@ public enum SignalExtractor {
         return status
       }
     }
-    // "401 Unauthorized", "(401)", "429 Too Many Requests"
-    let phrases: [(String, Int)] = [
-      ("401 unauthorized", 401), ("(401)", 401), ("403 forbidden", 403), ("(403)", 403),
-      ("404 not found", 404), ("(404)", 404), ("405 method not allowed", 405),
-      ("407 proxy authentication required", 407), ("429 too many requests", 429), ("(429)", 429),
-      ("500 internal server error", 500), ("502 bad gateway", 502), ("503 service unavailable", 503),
-      ("504 gateway timeout", 504), ("400 bad request", 400), ("(400)", 400),
-    ]
+    // "401 Unauthorized", "401 - Unauthorized", "Unauthorized (401)", "(401)", "StatusCode: Forbidden".
     var earliest: (Int, Int)?
-    for (phrase, status) in phrases {
-      if let at = text.position(of: phrase), earliest == nil || at < earliest!.0 {
-        earliest = (at, status)
-      }
+    for (status, name) in reasonPhrases {
+      let candidates = [
+        text.position(of: "\(status) \(name)"), text.position(of: "\(name) \(status)"),
+        text.rawPosition(of: "(\(status))"),
+        text.rawPosition(of: "statuscode: \(name.replacingOccurrences(of: " ", with: ""))"),
+        text.rawPosition(of: "\"statuscode\":\"\(name.replacingOccurrences(of: " ", with: ""))"),
+      ]
+      for case let at? in candidates where earliest == nil || at < earliest!.0 { earliest = (at, status) }
     }
     return earliest?.1
   }
+
+  /// HTTP reason phrases, as servers, .NET (HttpStatusCode names) and proxies write them.
+  static let reasonPhrases: [(Int, String)] = [
+    (400, "bad request"), (401, "unauthorized"), (403, "forbidden"), (404, "not found"),
+    (405, "method not allowed"), (407, "proxy authentication required"), (408, "request timeout"),
+    (409, "conflict"), (429, "too many requests"), (500, "internal server error"), (502, "bad gateway"),
+    (503, "service unavailable"), (504, "gateway timeout"),
+  ]
 
   private static func threeDigits(_ bytes: [UInt8], at i: Int) -> Int? {
     guard i + 3 <= bytes.count else { return nil }
@@ -304,25 +366,54 @@ public enum SignalExtractor {
 
   // MARK: key/value scanning (works on broken and truncated JSON)
 
-  /// The string value after the first of `keys` (`"key": "value"`) or URL parameter `key=value`.
+  /// The string value after the first of `keys` (`"key": "value"`, also `'key': 'value'` as
+  /// Python prints dicts, with line breaks anywhere between) or URL parameter `key=value`. A
+  /// quote inside the value (a company name in quotes, once escaped) does not end it: only a
+  /// quote followed by what comes after a JSON value does.
   static func firstValue(_ text: SearchableText, keys: [String], urlKeys: [String]) -> String? {
     var best: (Int, String)?
-    for key in keys {
+    let b = text.bytes
+    func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+    let variants = keys.flatMap { key -> [String] in
+      key.hasPrefix("\"") ? [key, "'" + key.dropFirst().dropLast() + "'"] : [key]
+    }
+    for key in variants {
       var from = 0
       var tries = 0
       while let at = text.find(Array(key.utf8), from: from), tries < 50 {
         tries += 1
         from = at + 1
+        if let best, at > best.0 { break }
         var i = at + key.utf8.count
-        while i < text.bytes.count, text.bytes[i] == 0x20 || text.bytes[i] == 0x09 { i += 1 }
-        guard i < text.bytes.count, text.bytes[i] == UInt8(ascii: ":") else { continue }
+        while i < b.count, isSpace(b[i]) { i += 1 }
+        guard i < b.count, b[i] == UInt8(ascii: ":") else { continue }
         i += 1
-        while i < text.bytes.count, text.bytes[i] == 0x20 || text.bytes[i] == 0x09 { i += 1 }
-        guard i < text.bytes.count, text.bytes[i] == UInt8(ascii: "\"") else { continue }
+        while i < b.count, isSpace(b[i]) { i += 1 }
+        guard i < b.count, b[i] == UInt8(ascii: "\"") || b[i] == UInt8(ascii: "'") else { continue }
+        let quote = b[i]
         i += 1
         let start = i
-        while i < text.bytes.count, text.bytes[i] != UInt8(ascii: "\""), i - start < 2000 { i += 1 }
-        let value = String(decoding: text.bytes[start..<i], as: UTF8.self)
+        var end: Int?
+        while i < b.count, i - start < 4000 {
+          if b[i] == quote {
+            var j = i + 1
+            while j < b.count, b[j] == 0x20 || b[j] == 0x09 { j += 1 }
+            if j >= b.count || [UInt8(ascii: "}"), UInt8(ascii: "]"), 0x0A, 0x0D].contains(b[j]) {
+              end = i
+              break
+            }
+            if b[j] == UInt8(ascii: ",") {
+              var k = j + 1
+              while k < b.count, isSpace(b[k]) { k += 1 }
+              if k >= b.count || [UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "}")].contains(b[k]) {
+                end = i
+                break
+              }
+            }
+          }
+          i += 1
+        }
+        let value = String(decoding: b[start..<(end ?? i)], as: UTF8.self)
         if !value.isEmpty {
           if best == nil || at < best!.0 { best = (at, value) }
           break
@@ -352,25 +443,40 @@ public enum SignalExtractor {
     return best?.1
   }
 
+  /// A quoted parameter of a header such as WWW-Authenticate (`error="invalid_token"`).
+  static func headerParameter(_ text: SearchableText, _ key: String) -> String? {
+    var from = 0
+    while let at = text.find(Array(key.utf8), from: from) {
+      from = at + 1
+      guard at > 0, [0x20, UInt8(ascii: ",")].contains(text.bytes[at - 1]) else { continue }
+      let start = at + key.utf8.count
+      var i = start
+      while i < text.bytes.count, text.bytes[i] != UInt8(ascii: "\""), i - start < 100 { i += 1 }
+      return String(decoding: text.bytes[start..<i], as: UTF8.self)
+    }
+    return nil
+  }
+
   static func bcCodes(_ text: SearchableText, known: Set<String>) -> [String] {
     var found: [(Int, String)] = []
     func add(_ position: Int, _ code: String) {
       if !found.contains(where: { $0.1 == code }) { found.append((position, code)) }
     }
     // Codes in JSON ("code": "X") and XML (<code>X</code>).
-    for key in ["\"code\"", "<code>", "<m:code>"] {
+    for key in ["\"code\"", "'code'", "<code>", "<m:code>"] {
       var from = 0
       var tries = 0
       while let at = text.find(Array(key.utf8), from: from), tries < 200 {
         tries += 1
         from = at + 1
         var i = at + key.utf8.count
-        if key.hasPrefix("\"") {
-          while i < text.bytes.count, text.bytes[i] == 0x20 { i += 1 }
+        if key.hasPrefix("\"") || key.hasPrefix("'") {
+          while i < text.bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(text.bytes[i]) { i += 1 }
           guard i < text.bytes.count, text.bytes[i] == UInt8(ascii: ":") else { continue }
           i += 1
-          while i < text.bytes.count, text.bytes[i] == 0x20 { i += 1 }
-          guard i < text.bytes.count, text.bytes[i] == UInt8(ascii: "\"") else { continue }
+          while i < text.bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(text.bytes[i]) { i += 1 }
+          guard i < text.bytes.count, text.bytes[i] == UInt8(ascii: "\"") || text.bytes[i] == UInt8(ascii: "'")
+          else { continue }
           i += 1
         }
         let start = i
@@ -504,7 +610,7 @@ public enum SignalExtractor {
     ]
     var found: [(Int, String)] = []
     for (marker, endpoint) in markers {
-      if let at = text.position(of: marker) { found.append((at, endpoint)) }
+      if let at = text.rawPosition(of: marker) { found.append((at, endpoint)) }
     }
     if var best = found.min(by: { $0.0 < $1.0 }) {
       // A generic BC URL whose own line goes on to name the automation or admin route is that route.

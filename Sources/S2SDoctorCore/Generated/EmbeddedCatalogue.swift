@@ -1766,6 +1766,7 @@ bc.app-not-accepted:
     - "In the *User Permission Sets* part, add the sets the integration needs (for example D365 AUTOMATION, EXTEN. MGT. - ADMIN, or your extension's sets); SUPER cannot be assigned."
     - If the app is already listed and Enabled, decode the token and check that aud is https://api.businesscentral.dynamics.com and roles contains API.ReadWrite.All.
   whoFixes: bc-admin
+  distinguish: "In BC, open *Microsoft Entra Applications* and find the client ID: if it is missing or its State is Disabled while the token has the right aud and roles, this is the cause."
   docs: [bc-s2s, bc-error-codes, bc-telemetry-authorization, bc-oauth-web-services]
   match:
     - bc: [Authentication_InvalidCredentials]
@@ -1773,10 +1774,15 @@ bc.app-not-accepted:
         - "The server has rejected the client credentials"
         - "Client-Anmeldeinformationen abgelehnt"
         - "Servern godkände inte klientens referenser"
-        - "The credentials provided are incorrect"
         - "user account is disabled in Business Central"
     - http: [401]
       endpoint: [bc-api, automation]
+      boost: 2
+    - text: ["user could not be authenticated or authorized"]
+      endpoint: [bc-api, automation]
+      boost: -15
+    - text: ["The credentials provided are incorrect"]
+      boost: -8
 
 admin.app-not-authorized:
   summary: The admin center API refused the app; it is not on *Authorized Microsoft Entra apps* or lacks AdminCenter.ReadWrite.All consent.
@@ -1789,10 +1795,12 @@ admin.app-not-authorized:
     - "Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > API permissions > Add a permission > Microsoft APIs > Dynamics 365 Business Central > Application permissions > AdminCenter.ReadWrite.All."
     - Grant admin consent for <tenant> as a Cloud Application Administrator or higher (Dynamics 365 Administrator cannot consent), then request a new token.
   whoFixes: bc-admin
+  distinguish: "Open *Authorized Microsoft Entra apps* in the BC admin center: if the client ID is not listed, or the token's roles lack AdminCenter.ReadWrite.All, this is the cause."
   docs: [bc-admin-center-api, bc-admin-center-api-authorized-apps]
   match:
     - http: [401, 403]
       endpoint: [admin]
+      boost: 5
     - bc: [Authentication_InvalidCredentials]
       endpoint: [admin]
 
@@ -1807,6 +1815,7 @@ bc.permission-missing:
     - "Business Central > *Microsoft Entra Applications* > (the app) > *Microsoft Entra Application Card*: set State = Disabled, add the permission set in *User Permission Sets*, then set State = Enabled again."
     - "Use *Effective Permissions* for the app's user to confirm the object is now covered."
   whoFixes: bc-admin
+  distinguish: "Open *Effective Permissions* for the app's BC user and look up the object the error names: if the needed permission (e.g. TableData Read, Page Execute) is missing, this is the cause."
   docs: [bc-s2s, bc-error-codes]
   match:
     - bc: [Internal_ServerError]
@@ -1839,6 +1848,8 @@ bc.permission-missing:
       boost: 10
     - text: ["does not have permission"]
       boost: -5
+    - text: ["do not have * permission", "does not have * permission", "not have sufficient permission", "insufficient permission", "lack * permission", "not have the necessary permission", "not have the required permission", "no permission to", "permission denied", "Sorry, the current permissions", "machtigingen hebben de actie voorkomen", "Berechtigungen haben die Aktion verhindert", "autorisations actuelles ont empêché", "TableData * Read", "TableData * Insert", "TableData * Modify", "TableData * Delete", "Execute: Page", "Execute: Codeunit", "Execute: Report"]
+      boost: -2
 
 bc.automation-permission-missing:
   summary: The automation API refused the call because the app lacks the D365 AUTOMATION or EXTEN. MGT. - ADMIN permission sets.
@@ -1851,6 +1862,7 @@ bc.automation-permission-missing:
     - In *User Permission Sets* add D365 AUTOMATION, and EXTEN. MGT. - ADMIN if the integration installs or uninstalls extensions.
     - Set State = Enabled again, and make sure the token's roles include Automation.ReadWrite.All.
   whoFixes: bc-admin
+  distinguish: "Open the app's *Microsoft Entra Application Card*: if *User Permission Sets* lacks D365 AUTOMATION (or EXTEN. MGT. - ADMIN for extensions) while data API calls work, this is the cause."
   docs: [bc-s2s, bc-automation-apis]
   match:
     - bc: [Internal_ServerError]
@@ -1863,6 +1875,9 @@ bc.automation-permission-missing:
     - http: [403]
       endpoint: [automation]
       boost: 5
+    - text: ["do not have * permission", "does not have * permission", "not have sufficient permission", "insufficient permission", "manage extensions", "not allowed to * extension", "permission to * extension", "current permissions prevented the action"]
+      endpoint: [automation]
+      boost: 10
 
 bc.no-companies-visible:
   summary: The companies endpoint answered with an empty list, so the app can see no company in this environment.
@@ -1874,9 +1889,12 @@ bc.no-companies-visible:
     - "Business Central > *Microsoft Entra Applications* > (the app) > *User Permission Sets*: clear the Company column or set it to an existing company."
     - Call GET .../api/v2.0/companies again and confirm the list is not empty.
   whoFixes: bc-admin
+  distinguish: "Call GET …/v2.0/{tenant}/{environment}/api/v2.0/companies with the app's token: if it answers 200 with an empty value array, the app reaches no company and this is the cause."
   docs: [bc-s2s, bc-api-endpoint-structure]
   match:
     - text: ["#companies\",\"value\":[]", "#companies\", \"value\": []", "#companies\",\"value\": []"]
+    - text: ["no companies", "No company"]
+      boost: -15
 
 bc.environment-not-found:
   summary: No Business Central environment with this name exists for this tenant.
@@ -1890,11 +1908,20 @@ bc.environment-not-found:
     - Check that the tenant in the URL and the token's tid are the tenant that owns the environment.
     - "Multitenant (partner) app: the customer's admin center setting Partner access can hide environments from your app; ask the customer to allow your tenant there."
   whoFixes: integration-developer
+  distinguish: "List environments via GET https://api.businesscentral.dynamics.com/admin/v2.24/applications/BusinessCentral/environments or the admin center: if the URL's name is not there, this is the cause."
   docs: [bc-admin-center-api-environments, bc-api-endpoint-structure, bc-partner-access]
   match:
     - bc: [environmentNotFound, applicationTypeDoesNotExist]
     - http: [404]
       endpoint: [bc-api, automation]
+    - bc: [NoEnvironment, EnvironmentNotFound, ResourceDoesNotExist]
+      text: ["environment"]
+      boost: 5
+    - text: ["environment * does not exist", "environment * not found", "environment * could not be found", "environment * cannot be found", "no environment", "NoEnvironment", "environmentNotFound", "environment name * is not valid"]
+    - http: [404]
+      url: [environment-segment]
+      endpoint: [bc-api, automation]
+      boost: 2
 
 bc.company-not-found:
   summary: Business Central could not find the company the call addresses.
@@ -1906,9 +1933,19 @@ bc.company-not-found:
     - "GET https://api.businesscentral.dynamics.com/v2.0/<tenant>/<environment>/api/v2.0/companies and copy the id of the company."
     - Use .../api/v2.0/companies(<id>)/customers rather than a company name in the route.
   whoFixes: integration-developer
+  distinguish: "Call GET …/v2.0/{tenant}/{environment}/api/v2.0/companies: if it answers 200 but the company id you address is not in the list, the company reference is wrong and this is the cause."
   docs: [bc-api-endpoint-structure, bc-error-codes]
   match:
     - bc: [Internal_CompanyNotFound]
+    - text: ["company * does not exist", "company * cannot be found", "company * could not be found", "company * was not found", "company * not found", "cannot find * company", "could not find * company", "no company with", "Unternehmen * ist nicht vorhanden", "Mandant * ist nicht vorhanden", "Virksomheden * findes ikke"]
+      boost: 5
+    - http: [404]
+      url: [company-segment]
+      endpoint: [bc-api, automation, onprem]
+      boost: 8
+    - http: [404]
+      endpoint: [bc-api, automation]
+      boost: -10
 
 bc.endpoint-not-found:
   summary: The API route does not exist in this environment; the path, API version or publisher/group is wrong, or the API's extension is not installed.
@@ -1920,10 +1957,20 @@ bc.endpoint-not-found:
     - "GET .../api/v2.0 (or .../api/<publisher>/<group>/<version>) to list the entity sets that exist."
     - "Business Central > *Extension Management*: confirm the extension that publishes the API is installed in this environment."
   whoFixes: integration-developer
+  distinguish: "Call GET on the route root (…/api/v2.0 or …/api/{publisher}/{group}/{version}): if your entity set is not listed, or the root says No HTTP resource was found, this is the cause."
   docs: [bc-api-endpoint-structure, bc-api-endpoints, bc-custom-api]
   match:
     - bc: [BadRequest_NotFound, BadRequest_ResourceNotFound]
     - text: ["No HTTP resource was found that matches the request URI", "Resource not found for the segment"]
+    - http: [404]
+      url: [custom-route, api-v1, odata, no-environment, soap]
+      endpoint: [bc-api, automation, onprem]
+      boost: 12
+    - http: [404]
+      endpoint: [bc-api, automation]
+      boost: -3
+    - text: ["No HTTP resource", "resource * was not found", "not a valid segment", "API * not found", "page * is not published", "web service * not found", "The requested API is not available"]
+      boost: -5
 
 bc.tenant-unavailable:
   summary: The Business Central tenant or environment is not accessible right now (being updated, suspended or deleted).
@@ -1935,11 +1982,14 @@ bc.tenant-unavailable:
     - "Business Central admin center > Environments: read the State column (Active, Upgrading, Suspended, SoftDeleted)."
     - If it is suspended or deleted, resolve the subscription or recover the environment before retrying.
   whoFixes: bc-admin
+  distinguish: "Open BC admin center > Environments: if the environment's state is not Active (Upgrading, Suspended, SoftDeleted or similar), this is the cause."
   docs: [bc-error-codes, bc-admin-center-api-environments]
   match:
     - bc: [Internal_TenantUnavailable]
     - text: ["is not accessible"]
       boost: -5
+    - text: ["tenant * is not accessible", "tenant * is being updated", "environment * is being updated", "environment is suspended", "tenant * is suspended", "tenant * is not available"]
+      boost: 5
 
 bc.throttled:
   summary: Business Central is rate-limiting this client (HTTP 429); back off and retry later.
@@ -1949,6 +1999,7 @@ bc.throttled:
     - Honour Retry-After and retry with exponential back-off.
     - Combine small requests with $batch and avoid many parallel calls from the same app.
   whoFixes: integration-developer
+  distinguish: "Read the BC response status and headers: if it is 429 with Retry-After and the errors stop when you lower the request rate, this is the cause."
   docs: [bc-rate-limits]
   match:
     - http: [429]
@@ -1967,11 +2018,14 @@ bc.unavailable:
     - For 504, use paging ($top/$skip or @odata.nextLink) or smaller batches.
     - If it persists, check service health in the Business Central admin center.
   whoFixes: microsoft
+  distinguish: "Read the BC response status: if it is 502 or 503 with Retry-After, or 504 after a request that ran about ten minutes, and a retry or smaller request succeeds, this is the cause."
   docs: [bc-web-service-troubleshooting, bc-rate-limits]
   match:
     - http: [502, 503, 504]
       endpoint: [bc-api, automation, admin]
     - text: ["Service Unavailable", "Gateway Timeout", "Bad Gateway"]
+      endpoint: [bc-api, automation, admin]
+    - text: ["ServiceUnavailable", "GatewayTimeout", "BadGateway", "temporarily unavailable"]
       endpoint: [bc-api, automation, admin]
 
 bc.unknown-error:
@@ -1982,7 +2036,56 @@ bc.unknown-error:
     - Look the code up in the Business Central API error code list.
     - Search Business Central telemetry (Application Insights) for the correlation id.
   whoFixes: integration-developer
+  distinguish: "Look the returned code up in BC's API error code list and search telemetry for its correlation id: if the code fits none of the other candidates, this fallback applies."
   docs: [bc-error-codes, bc-web-service-troubleshooting]
+
+bc.server-error:
+  summary: Business Central answered with a server-side error (HTTP 500) that is not a permission refusal; the call reached BC and failed while running.
+  why: >-
+    Authentication and authorization worked: Business Central ran the request and the AL code or the platform threw an
+    error (a validation error, an extension's runtime error, a missing setup record, a locked table, a server fault).
+    The message names what failed; the registration is not the cause.
+  fix: Read the error message and the AL call stack in telemetry for this correlation id, and fix the data, the request or the extension it names.
+  steps:
+    - Look up the correlation id in the environment's telemetry (Application Insights) or give it to the partner or Microsoft support.
+    - If the message names a record, a field or a setup page, correct that data or the request body and retry.
+    - If it names an extension's object, raise it with that extension's publisher; repeated 500s without a message may be a service fault (check the admin center's notifications).
+  whoFixes: integration-developer
+  distinguish: "Read the error body: if it is HTTP 500 (or Internal_ServerError) and the message names data, a field or an extension object rather than permissions, auth works and this is the cause."
+  docs: [bc-error-codes, bc-web-service-troubleshooting]
+  match:
+    - http: [500]
+      endpoint: [bc-api, automation]
+    - bc: [Internal_ServerError]
+      boost: -25
+    - bc: [Application_DialogException, Internal_RecordNotFound]
+      boost: -20
+    - http: [500]
+      endpoint: [onprem]
+      boost: -5
+    - text: ["Internal Server Error", "InternalServerError"]
+      endpoint: [bc-api, automation, onprem]
+      boost: -10
+
+
+bc.basic-auth-deprecated:
+  summary: The call used a user name and web service access key (Basic authentication), which Business Central online no longer accepts.
+  why: >-
+    Business Central online accepts only OAuth bearer tokens for its APIs and web services; web service access keys
+    were retired. A Basic authorization header is rejected like wrong credentials.
+  fix: Replace Basic authentication with an OAuth token from the client credentials flow (register the app for S2S).
+  steps:
+    - Register an app in Entra with API.ReadWrite.All and admin consent, and add it on *Microsoft Entra Applications* in BC.
+    - "Change the client to request a token for https://api.businesscentral.dynamics.com/.default and send it as Authorization: Bearer."
+  whoFixes: integration-developer
+  distinguish: "Look at the Authorization header the client sends: if it starts with Basic (user name and access key), this is the cause."
+  docs: [bc-oauth-web-services, bc-s2s]
+  match:
+    - text: ["web service access key", "WebServiceAccessKey", "Authorization: Basic", "basic authentication", "Basic auth"]
+      endpoint: [bc-api, automation]
+      boost: 5
+    - text: ["web service access key", "WebServiceAccessKey"]
+      boost: -5
 """## + "\n"
     ),
     (
@@ -2003,8 +2106,10 @@ consent.redirect-uri-mismatch:
     - "Online it must be https://businesscentral.dynamics.com/OAuthLanding.htm; on-premises <web client URL>/OAuthLanding.htm without :443 and with the same case."
     - Wait a few minutes for the change to apply, then choose Grant Consent again.
   whoFixes: entra-admin
+  distinguish: "Copy the redirect URI quoted in the AADSTS50011 message and look for it under App registrations > (app) > Authentication: if no Web URI matches it exactly, this is the cause."
   docs: [tshoot-aadsts50011, entra-reply-url]
   match:
+    - aadsts: [70004]
     - aadsts: [50011]
     - text: ["does not match the redirect URIs configured for the application"]
 
@@ -2018,6 +2123,7 @@ consent.redirect-uri-missing:
     - "App registrations > (your app) > Authentication > Add a platform > Web: enter https://businesscentral.dynamics.com/OAuthLanding.htm (online) or <web client URL>/OAuthLanding.htm (on-premises)."
     - "Or skip the redirect entirely: App registrations > (your app) > API permissions > Grant admin consent for <tenant>."
   whoFixes: entra-admin
+  distinguish: "Open App registrations > (your app) > Authentication: if no Web platform with any redirect URI is configured (AADSTS500113), this is the cause."
   docs: [entra-reply-url, bc-s2s]
   match:
     - aadsts: [500113, 900971]
@@ -2035,8 +2141,10 @@ consent.admin-required:
     - "Microsoft Entra admin center > Identity > Applications > Enterprise applications > (your app) > Permissions > Grant admin consent for <tenant>."
     - Or open https://login.microsoftonline.com/<tenant id>/adminconsent?client_id=<client id> as that administrator.
   whoFixes: entra-admin
+  distinguish: "Open the consenting user's Assigned roles in the Entra admin center: if none is Cloud Application Administrator, Application Administrator or Privileged Role Administrator, this is the cause."
   docs: [entra-grant-admin-consent, entra-admin-consent-v2]
   match:
+    - aadsts: [90093]
     - aadsts: [90094, 65001, 90095]
     - text: ["Need admin approval", "Administrator consent is required", "AdminConsentRequired"]
     - oauthError: [consent_required]
@@ -2049,6 +2157,7 @@ consent.declined:
     - Business Central > *Microsoft Entra Application Card* > Grant Consent, or App registrations > (your app) > API permissions > Grant admin consent for <tenant>.
     - Review the listed Dynamics 365 Business Central permissions and choose Accept.
   whoFixes: entra-admin
+  distinguish: "Read the URL the consent flow returned to: if it carries error=access_denied or permission_denied (\"The admin canceled the request\") instead of admin_consent=True, this is the cause."
   docs: [entra-admin-consent-v2, entra-grant-admin-consent]
   match:
     - aadsts: [65004]
@@ -2066,8 +2175,10 @@ consent.app-lacks-bc-permissions:
     - Select API.ReadWrite.All (and Automation.ReadWrite.All, AdminCenter.ReadWrite.All as needed), then Add permissions.
     - Choose Grant admin consent for <tenant>, or run Grant Consent again from Business Central.
   whoFixes: entra-admin
+  distinguish: "Open App registrations > (your app) > API permissions: if Dynamics 365 Business Central is not listed with at least one Application permission, this is the cause."
   docs: [tshoot-aadsts650056, bc-s2s]
   match:
+    - aadsts: [90008]
     - aadsts: [650056, 650057, 65005]
     - text: ["Misconfigured application", "isn't listed in the requested permissions", "is not listed in the requested permissions"]
 
@@ -2082,8 +2193,10 @@ consent.single-tenant-common:
     - Or open https://login.microsoftonline.com/<tenant id>/adminconsent?client_id=<client id>.
     - "If the app serves other customers: App registrations > (your app) > Authentication > Supported account types > Accounts in any organizational directory."
   whoFixes: entra-admin
+  distinguish: "Open App registrations > (your app) > Authentication > Supported account types: if it is single tenant and consent went through /common/adminconsent (AADSTS50194), this is the cause."
   docs: [entra-error-codes, entra-admin-consent-v2]
   match:
+    - aadsts: [650059]
     - aadsts: [50194]
     - text: ["isn't configured as a multitenant application", "is not configured as a multi-tenant application"]
 
@@ -2098,10 +2211,30 @@ consent.partner-preconsent-missing:
     - In the partner tenant, add the app's service principal to the AdminAgents group (Microsoft Graph or PowerShell), wait a few minutes, then request a new token.
     - Alternatively ask a Cloud Application Administrator of the customer tenant to grant admin consent directly.
   whoFixes: entra-admin
+  distinguish: "In the partner tenant, list the members of the AdminAgents group: if the app's service principal is absent and consent failed with Need pre-consent (AADSTS90099), this is the cause."
   docs: [graph-csp-preconsent]
   match:
     - aadsts: [90099]
     - text: ["Need pre-consent", "Applications must be authorized to access the external tenant"]
+
+consent.gdap-relationship:
+  summary: The partner's delegated admin relationship (GDAP) with the customer tenant is missing, expired or lacks the role needed here.
+  why: >-
+    A partner administrator acts in a customer tenant only through an active GDAP relationship whose security group
+    holds the needed Entra role (for consent: Cloud Application Administrator or Application Administrator; for the BC
+    admin center: Dynamics 365 Administrator). Without it, consent and admin calls fail even though the partner is
+    an admin at home.
+  fix: Have the customer approve (or renew) a GDAP relationship that gives the partner's group the needed roles, or let a customer administrator grant the consent.
+  steps:
+    - "Partner Center > Customers > (customer) > Admin relationships: check that a relationship is Active and not expired."
+    - Check that the partner user is in a security group assigned, in that relationship, to Cloud Application Administrator (consent) or Dynamics 365 Administrator (BC admin center).
+    - Or send the filled-in admin consent URL to a Global or Cloud Application Administrator of the customer.
+  whoFixes: entra-admin
+  distinguish: "Open Partner Center > Customers > (customer) > Admin relationships: if no Active relationship gives your group Cloud Application Administrator (or Dynamics 365 Administrator), this is the cause."
+  docs: [bc-partner-access, entra-grant-admin-consent]
+  match:
+    - text: ["GDAP", "granular delegated admin", "delegated admin relationship", "delegated administration relationship", "DAP relationship", "does not have a delegated admin relationship", "no active relationship"]
+      boost: -10
 """# + "\n"
     ),
     (
@@ -2120,6 +2253,7 @@ entra.tenant-not-found:
     - "Check it with https://login.microsoftonline.com/<tenant id>/v2.0/.well-known/openid-configuration; an answer with invalid_tenant means the value is still wrong."
     - If the customer is on a national cloud (US Government, China), use that cloud's sign-in host instead of login.microsoftonline.com.
   whoFixes: integration-developer
+  distinguish: "Open https://login.microsoftonline.com/<tenant>/v2.0/.well-known/openid-configuration: if it returns an error (AADSTS90002, invalid_tenant) instead of JSON with an issuer, no such tenant exists and this is the cause."
   docs: [entra-error-codes, entra-client-credentials]
   match:
     - aadsts: [90002, 900023]
@@ -2137,10 +2271,14 @@ entra.tenant-in-other-cloud:
     - Register the app in that cloud's portal; app registrations do not span clouds.
     - Confirm that a Business Central service exists in that cloud for this customer before continuing.
   whoFixes: integration-developer
+  distinguish: "Rerun `s2s-doctor check --tenant T --client-id C --check entra.tenant --cloud usgov` (then `--cloud china`): if the tenant resolves in that cloud but not in public, this is the cause."
   docs: [entra-national-clouds, entra-error-codes]
   match:
+    - aadsts: [90051, 900439, 1000104]
     - aadsts: [90038, 900432, 900382]
     - text: ["belongs to the National Cloud", "isn't supported in Cross Cloud request", "is not supported in Cross Cloud request"]
+    - text: ["Government cloud", "national cloud", "not supported on the public endpoint", "login.microsoftonline.us instead", "login.chinacloudapi.cn instead", "21Vianet", "sovereign cloud"]
+      boost: -5
 
 entra.tenant-not-specified:
   summary: The token request went to /common (or carried no tenant), but client credentials need a specific tenant.
@@ -2152,10 +2290,16 @@ entra.tenant-not-specified:
     - Replace common, organizations or consumers in the authority with the customer's Directory (tenant) ID.
     - "MSAL: pass authority=https://login.microsoftonline.com/<tenant id>; azure-identity: pass tenant_id."
   whoFixes: integration-developer
+  distinguish: "Read the authority of the failing token request: if it is /common/, /organizations/ or /consumers/ (or has no tenant) and Entra answered AADSTS9001023 or 50059, this is the cause."
   docs: [entra-client-credentials, entra-error-codes]
   match:
+    - aadsts: [90130, 9002332]
     - aadsts: [50059, 9001023, 50128, 90019, 90124]
     - text: ["isn't supported over the /common or /consumers endpoints", "is not supported over the /common or /consumers endpoints", "No tenant-identifying information found"]
+    - url: [tenant-common]
+      endpoint: [token]
+      http: [400, 401]
+      boost: 10
 
 entra.app-not-found:
   summary: Entra ID found no application with this client ID in the tenant the request was sent to.
@@ -2168,10 +2312,14 @@ entra.app-not-found:
     - "Multitenant app in a customer tenant: open https://login.microsoftonline.com/<customer tenant id>/adminconsent?client_id=<client id> as a Cloud Application Administrator of that tenant."
     - After consent, look for the app under Identity > Applications > Enterprise applications in the customer's tenant.
   whoFixes: integration-developer
+  distinguish: "In the tenant the token URL names, search Enterprise applications for the client ID: if no entry exists (AADSTS700016), the app has no service principal there and this is the cause."
   docs: [entra-error-codes, entra-grant-admin-consent]
   match:
+    - aadsts: [65002, 7000229]
     - aadsts: [700016, 700011]
     - oauthError: [unauthorized_client]
+    - text: ["Application with identifier * was not found", "application * was not found in the directory", "app * not found in the directory"]
+      boost: -10
 
 entra.secret-invalid:
   summary: Entra ID rejected the client secret; most often the Secret ID was sent instead of the secret Value.
@@ -2184,13 +2332,19 @@ entra.secret-invalid:
     - "Raw HTTP: encode the body with application/x-www-form-urlencoded (curl --data-urlencode \"client_secret=$SECRET\")."
     - Update the secret wherever the integration stores it, then delete secrets that are no longer used.
   whoFixes: integration-developer
+  distinguish: "Under App registrations > (app) > Certificates & secrets, compare the first characters shown in the Value column with your secret: if they differ or you hold the Secret ID, this is the cause (AADSTS7000215)."
   docs: [entra-error-codes, entra-add-credentials]
   match:
+    - aadsts: [70002, 50012]
+      text: ["client secret", "secret is provided", "Error validating credentials"]
+      boost: 10
     - aadsts: [7000215]
     - text: ["Invalid client secret provided", "Invalid client secret is provided"]
       boost: 45
     - oauthError: [invalid_client]
       boost: 5
+    - text: ["invalid client secret", "client secret * is invalid", "secret value, not the client secret ID", "client secret ID"]
+      boost: -10
 
 entra.secret-expired:
   summary: The client secret has expired.
@@ -2201,10 +2355,13 @@ entra.secret-expired:
     - Store the new Value where the integration reads it and note the new expiry date in your calendar.
     - Consider a certificate credential for long-running integrations.
   whoFixes: entra-admin
+  distinguish: "Open App registrations > (app) > Certificates & secrets > Client secrets: if the Expires date of the secret you use is in the past (AADSTS7000222), this is the cause."
   docs: [entra-add-credentials, entra-error-codes]
   match:
     - aadsts: [7000222]
     - text: ["client secret keys for app", "InvalidClientSecretExpiredKeysProvided"]
+    - text: ["client secret keys * are expired", "secret * has expired", "secret * expired", "expired client secret"]
+      boost: -10
 
 entra.credential-missing:
   summary: The token request carried no client secret or certificate assertion (or lacked another required form field).
@@ -2217,10 +2374,14 @@ entra.credential-missing:
     - "Send Content-Type: application/x-www-form-urlencoded with grant_type=client_credentials&client_id=...&client_secret=...&scope=https://api.businesscentral.dynamics.com/.default."
     - For certificates, send client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer and client_assertion=<signed JWT>.
   whoFixes: integration-developer
+  distinguish: "Log the token request body your client sends: if it has no client_secret or client_assertion field, or the field is empty (AADSTS7000218), this is the cause."
   docs: [tshoot-aadsts7000218, entra-client-credentials]
   match:
     - aadsts: [7000218, 7000216, 70002, 900144]
     - text: ["must contain the following parameter: 'client_assertion' or 'client_secret'", "'client_assertion', 'client_secret' or 'request' is required"]
+    - aadsts: [90014, 900144, 70002]
+      text: ["'client_secret or client_assertion'", "parameter: 'client_secret'", "parameter: 'client_assertion'", "client_secret or client_assertion"]
+      boost: 15
 
 entra.scope-invalid:
   summary: The scope is not https://api.businesscentral.dynamics.com/.default, so Entra ID will not issue the token.
@@ -2233,8 +2394,10 @@ entra.scope-invalid:
     - "Do not send resource= to /oauth2/v2.0/token; use scope there."
     - Choose the application permissions on the app registration (API permissions), not in the scope.
   whoFixes: integration-developer
+  distinguish: "Log the scope field of the token request: if it is not exactly https://api.businesscentral.dynamics.com/.default and Entra answers AADSTS70011 or 1002012, this is the cause."
   docs: [entra-client-credentials, entra-error-codes]
   match:
+    - aadsts: [28002, 28003, 28004, 90009, 650053]
     - aadsts: [1002012, 70011, 700022, 901002, 700023]
     - oauthError: [invalid_scope]
     - text: ["must contain the following parameter: 'scope'"]
@@ -2252,11 +2415,15 @@ entra.resource-not-found:
     - "Microsoft Entra admin center > Identity > Applications > Enterprise applications, filter Application type = Microsoft Applications, search for Dynamics 365 Business Central."
     - If it is missing, the tenant has no Business Central; use the tenant that does, or start Business Central in this tenant first.
   whoFixes: integration-developer
+  distinguish: "In Enterprise applications, filter Application type = Microsoft Applications and search Dynamics 365 Business Central: if it is absent or the scope host is misspelt (AADSTS500011), this is the cause."
   docs: [tshoot-aadsts500011, entra-error-codes]
   match:
+    - aadsts: [650054]
     - aadsts: [500011, 9010010, 50001, 650052]
     - oauthError: [invalid_resource]
     - text: ["The resource principal named"]
+    - text: ["resource principal named * was not found", "resource principal * was not found"]
+      boost: -10
 
 entra.app-disabled:
   summary: The app's service principal (enterprise application) is disabled in this tenant.
@@ -2267,10 +2434,14 @@ entra.app-disabled:
     - "PowerShell (Microsoft Graph): Update-MgServicePrincipal -ServicePrincipalId <object id> -AccountEnabled:$true."
     - Ask the tenant's security team first whether the app was disabled deliberately.
   whoFixes: entra-admin
+  distinguish: "Open Enterprise applications > (your app) > Properties: if Enabled for users to sign-in? is No (AADSTS7000112), this is the cause."
   docs: [tshoot-aadsts7000112, entra-error-codes]
   match:
+    - aadsts: [1000031]
     - aadsts: [7000112, 70001]
     - text: ["UnauthorizedClientApplicationDisabled"]
+    - text: ["application * is disabled", "application * disabled", "service principal * disabled", "app * has been disabled"]
+      boost: -10
 
 entra.conditional-access:
   summary: A Conditional Access policy for workload identities blocked this app from getting a token.
@@ -2282,8 +2453,10 @@ entra.conditional-access:
     - "Microsoft Entra admin center > Identity > Monitoring & health > Sign-in logs > Service principal sign-ins: open the failed sign-in and read the Conditional Access tab."
     - Protection > Conditional Access > Policies > (blocking policy); add the integration's public IP range as a named location or adjust the assignment.
   whoFixes: entra-admin
+  distinguish: "Open Sign-in logs > Service principal sign-ins, find the failure by correlation id and read its Conditional Access tab: if a policy shows Failure (AADSTS53003), this is the cause."
   docs: [entra-workload-identity-ca, entra-error-codes]
   match:
+    - aadsts: [50131]
     - aadsts: [53003, 530032]
     - text: ["BlockedByConditionalAccess", "Access has been blocked by Conditional Access policies"]
 
@@ -2298,8 +2471,10 @@ entra.certificate-rejected:
     - Compare the thumbprint shown there with the x5t of the assertion header the integration sends.
     - Make sure the machine that signs the assertion has a synchronized clock (nbf/exp of the assertion).
   whoFixes: entra-admin
+  distinguish: "Decode the client assertion header and compare its x5t thumbprint with Certificates & secrets > Certificates: if none matches (AADSTS700027), this is the cause."
   docs: [entra-certificate-credentials, entra-error-codes]
   match:
+    - aadsts: [50012, 50027, 50032, 50048, 50098, 50120, 70021, 700211, 700212, 700213, 700229, 900384, 7002138]
     - aadsts: [700027, 700024, 700030]
     - text: ["Client assertion failed signature validation", "Client assertion is not within its valid time range"]
 
@@ -2313,13 +2488,17 @@ entra.throttled:
     - Honour the Retry-After header before the next token request.
     - Keep one token per tenant and scope in memory and request a new one only about five minutes before it expires.
   whoFixes: integration-developer
+  distinguish: "Read the token endpoint's status: if it is 429 with Retry-After and your logs show a new token request for every API call, this is the cause."
   docs: [entra-client-credentials, entra-access-tokens]
   match:
+    - aadsts: [50196]
     - http: [429]
       endpoint: [token]
     - aadsts: [90055]
     - text: ["Too Many Requests", "TooManyRequests"]
       endpoint: [token]
+    - http: [429]
+      boost: -20
 
 entra.unavailable:
   summary: Entra ID answered with a server error (HTTP 5xx); the sign-in service is failing, not your setup.
@@ -2329,13 +2508,18 @@ entra.unavailable:
     - Retry with exponential back-off, honouring Retry-After if present.
     - If errors continue, check service health in the Microsoft 365 admin center and keep the correlation ids for a support case.
   whoFixes: microsoft
+  distinguish: "Read the token endpoint's status: if it is 5xx (or error=temporarily_unavailable) and the same unchanged request succeeds a few minutes later, this is the cause."
   docs: [entra-error-codes]
   match:
+    - aadsts: [90012, 90036, 90090, 90091, 90092]
     - http: [500, 502, 503, 504]
       endpoint: [token]
     - aadsts: [90006, 90024, 90033, 50033, 50000]
     - oauthError: [temporarily_unavailable, server_error]
     - text: ["HTTP Error: 500", "HTTP Error: 502", "HTTP Error: 503", "HTTP Error: 504"]
+    - text: ["temporarily_unavailable", "server_error", "could not serve the request"]
+      endpoint: [token]
+      boost: -10
 
 entra.unknown-error:
   summary: Entra ID returned an error code that S2S Doctor has no specific diagnosis for.
@@ -2347,7 +2531,126 @@ entra.unknown-error:
     - "Open https://login.microsoftonline.com/error?code=<the AADSTS number>."
     - "Microsoft Entra admin center > Identity > Monitoring & health > Sign-in logs > Service principal sign-ins: search by the correlation id for details."
   whoFixes: integration-developer
+  distinguish: "Open https://login.microsoftonline.com/error?code=<AADSTS number>: if the code fits none of the other candidates, follow that page and look up the correlation id in Service principal sign-ins."
   docs: [entra-error-codes]
+
+entra.scope-multiple-resources:
+  summary: The token request asked for scopes of more than one resource; a token is issued for one resource at a time.
+  why: >-
+    A scope list such as "https://api.businesscentral.dynamics.com/.default https://graph.microsoft.com/.default"
+    names two resources. Entra issues one access token per resource, so the request is refused.
+  fix: Request exactly one scope, https://api.businesscentral.dynamics.com/.default, and get a separate token for any other resource.
+  steps:
+    - Find where the scope list is built (the scopes argument of MSAL / azure-identity, or the scope form field).
+    - Keep only https://api.businesscentral.dynamics.com/.default for Business Central; request Graph or other tokens separately.
+  whoFixes: integration-developer
+  distinguish: "Log the scope field of the token request: if it names more than one resource (e.g. the BC /.default plus a graph.microsoft.com scope), this is the cause."
+  docs: [entra-client-credentials, entra-error-codes]
+  match:
+    - aadsts: [28000]
+    - aadsts: [700022, 70011]
+      text: ["more than one resource", "multiple resources"]
+      boost: 10
+    - text: ["contains more than one resource", "scopes for multiple resources", "more than one resource"]
+
+entra.request-malformed:
+  summary: The token request itself is malformed (a required field is missing, the body is not form-encoded, or the grant type is wrong).
+  why: >-
+    The token endpoint reads application/x-www-form-urlencoded fields: grant_type=client_credentials, client_id,
+    client_secret (or client_assertion) and scope. A JSON body, a field sent in the URL or a misspelt name reads as
+    missing, and Entra refuses the request before it looks at the app.
+  fix: Send a form-encoded POST body with grant_type=client_credentials, client_id, client_secret and scope=https://api.businesscentral.dynamics.com/.default.
+  steps:
+    - Check the request's Content-Type is application/x-www-form-urlencoded and the fields are in the body, not in the URL or in JSON.
+    - Check the field names and that grant_type is client_credentials (not password or authorization_code).
+    - Prefer a client library (MSAL, azure-identity) that builds the request for you.
+  whoFixes: integration-developer
+  distinguish: "Log the raw token request: if Content-Type is not application/x-www-form-urlencoded, the fields sit in the URL or JSON, or grant_type is not client_credentials, this is the cause."
+  docs: [entra-client-credentials, entra-error-codes]
+  match:
+    - aadsts: [50050, 90004, 90023, 90056, 90100, 90117, 90121, 900561]
+    - aadsts: [90014, 9002313, 70003]
+    - aadsts: [900144]
+      text: ["parameter: 'grant_type'", "parameter: 'client_id'", "parameter: grant_type", "parameter: client_id"]
+      boost: 10
+    - oauthError: [unsupported_grant_type]
+    - text: ["must contain the following parameter: 'grant_type'", "must contain the following parameter: 'client_id'", "must contain the following parameter: 'scope'", "unsupported_grant_type", "grant type is not supported", "Request body must contain", "The request body must contain the following parameter"]
+      boost: -30
+    - oauthError: [invalid_request]
+      boost: -15
+    - text: ["at least one scope", "scope * is required", "grant_type * is required", "client_id * is required", "body must contain", "Content-Type * application/x-www-form-urlencoded", "unsupported_grant_type"]
+      boost: -10
+
+entra.public-client:
+  summary: The app registration is treated as a public client, which must not send a secret and cannot use client credentials.
+  why: >-
+    With "Allow public client flows" on, or when the request goes to a public-client flow, Entra refuses a client
+    secret or assertion (AADSTS700025). Service-to-service needs a confidential client with a secret or certificate.
+  fix: Turn off "Allow public client flows" on the app registration and request the token with the client credentials grant.
+  steps:
+    - "App registrations > (your app) > Authentication > Advanced settings > Allow public client flows = No; save."
+    - Make sure the request uses grant_type=client_credentials against https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token.
+  whoFixes: entra-admin
+  distinguish: "Open App registrations > (your app) > Authentication > Advanced settings: if Allow public client flows is Yes and Entra answered AADSTS700025, this is the cause."
+  docs: [entra-client-credentials, entra-error-codes]
+  match:
+    - aadsts: [700025]
+    - text: ["Client is public so neither 'client_assertion' nor 'client_secret' should be presented", "client is public"]
+      boost: -20
+
+entra.user-flow-error:
+  summary: This error comes from a user sign-in (interactive, password, device code or refresh token), not from service-to-service client credentials.
+  why: >-
+    S2S uses the client credentials grant: no user, no password, no MFA, no refresh token. Errors about a user's
+    password, MFA, account state or refresh token mean the integration still signs in as a person, which breaks when
+    that person's password changes, MFA is enforced or the account is disabled.
+  fix: Switch the integration to client credentials (app-only) with API.ReadWrite.All and register the app in Business Central, instead of fixing the user account.
+  steps:
+    - Register the app and grant the application permission API.ReadWrite.All with admin consent (see the S2S setup guide).
+    - Add the app on the *Microsoft Entra Applications* page in Business Central with its permission sets.
+    - Change the integration to request tokens with grant_type=client_credentials and scope https://api.businesscentral.dynamics.com/.default.
+  whoFixes: integration-developer
+  distinguish: "Check the grant_type of the failing token request: if it is password, authorization_code, device_code or refresh_token instead of client_credentials, this is the cause."
+  docs: [bc-s2s, entra-client-credentials]
+  match:
+    - aadsts: [16000, 16003, 50013, 50014, 50064, 50078, 50135, 50142, 51004, 53002, 53004, 53011, 70005, 70008, 500133, 500207, 500208, 500212, 500213, 500341, 501481, 530034, 530035, 700005, 700020]
+    - aadsts: [50076, 50079, 50126, 50034, 50053, 50057, 50055, 50056, 50058, 50072, 50074, 50105, 50020, 50097, 50125, 50132, 50133, 50140, 50173, 70043, 70044, 700082, 700084, 70000, 54005, 50158, 90072, 50085, 81010, 50089, 50144, 53000, 53001]
+    - oauthError: [interaction_required, login_required]
+      boost: -20
+    - text: ["grant_type=password", "grant_type=refresh_token", "refresh token has expired", "refresh token is expired", "The refresh token", "invalid username or password", "multi-factor authentication", "AcquireTokenInteractive", "AcquireTokenByUsernamePassword", "interaction_required"]
+      boost: -35
+
+entra.tenant-blocked:
+  summary: The tenant exists but Microsoft has blocked or shut it down, so Entra ID issues no tokens for it.
+  why: >-
+    Microsoft blocks tenants it suspects of fraud, and shuts down inactive ones (old trial and sandbox tenants) under
+    its tenant lifecycle policy. No setting of the app or of Business Central can change that.
+  fix: Contact Microsoft support from an administrator account of that tenant to have it reactivated, or use a tenant that is active.
+  steps:
+    - Sign in to the Microsoft Entra admin center with an administrator of the tenant; a blocked tenant says so at sign-in.
+    - Open a support request with Microsoft (Microsoft 365 admin center > Support) and quote the AADSTS code and the correlation id.
+  whoFixes: microsoft
+  distinguish: "Sign in to the Entra admin center as an administrator of the tenant: if sign-in says the directory is blocked or deactivated, this is the cause."
+  docs: [entra-error-codes]
+  match:
+    - aadsts: [5000224, 5000225]
+    - text: ["tenant has been blocked", "directory has been blocked", "tenant is blocked", "tenant has been deactivated"]
+      boost: -10
+
+entra.resource-disabled:
+  summary: Business Central's own enterprise application (the resource) is disabled in this tenant, so no token for it is issued.
+  why: >-
+    Entra issues a token only for a resource whose service principal is enabled. When an administrator disabled the
+    Dynamics 365 Business Central enterprise application, or its subscription lapsed, every app asking for a BC token fails.
+  fix: Enable the Dynamics 365 Business Central enterprise application in the tenant (Enabled for users to sign-in = Yes).
+  steps:
+    - "Microsoft Entra admin center > Enterprise applications > search Dynamics 365 Business Central (app id 996def3d-b36c-4153-8607-a6fd3c01b89f) > Properties: Enabled for users to sign-in = Yes."
+    - Check in the Microsoft 365 admin center that the tenant's Business Central subscription is active.
+  whoFixes: entra-admin
+  distinguish: "Open Enterprise applications and find app id 996def3d-b36c-4153-8607-a6fd3c01b89f: if it is disabled, this is the cause."
+  docs: [entra-error-codes]
+  match:
+    - aadsts: [500014]
 """# + "\n"
     ),
     (
@@ -2366,9 +2669,21 @@ input.tenant-invalid:
     - Alternatively take a verified domain from Identity > Settings > Domain names (for example contoso.onmicrosoft.com).
     - Remove any scheme, host or path around it (no https://, no /oauth2/v2.0/token, no trailing slash).
   whoFixes: integration-developer
+  distinguish: "Run `s2s-doctor check --tenant T --client-id C --check input.tenant`: if it fails before any network call because T is a placeholder, a URL or neither a GUID nor a domain, this is the cause."
   docs: [entra-client-credentials, entra-error-codes]
   match:
+    - aadsts: [50029]
     - text: ["Enter_the_Tenant_Info_Here", "Enter_the_Tenant_ID_Here", "<tenant id>", "<tenant-id>", "<your-tenant-id>", "{tenant-id}", "{tenantId}", "00000000-0000-0000-0000-000000000000/oauth2"]
+      boost: -10
+    - url: [tenant-placeholder]
+      boost: 55
+    - url: [tenant-placeholder, tenant-malformed]
+      aadsts: [90002, 900023, 90013, 90019, 50059, 90038, 9002332]
+      boost: 15
+    - url: [tenant-malformed]
+      boost: 30
+    - text: ["tenant '00000000-0000-0000-0000-000000000000'", "tenant 00000000-0000-0000-0000-000000000000", "tenant identifier '00000000-0000-0000-0000-000000000000'"]
+      boost: 45
 
 input.tenant-not-specific:
   summary: The tenant is set to common, organizations or consumers, but client credentials need one specific tenant.
@@ -2380,7 +2695,14 @@ input.tenant-not-specific:
     - Ask the customer's administrator for the Tenant ID shown in Microsoft Entra admin center > Identity > Overview > Properties.
     - Use https://login.microsoftonline.com/<tenant id>/oauth2/v2.0/token as the token endpoint.
   whoFixes: integration-developer
+  distinguish: "Read the --tenant value (or the tenant segment of your token URL): if it is common, organizations or consumers instead of one tenant ID or domain, this is the cause."
   docs: [entra-client-credentials]
+  match:
+    - text: ["common organizations or consumers", "not common or organizations", "tenant * common"]
+      boost: -10
+    - url: [tenant-common]
+      endpoint: [token, consent]
+      boost: 5
 
 input.client-id-invalid:
   summary: The client ID is not a GUID, so it cannot be the Application (client) ID of an app registration.
@@ -2392,7 +2714,10 @@ input.client-id-invalid:
     - Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Overview > Application (client) ID.
     - Do not use the Object ID or the Directory (tenant) ID, which are different GUIDs on the same page.
   whoFixes: integration-developer
+  distinguish: "Run `s2s-doctor check --tenant T --client-id C --check input.client-id`: if it reports that C is not a GUID (a display name or placeholder), this is the cause."
   docs: [entra-client-credentials]
+  match:
+    - aadsts: [90112]
 
 input.secret-missing:
   summary: No client secret and no certificate were supplied, so there is nothing to authenticate the app with.
@@ -2402,6 +2727,7 @@ input.secret-missing:
     - "Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Certificates & secrets > Client secrets > New client secret; copy the Value right away (it is shown once)."
     - Or upload a certificate under Certificates & secrets > Certificates and give the tool the matching private key.
   whoFixes: integration-developer
+  distinguish: "Run `s2s-doctor check --tenant T --client-id C --check input.credential`: if it says neither a secret (AZURE_CLIENT_SECRET, --client-secret-file, --client-secret-stdin) nor --certificate was given, this is the cause."
   docs: [entra-add-credentials, entra-client-credentials]
 
 input.secret-looks-like-id:
@@ -2415,6 +2741,7 @@ input.secret-looks-like-id:
     - If the Value is masked, choose New client secret, then copy the Value column (not Secret ID) before leaving the page.
     - Delete the old secret once nothing uses it any more.
   whoFixes: integration-developer
+  distinguish: "Compare your secret with the Secret ID column under App registrations > (app) > Certificates & secrets: if it is that GUID rather than the ~40-character Value, this is the cause."
   docs: [entra-add-credentials, entra-error-codes]
 
 input.secret-has-stray-characters:
@@ -2425,6 +2752,7 @@ input.secret-has-stray-characters:
     - Copy the Value with the copy button on Certificates & secrets instead of selecting the text by hand.
     - "In configuration files and environment variables, check that the value has no quotes, no trailing newline and no spaces."
   whoFixes: integration-developer
+  distinguish: "Show the stored secret with `printf %s \"$AZURE_CLIENT_SECRET\" | od -c`: if it begins or ends with a quote, space, \\r or \\n, this is the cause."
   docs: [entra-add-credentials]
 
 input.redirect-uri-invalid:
@@ -2438,7 +2766,10 @@ input.redirect-uri-invalid:
     - "On-premises: use the web client address as configured in PublicWebBaseUrl, followed by /OAuthLanding.htm."
     - Register it under App registrations > (your app) > Authentication > Add a platform > Web.
   whoFixes: entra-admin
+  distinguish: "Run `s2s-doctor check --tenant T --client-id C --redirect-uri U --check input.redirect-uri`: if it reports U is not an absolute https:// URL, this is the cause."
   docs: [entra-reply-url, bc-s2s]
+  match:
+    - aadsts: [90102]
 
 input.redirect-uri-not-oauthlanding:
   summary: The redirect URI does not end in /OAuthLanding.htm (with exactly that case), so consent from the Business Central web client lands nowhere.
@@ -2450,6 +2781,7 @@ input.redirect-uri-not-oauthlanding:
     - "Correct the value to <web client URL>/OAuthLanding.htm (online: https://businesscentral.dynamics.com/OAuthLanding.htm)."
     - Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Authentication > Web > Redirect URIs; add the corrected URI and save.
   whoFixes: entra-admin
+  distinguish: "Read the redirect URI under App registrations > (app) > Authentication > Web: if its path does not end in exactly /OAuthLanding.htm (same capitalisation), this is the cause."
   docs: [bc-s2s, entra-reply-url]
 
 input.redirect-uri-default-port:
@@ -2462,6 +2794,7 @@ input.redirect-uri-default-port:
     - "Change https://host:443/BC/OAuthLanding.htm to https://host/BC/OAuthLanding.htm."
     - Update it in App registrations > (your app) > Authentication > Web > Redirect URIs.
   whoFixes: entra-admin
+  distinguish: "Look at the host part of the registered redirect URI: if it carries an explicit :443 (https://host:443/…), this is the cause, because BC and browsers send it without the port."
   docs: [bc-register-app-azure, entra-reply-url]
 
 input.redirect-uri-online-mismatch:
@@ -2474,6 +2807,7 @@ input.redirect-uri-online-mismatch:
     - Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Authentication > Add a platform > Web.
     - Enter https://businesscentral.dynamics.com/OAuthLanding.htm exactly (lower-case host, no port, no tenant or environment in the path).
   whoFixes: entra-admin
+  distinguish: "For BC online, compare the registered Web redirect URI with https://businesscentral.dynamics.com/OAuthLanding.htm character by character: any difference (host, case, tenant or environment in the path) confirms this."
   docs: [bc-s2s, entra-reply-url]
 
 input.environment-invalid:
@@ -2484,6 +2818,7 @@ input.environment-invalid:
     - "Business Central admin center > Environments: copy the Name column (for example Production or Sandbox-Test)."
     - Do not use the display name of a company or the web client URL.
   whoFixes: integration-developer
+  distinguish: "Compare the environment value with the Name column in BC admin center > Environments: if it is empty or contains spaces, slashes or other characters no environment name has, this is the cause."
   docs: [bc-api-endpoint-structure, bc-admin-center-api-environments]
 
 input.scope-invalid:
@@ -2496,6 +2831,7 @@ input.scope-invalid:
     - Remove any other scopes (for example Graph scopes or user_impersonation) from the token request.
     - Application permissions are chosen on the app registration (API permissions), not in the scope.
   whoFixes: integration-developer
+  distinguish: "Print the scope your integration is configured with: if it is anything but exactly https://api.businesscentral.dynamics.com/.default (e.g. API.ReadWrite.All, a Graph scope, no /.default), this is the cause."
   docs: [entra-client-credentials, bc-s2s]
 
 input.certificate-invalid:
@@ -2508,6 +2844,7 @@ input.certificate-invalid:
     - "Convert a .pfx with: openssl pkcs12 -in app.pfx -out app.pem -nodes (keep the file private: chmod 600 app.pem)."
     - "Check the pair: openssl x509 -in app.pem -noout -fingerprint -sha256, and make sure the same certificate is under App registrations > (your app) > Certificates & secrets > Certificates."
   whoFixes: integration-developer
+  distinguish: "Run `openssl x509 -in app.pem -noout -fingerprint -sha256` and `openssl pkey -in app.pem -noout`: if either fails, the PEM lacks a readable certificate or RSA private key and this is the cause."
   docs: [entra-certificate-credentials]
 
 input.server-url-invalid:
@@ -2520,6 +2857,7 @@ input.server-url-invalid:
     - "Read it on the server: Get-NAVServerConfiguration -ServerInstance BC -KeyName PublicODataBaseUrl."
     - "Use the host name that the server certificate was issued for, and https."
   whoFixes: integration-developer
+  distinguish: "Compare --bc-url with the output of `Get-NAVServerConfiguration -ServerInstance BC -KeyName PublicODataBaseUrl`: if yours lacks https://, the host, the port or the instance name, this is the cause."
   docs: [bc-enable-apis-onprem]
 """# + "\n"
     ),
@@ -2539,6 +2877,7 @@ network.dns-failed:
     - If your network requires a proxy, set HTTPS_PROXY (or the proxy setting of your client) so name resolution happens at the proxy.
     - Ask the network administrator to allow the Microsoft 365 identity endpoints and api.businesscentral.dynamics.com.
   whoFixes: network-admin
+  distinguish: "Run `nslookup login.microsoftonline.com` (or the BC / on-premises host) on the same machine: if it returns no address (NXDOMAIN or server failure), this is the cause."
   docs: [m365-endpoints, bc-web-service-troubleshooting]
   match:
     - text:
@@ -2569,6 +2908,7 @@ network.connection-refused:
     - "On-premises: confirm the server instance is running (Get-NAVServerInstance) and that the OData/API port matches ODataServicesPort (default 7048)."
     - Ask the network administrator to allow outbound HTTPS to login.microsoftonline.com and api.businesscentral.dynamics.com.
   whoFixes: network-admin
+  distinguish: "Run `curl -v https://<host>:<port>/` from the same machine: if it fails at once with \"Connection refused\" or a reset before any TLS handshake, nothing accepts that port and this is the cause."
   docs: [m365-endpoints, bc-server-settings]
   match:
     - text:
@@ -2592,6 +2932,7 @@ network.timeout:
     - If a proxy is required, configure it (HTTPS_PROXY or the client's proxy setting) and retry.
     - Ask the network administrator whether the firewall drops traffic to the Microsoft 365 identity endpoints or api.businesscentral.dynamics.com.
   whoFixes: network-admin
+  distinguish: "Run `curl -v --max-time 20 https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration`: if it hangs until the limit with no response, traffic is being dropped and this is the cause."
   docs: [m365-endpoints, bc-rate-limits]
   match:
     - text:
@@ -2619,6 +2960,7 @@ network.tls-untrusted:
     - Or ask the network administrator to bypass TLS inspection for login.microsoftonline.com and api.businesscentral.dynamics.com.
     - "On-premises: make sure the server certificate names the exact host you call and chains to a root this machine trusts."
   whoFixes: network-admin
+  distinguish: "Run `openssl s_client -connect login.microsoftonline.com:443 -showcerts </dev/null`: if verification fails or the chain ends in your proxy's own CA, this is the cause (rerun with --ca-file to confirm)."
   docs: [m365-endpoints]
   match:
     - text:
@@ -2650,6 +2992,7 @@ network.proxy-auth-required:
     - "Set HTTPS_PROXY=http://user:password@proxy.example.com:8080 for the tool, if your proxy accepts basic credentials."
     - Ask the network administrator to allow login.microsoftonline.com and api.businesscentral.dynamics.com without proxy authentication for this machine or service account.
   whoFixes: network-admin
+  distinguish: "Run `curl -sv -o /dev/null https://api.businesscentral.dynamics.com/` with the same HTTPS_PROXY: if the proxy answers 407 Proxy Authentication Required, this is the cause."
   docs: [m365-endpoints]
   match:
     - http: [407]
@@ -2666,6 +3009,7 @@ network.unexpected-response:
     - "If it is a sign-in or block page of your network, ask the network administrator to allow the endpoint for this machine."
     - If it is a Microsoft HTML page, check that the URL is the API address (api.businesscentral.dynamics.com, /oauth2/v2.0/token) and not a web client or portal address.
   whoFixes: network-admin
+  distinguish: "Run `curl -si <the URL that failed> | head -20`: if Content-Type is text/html or the body is a sign-in, block or proxy error page instead of JSON, this is the cause."
   docs: [bc-web-service-troubleshooting, m365-endpoints]
   match:
     - text: ["<html", "<!DOCTYPE html"]
@@ -2679,6 +3023,23 @@ network.unexpected-response:
         - "Token response is not in json format"
         - "Unexpected end of JSON input"
         - "Unterminated string starting at"
+      boost: -10
+
+network.tenant-restricted:
+  summary: A proxy on your network applies tenant restrictions, and the tenant this request is for is not on its allowed list.
+  why: >-
+    Tenant restrictions let a company's proxy add a header that allows sign-in only to the company's own tenants.
+    A partner working for a customer tenant from inside such a network is refused by Entra ID before the app is looked at.
+  fix: Ask the network team to add the customer's tenant to the proxy's tenant-restriction list, or run the integration from a network without that restriction.
+  steps:
+    - Ask the network team whether the proxy inserts Restrict-Access-To-Tenants (v1) or sec-Restrict-Tenant-Access-Policy (v2) headers.
+    - Have the customer's tenant id added to the allowed tenants, or run the token request from another network.
+  whoFixes: network-admin
+  distinguish: "Repeat the token request from a network without the company proxy (or a mobile hotspot): if it succeeds there, tenant restrictions on the proxy are the cause."
+  docs: [entra-error-codes]
+  match:
+    - aadsts: [500021, 500022, 50002]
+    - text: ["tenant restrictions", "Restrict-Access-To-Tenants", "sec-Restrict-Tenant-Access-Policy"]
       boost: -10
 """# + "\n"
     ),
@@ -2700,6 +3061,7 @@ onprem.audience-not-valid:
     - "Set-NAVServerConfiguration -ServerInstance BC -KeyName ValidAudiences -KeyValue \"<your app id>;https://api.businesscentral.dynamics.com\" (keep existing entries, separated by semicolons)."
     - "Restart-NAVServerInstance -ServerInstance BC (ValidAudiences is not applied without a restart)."
   whoFixes: server-admin
+  distinguish: "Search the server's event log for IDX10214 or SecurityTokenInvalidAudienceException: if found and the token's exact aud is not in ValidAudiences, this is the cause."
   docs: [bc-s2s, bc-onprem-openid-connect, entra-optional-claims]
   match:
     - bc: [Authentication_InvalidCredentials]
@@ -2708,6 +3070,12 @@ onprem.audience-not-valid:
       endpoint: [onprem]
     - text: ["securitytokeninvalidaudienceexception", "IDX10214", "Audience validation failed", "IDX10208", "Unable to validate audience"]
       boost: 25
+    - text: ["audience * does not match", "audience uri", "audience * is invalid", "invalid audience"]
+      endpoint: [onprem]
+      boost: 30
+    - http: [401]
+      url: [onprem-url]
+      boost: 20
 
 onprem.not-entra-auth:
   summary: The server instance is not configured for Microsoft Entra authentication (ClientServicesCredentialType is not AccessControlService).
@@ -2720,12 +3088,16 @@ onprem.not-entra-auth:
     - "Set-NAVServerConfiguration -ServerInstance BC -KeyName ClientServicesCredentialType -KeyValue AccessControlService, and the same key with Set-NAVWebServerInstanceConfiguration for the web server instance."
     - Complete the Entra ID setup (ValidAudiences, ADOpenIdMetadataLocation on v22+ or ClientServicesFederationMetadataLocation on older versions), then Restart-NAVServerInstance -ServerInstance BC.
   whoFixes: server-admin
+  distinguish: "Run `Get-NAVServerConfiguration -ServerInstance BC -KeyName ClientServicesCredentialType`: if it is not AccessControlService (e.g. Windows or NavUserPassword), this is the cause."
   docs: [bc-onprem-openid-connect, bc-server-settings, bc-configure-web-server]
   match:
     - text: ["WWW-Authenticate: Negotiate", "WWW-Authenticate: NTLM", "WWW-Authenticate: Basic"]
       endpoint: [onprem]
       boost: 25
     - text: ["NavUserPassword"]
+    - http: [401]
+      endpoint: [onprem]
+      boost: -3
 
 onprem.metadata-tenant-mismatch:
   summary: The server trusts another Entra tenant than the one that issued the token (metadata location names a different tenant).
@@ -2738,10 +3110,14 @@ onprem.metadata-tenant-mismatch:
     - "v21 and earlier: set ClientServicesFederationMetadataLocation to https://login.microsoftonline.com/<tenant id>/FederationMetadata/2007-06/FederationMetadata.xml."
     - Restart-NAVServerInstance -ServerInstance BC.
   whoFixes: server-admin
+  distinguish: "Compare the tenant in ADOpenIdMetadataLocation (v22+) or ClientServicesFederationMetadataLocation with the token's tid: if they differ and it is not common, this is the cause."
   docs: [bc-onprem-openid-connect, bc-onprem-ws-federation]
   match:
     - text: ["IDX10205", "SecurityTokenInvalidIssuerException", "Issuer validation failed", "IDX10204", "Unable to validate issuer"]
       boost: 25
+    - http: [401]
+      endpoint: [onprem]
+      boost: -6
 
 onprem.tenant-parameter-missing:
   summary: The server is multitenant, but the request names no tenant (no ?tenant= and no host-name tenant), so it reaches none.
@@ -2753,7 +3129,15 @@ onprem.tenant-parameter-missing:
     - "Call https://<server>:7048/<instance>/api/v2.0/companies?tenant=<BC tenant id>."
     - "Mount-NAVTenant -ServerInstance BC -Tenant <BC tenant id> -DatabaseName <database> -AadTenantId <Entra tenant id> (dismount first with Dismount-NAVTenant if it is already mounted)."
   whoFixes: integration-developer
+  distinguish: "Call https://<server>:7048/<instance>/api/v2.0/companies?tenant=<BC tenant id>: if it succeeds where the same call without ?tenant= failed, this is the cause."
   docs: [bc-web-services, bc-onprem-openid-connect]
+  match:
+    - text: ["tenant was not specified", "tenant is not specified", "NavTenantNotFoundException", "multiple tenants", "tenant * is not mounted", "tenant * does not exist"]
+      boost: 10
+    - http: [401, 404]
+      url: [no-tenant-parameter]
+      endpoint: [onprem]
+      boost: -5
 
 onprem.api-disabled:
   summary: The server instance has this web service endpoint switched off (HTTP 405).
@@ -2766,6 +3150,7 @@ onprem.api-disabled:
     - "Set-NAVServerConfiguration -ServerInstance BC -KeyName ODataServicesEnabled -KeyValue true"
     - Restart-NAVServerInstance -ServerInstance BC, then in Business Central open *API Setup* and run Integrate APIs.
   whoFixes: server-admin
+  distinguish: "Run `Get-NAVServerConfiguration -ServerInstance BC -KeyName ApiServicesEnabled` (and ODataServicesEnabled): if either is false and the call answers 405, this is the cause."
   docs: [bc-enable-apis-onprem, bc-server-settings]
   match:
     - http: [405]
@@ -2784,6 +3169,7 @@ onprem.version-unsupported:
     - "Read the application version in the web client (Help & Support); Get-NAVServerInstance -ServerInstance BC | Select-Object Version shows the platform build."
     - Install the latest cumulative update for your major version (at least 18.11 or 19.5), or upgrade to a current version.
   whoFixes: server-admin
+  distinguish: "Open Help & Support in the BC web client and read the application version: if it is 18.x below 18.11, 19.x below 19.5, or older than 18, this is the cause."
   docs: [bc-s2s, bc-onprem-ws-federation]
 
 onprem.redirect-uri-mismatch:
@@ -2798,7 +3184,12 @@ onprem.redirect-uri-mismatch:
     - "Register that URL followed by OAuthLanding.htm (no :443, same case) under App registrations > (your app) > Authentication > Web > Redirect URIs."
     - "Or correct the server: Set-NAVServerConfiguration -ServerInstance BC -KeyName PublicWebBaseUrl -KeyValue \"https://bc.contoso.com/BC/\", then Restart-NAVServerInstance -ServerInstance BC."
   whoFixes: server-admin
+  distinguish: "Run `Get-NAVServerConfiguration -ServerInstance BC -KeyName PublicWebBaseUrl` and append OAuthLanding.htm: if that exact URI (host, case, no :443) is not a registered Web redirect URI, this is the cause."
   docs: [bc-register-app-azure, bc-server-settings, entra-reply-url]
+  match:
+    - text: ["Reply address did not match", "reply address * does not match", "reply url * does not match"]
+      endpoint: [onprem]
+      boost: 30
 
 onprem.token-lifetime-exceeded:
   summary: The server rejected a token whose validity period had ended ("The SAML2 token is not valid because its validity period has ended").
@@ -2812,10 +3203,14 @@ onprem.token-lifetime-exceeded:
     - "Check the clocks of the client and the server (w32tm /stripchart /computer:time.windows.com /samples:3)."
     - "Set-NAVServerConfiguration -ServerInstance BC -KeyName ExtendedSecurityTokenLifetime -KeyValue \"12\" (hours, 0 to 24), then Restart-NAVServerInstance -ServerInstance BC."
   whoFixes: server-admin
+  distinguish: "Search the server's event log for \"The SAML2 token is not valid because its validity period has ended\": if it appears at the time of the failure, this is the cause."
   docs: [bc-server-settings, entra-access-tokens]
   match:
     - text: ["The SAML2 token is not valid because its validity period has ended", "validity period has ended"]
       boost: 25
+    - text: ["validity period * ended", "ID4148", "NotOnOrAfter", "token is rejected because * NotOnOrAfter"]
+      boost: 20
+
 """# + "\n"
     ),
     (
@@ -2833,6 +3228,7 @@ token.audience-not-bc:
     - Decode the token (for example at https://jwt.ms) and read the aud claim.
     - Change the scope the integration requests to https://api.businesscentral.dynamics.com/.default and get a new token.
   whoFixes: integration-developer
+  distinguish: "Paste the token into jwt.ms: if aud is neither https://api.businesscentral.dynamics.com nor 996def3d-b36c-4153-8607-a6fd3c01b89f (e.g. it is Graph), this is the cause."
   docs: [entra-access-tokens, entra-client-credentials]
   match:
     - text:
@@ -2841,6 +3237,11 @@ token.audience-not-bc:
         - "\"aud\": \"00000003-0000-0000-c000-000000000000\""
         - "\"aud\":\"00000003-0000-0000-c000-000000000000\""
       boost: -10
+    - http: [401]
+      endpoint: [bc-api, automation, onprem, admin]
+      boost: 4
+    - text: ["InvalidAuthenticationToken", "Access token validation failure", "invalid audience", "audience is invalid", "wrong audience", "aud claim"]
+      boost: -5
 
 token.roles-missing:
   summary: The token has no roles claim, so no Business Central application permission has been consented for this app.
@@ -2853,11 +3254,15 @@ token.roles-missing:
     - Choose Grant admin consent for <tenant> on the same page (needs Cloud Application Administrator or higher), or use Grant Consent on the *Microsoft Entra Application Card* in Business Central.
     - Request a fresh token; tokens issued before consent never gain roles.
   whoFixes: entra-admin
+  distinguish: "Request a fresh token and decode it at jwt.ms: if it has no roles claim at all, no BC application permission is consented and this is the cause."
   docs: [bc-s2s, entra-access-token-claims]
   match:
     - text: ["roles claim", "The token is missing the roles", "role-section is missing", "no roles in the token", "is not entitled"]
     - text: ["user could not be authenticated or authorized", "does not have any entitlements"]
       boost: 25
+    - http: [401]
+      endpoint: [bc-api, automation]
+      boost: 3
 
 token.api-role-missing:
   summary: The token's roles do not include API.ReadWrite.All, which Business Central APIs and web services require.
@@ -2867,7 +3272,12 @@ token.api-role-missing:
     - "App registrations > (your app) > API permissions > Add a permission > Microsoft APIs > Dynamics 365 Business Central > Application permissions > API.ReadWrite.All."
     - Grant admin consent for <tenant>, then get a new token and confirm roles contains API.ReadWrite.All.
   whoFixes: entra-admin
+  distinguish: "Run `s2s-doctor check --tenant T --client-id C --check token.roles`: if the token has roles but API.ReadWrite.All is not among them, this is the cause."
   docs: [bc-s2s, entra-access-token-claims]
+  match:
+    - http: [403]
+      endpoint: [bc-api]
+      boost: -5
 
 token.automation-role-missing:
   summary: The token's roles do not include Automation.ReadWrite.All, which the automation APIs require.
@@ -2877,7 +3287,12 @@ token.automation-role-missing:
     - "App registrations > (your app) > API permissions > Add a permission > Microsoft APIs > Dynamics 365 Business Central > Application permissions > Automation.ReadWrite.All."
     - Grant admin consent for <tenant>, then get a new token and confirm roles contains Automation.ReadWrite.All.
   whoFixes: entra-admin
+  distinguish: "Decode a fresh token: if roles has API.ReadWrite.All but not Automation.ReadWrite.All, and only /api/microsoft/automation/ calls fail, this is the cause."
   docs: [bc-s2s, bc-automation-apis]
+  match:
+    - http: [401, 403]
+      endpoint: [automation]
+      boost: 0
 
 token.tenant-mismatch:
   summary: The token was issued by a different tenant (tid) than the Business Central tenant being called.
@@ -2889,7 +3304,13 @@ token.tenant-mismatch:
     - Decode the token and compare tid with the customer's Directory (tenant) ID.
     - Make sure the app has admin consent in the customer's tenant, then request the token there.
   whoFixes: integration-developer
+  distinguish: "Decode the token and compare tid with the customer's Tenant ID (Entra admin center > Overview): if tid is another tenant, such as your home tenant, this is the cause."
   docs: [entra-client-credentials, entra-access-token-claims]
+  match:
+    - http: [401]
+      endpoint: [bc-api, automation]
+      boost: -2
+    - text: ["token * from another tenant", "token * issued by a different tenant", "tenant * does not match * token"]
 
 token.not-app-only:
   summary: This is a delegated (user) token, not the app-only token that service-to-service access uses.
@@ -2901,10 +3322,13 @@ token.not-app-only:
     - Replace authorization-code, device-code or password flows with the client credentials flow.
     - Decode the new token and confirm it has roles and no scp claim.
   whoFixes: integration-developer
+  distinguish: "Decode the token at jwt.ms: if it has an scp claim or idtyp = user and no roles, it is a delegated user token and this is the cause."
   docs: [entra-client-credentials, entra-access-token-claims]
   match:
     - text: ["\"idtyp\": \"user\"", "\"idtyp\":\"user\""]
       boost: -10
+    - text: ["delegated token", "user token", "scp claim"]
+      boost: -20
 
 token.clock-skew:
   summary: This machine's clock differs from the server's by more than five minutes, so token time checks fail.
@@ -2916,11 +3340,105 @@ token.clock-skew:
     - "Windows: w32tm /resync; Linux: timedatectl set-ntp true (check with timedatectl status)."
     - Compare the local time with the Date header of any HTTPS response from Microsoft.
   whoFixes: integration-developer
+  distinguish: "Compare `date -u` on this machine with the Date header of `curl -sI https://login.microsoftonline.com`: if they differ by more than five minutes, this is the cause."
   docs: [entra-access-tokens]
   match:
     - text: ["IDX10222", "The token is not yet valid", "clock skew"]
       boost: 10
-    - text: ["IDX10223", "Lifetime validation failed"]
+    - text: ["Lifetime validation failed"]
+      boost: -20
+
+token.expired:
+  summary: The bearer token sent was already expired (or not yet valid), so the service refused it whatever its claims say.
+  why: >-
+    Access tokens for Business Central live about an hour. An integration that caches a token and keeps sending it
+    after exp, or a script that pastes an old token into a request, gets 401 even though the registration is fine.
+  fix: Request a new token for every run (or refresh it about five minutes before exp) instead of reusing an old one.
+  steps:
+    - Decode the token (jwt.ms) and compare exp and nbf with the current UTC time.
+    - Let the client library cache the token (MSAL's acquire_token_for_client does) instead of storing it yourself.
+    - If tokens expire early or are not yet valid on arrival, check both machines' clocks.
+  whoFixes: integration-developer
+  distinguish: "Decode the token that was actually sent and compare exp with the current UTC time on a correctly set clock: if exp is already past, this is the cause."
+  docs: [entra-access-tokens, entra-access-token-claims]
+  match:
+    - text: ["IDX10223", "The token is expired", "token has expired", "token expired", "expired token", "Lifetime validation failed. The token is expired", "SecurityTokenExpiredException", "error_description=\"The token expired"]
+    - text: ["invalid_token"]
+      http: [401]
+      boost: -15
+    - http: [401]
+      endpoint: [bc-api, automation, admin, onprem]
+      boost: 1
+
+token.issuer-mismatch:
+  summary: The service rejected the token's issuer (iss), for example a v1 token where v2 is expected, or a token from another tenant.
+  why: >-
+    A service that validates tokens itself (Business Central on-premises, an Azure Function in front of BC, your own
+    API) accepts only the issuers it was configured with. Entra issues v1 tokens (https://sts.windows.net/<tid>/)
+    when the resource's registration says so, and v2 tokens (https://login.microsoftonline.com/<tid>/v2.0) otherwise.
+  fix: Make the validator accept the issuer the token really carries, or request the token from the tenant the validator trusts.
+  steps:
+    - Decode the token and read iss, ver and tid.
+    - On-premises, point the OpenID metadata setting at the token's tenant (see onprem.metadata-tenant-mismatch); in your own API, add both the v1 and v2 issuer of that tenant to the valid issuers.
+    - If tid is another tenant than the one the service trusts, request the token at the right tenant.
+  whoFixes: integration-developer
+  distinguish: "Decode the token and compare iss with the issuer the validating service trusts: if they differ (sts.windows.net v1 vs login.microsoftonline.com/…/v2.0, or another tenant), this is the cause."
+  docs: [entra-access-tokens, bc-onprem-openid-connect]
+  match:
+    - text: ["IDX10205", "IDX10204", "Issuer validation failed", "SecurityTokenInvalidIssuerException", "Unable to validate issuer", "invalid issuer", "issuer is invalid"]
+      boost: -5
+
+token.signature-invalid:
+  summary: The service could not validate the token's signature, so it does not trust the token at all.
+  why: >-
+    The signing keys come from the metadata of the tenant and cloud the service trusts. A token from another tenant or
+    cloud, a token that was altered or truncated, or a server whose cached keys are stale fails signature validation.
+  fix: Request the token from the tenant and cloud the service is configured for, send it unchanged, and let the service refresh its signing keys.
+  steps:
+    - Decode the token and compare iss and tid with the tenant in the service's OpenID metadata location.
+    - Make sure the whole token is sent (a line break or a cut-off token breaks the signature).
+    - On-premises, restart the server instance so that it fetches the current signing keys.
+  whoFixes: server-admin
+  distinguish: "Search the validating service's log for IDX10501 or IDX10503 (signature validation failed): if present while the token arrived unaltered, this is the cause."
+  docs: [entra-access-tokens, bc-onprem-openid-connect]
+  match:
+    - text: ["IDX10501", "IDX10503", "IDX10511", "IDX10500", "Signature validation failed", "SecurityTokenSignatureKeyNotFoundException", "SecurityTokenInvalidSignatureException", "invalid signature"]
+
+token.stale-after-consent:
+  summary: The token was obtained before the permission or consent change, so it still lacks the new roles.
+  why: >-
+    A token's roles are fixed when it is issued. After admin consent or a new permission, a cached token (MSAL, a
+    script variable, a pipeline secret) keeps the old roles for up to an hour.
+  fix: Discard the cached token and request a new one; then check that roles contains API.ReadWrite.All.
+  steps:
+    - Restart the integration or clear its token cache (MSAL keeps tokens in memory until they expire).
+    - Request a new token and decode it; roles must list the permissions just consented.
+    - If the new token still lacks the role, the consent did not reach this tenant (see token.roles-missing).
+  whoFixes: integration-developer
+  distinguish: "Decode the token in use and compare iat with when consent was granted: if iat is earlier and a newly requested token carries the roles, this is the cause."
+  docs: [entra-access-tokens, entra-grant-admin-consent]
+  match:
+    - text: ["after granting consent", "after granting admin consent", "after admin consent", "granted consent but", "consent was granted but", "cached token"]
+      boost: -25
+
+token.not-sent:
+  summary: The request reached the service without a bearer token (no Authorization header, or an empty one).
+  why: >-
+    A URL opened in a browser, a connector whose authentication is set to none, a variable that was empty when the
+    header was built, or a proxy that strips the header: the service sees an anonymous call and answers 401.
+  fix: "Send the header Authorization: Bearer <access token> with every call, with a token requested for https://api.businesscentral.dynamics.com/.default."
+  steps:
+    - Log the outgoing request's headers (without the token's value) and check that Authorization is present and starts with Bearer.
+    - Check that the variable holding the token is set at the moment the header is built.
+    - In Postman or a connector, set the authorization type to OAuth 2.0 / bearer token rather than none or inherit.
+  whoFixes: integration-developer
+  distinguish: "Look at the request as sent (curl -v, Fiddler, the connector's run history): if there is no Authorization header, or it is just 'Bearer', this is the cause."
+  docs: [bc-oauth-web-services, entra-client-credentials]
+  match:
+    - text: ["no authorization header", "authorization header is missing", "missing authorization header", "bearer token is missing", "no bearer token", "access token is missing", "missing access token", "Authorization header not found"]
+    - http: [401]
+      endpoint: [bc-api, automation, admin]
+      boost: -3
 """# + "\n"
     ),
     (
