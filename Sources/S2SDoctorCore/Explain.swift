@@ -250,7 +250,7 @@ public struct Explainer: Sendable {
         guard
           let rule = rules.first(where: { rule in
             rule.endpoint.isEmpty || context.signals.endpoint.map(rule.endpoint.contains) == true
-              || (relaxEndpoint && context.signals.endpoint == nil)
+              || relaxEndpoint
           })
         else { continue }
         let score = max(5, 20 + rule.boost - (relaxEndpoint ? 10 : 0))

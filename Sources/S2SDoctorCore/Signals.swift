@@ -301,7 +301,8 @@ public enum SignalExtractor {
       "statuscode\": ", "\"status\": ", "\"status\":", "\"statuscode\":", "status: ", "http status: ",
       "http error: ", "http error ", "response status code does not indicate success: ",
       "(http ", "status=", "reply status code was ", "status_code=", "returned error: ", "response code: ",
-      "statuscode=", "status code: ",
+      "statuscode=", "status code: ", "returned ", "returns ", "-> ", "=> ", "got ", "answered ",
+      "responded with ", "failed with ", "error ",
     ]
     var best: (position: Int, status: Int)?
     for anchor in anchors {
@@ -333,8 +334,11 @@ public enum SignalExtractor {
     // "401 Unauthorized", "401 - Unauthorized", "Unauthorized (401)", "(401)", "StatusCode: Forbidden".
     var earliest: (Int, Int)?
     for (status, name) in reasonPhrases {
+      let joined = name.replacingOccurrences(of: " ", with: "")
       let candidates = [
         text.position(of: "\(status) \(name)"), text.position(of: "\(name) \(status)"),
+        text.position(of: "status code \(joined)"), text.position(of: "statuscode \(joined)"),
+        name.contains(" ") && status != 404 ? text.position(of: joined) : nil,
         text.rawPosition(of: "(\(status))"),
         text.rawPosition(of: "statuscode: \(name.replacingOccurrences(of: " ", with: ""))"),
         text.rawPosition(of: "\"statuscode\":\"\(name.replacingOccurrences(of: " ", with: ""))"),

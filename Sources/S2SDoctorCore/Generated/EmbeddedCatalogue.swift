@@ -1850,6 +1850,12 @@ bc.permission-missing:
       boost: -5
     - text: ["do not have * permission", "does not have * permission", "not have sufficient permission", "insufficient permission", "lack * permission", "not have the necessary permission", "not have the required permission", "no permission to", "permission denied", "Sorry, the current permissions", "machtigingen hebben de actie voorkomen", "Berechtigungen haben die Aktion verhindert", "autorisations actuelles ont empêché", "TableData * Read", "TableData * Insert", "TableData * Modify", "TableData * Delete", "Execute: Page", "Execute: Codeunit", "Execute: Report"]
       boost: -2
+    - http: [400]
+      endpoint: [bc-api, automation, onprem]
+      boost: -5
+    - http: [403]
+      endpoint: [onprem, admin]
+      boost: -5
 
 bc.automation-permission-missing:
   summary: The automation API refused the call because the app lacks the D365 AUTOMATION or EXTEN. MGT. - ADMIN permission sets.
@@ -1922,6 +1928,8 @@ bc.environment-not-found:
       url: [environment-segment]
       endpoint: [bc-api, automation]
       boost: 2
+    - http: [404]
+      endpoint: [admin]
 
 bc.company-not-found:
   summary: Business Central could not find the company the call addresses.
@@ -1970,6 +1978,12 @@ bc.endpoint-not-found:
       endpoint: [bc-api, automation]
       boost: -3
     - text: ["No HTTP resource", "resource * was not found", "not a valid segment", "API * not found", "page * is not published", "web service * not found", "The requested API is not available"]
+      boost: -5
+    - http: [400]
+      endpoint: [bc-api, automation, onprem, admin]
+      boost: -12
+    - http: [404]
+      endpoint: [onprem, admin]
       boost: -5
 
 bc.tenant-unavailable:
@@ -2027,6 +2041,12 @@ bc.unavailable:
       endpoint: [bc-api, automation, admin]
     - text: ["ServiceUnavailable", "GatewayTimeout", "BadGateway", "temporarily unavailable"]
       endpoint: [bc-api, automation, admin]
+    - http: [500, 502, 503, 504]
+      endpoint: [onprem]
+      boost: -5
+    - http: [500]
+      endpoint: [bc-api, automation, admin]
+      boost: -12
 
 bc.unknown-error:
   summary: Business Central returned an error that S2S Doctor has no specific diagnosis for.
@@ -2066,7 +2086,12 @@ bc.server-error:
     - text: ["Internal Server Error", "InternalServerError"]
       endpoint: [bc-api, automation, onprem]
       boost: -10
-
+    - http: [400]
+      endpoint: [bc-api, automation, onprem]
+      boost: -8
+    - http: [500]
+      endpoint: [admin]
+      boost: -10
 
 bc.basic-auth-deprecated:
   summary: The call used a user name and web service access key (Basic authentication), which Business Central online no longer accepts.
@@ -2259,6 +2284,9 @@ entra.tenant-not-found:
     - aadsts: [90002, 900023]
     - oauthError: [invalid_tenant]
     - text: ["was not found in the data store", "is neither a valid DNS name, nor a valid external domain", "Unable to get authority configuration"]
+    - http: [400]
+      endpoint: [token]
+      boost: -3
 
 entra.tenant-in-other-cloud:
   summary: The tenant belongs to a national cloud that this sign-in host does not serve.
@@ -2345,6 +2373,9 @@ entra.secret-invalid:
       boost: 5
     - text: ["invalid client secret", "client secret * is invalid", "secret value, not the client secret ID", "client secret ID"]
       boost: -10
+    - http: [401]
+      endpoint: [token]
+      boost: 3
 
 entra.secret-expired:
   summary: The client secret has expired.
@@ -2362,6 +2393,8 @@ entra.secret-expired:
     - text: ["client secret keys for app", "InvalidClientSecretExpiredKeysProvided"]
     - text: ["client secret keys * are expired", "secret * has expired", "secret * expired", "expired client secret"]
       boost: -10
+    - http: [401]
+      endpoint: [token]
 
 entra.credential-missing:
   summary: The token request carried no client secret or certificate assertion (or lacked another required form field).
@@ -2382,6 +2415,9 @@ entra.credential-missing:
     - aadsts: [90014, 900144, 70002]
       text: ["'client_secret or client_assertion'", "parameter: 'client_secret'", "parameter: 'client_assertion'", "client_secret or client_assertion"]
       boost: 15
+    - http: [401]
+      endpoint: [token]
+      boost: -3
 
 entra.scope-invalid:
   summary: The scope is not https://api.businesscentral.dynamics.com/.default, so Entra ID will not issue the token.
@@ -2403,6 +2439,8 @@ entra.scope-invalid:
     - text: ["must contain the following parameter: 'scope'"]
       boost: 45
     - text: ["must have a scope value with /.default suffixed"]
+    - http: [400]
+      endpoint: [token]
 
 entra.resource-not-found:
   summary: Entra ID does not know the requested resource in this tenant, so no token for Business Central can be issued.
@@ -2442,6 +2480,9 @@ entra.app-disabled:
     - text: ["UnauthorizedClientApplicationDisabled"]
     - text: ["application * is disabled", "application * disabled", "service principal * disabled", "app * has been disabled"]
       boost: -10
+    - http: [400, 401]
+      endpoint: [token]
+      boost: -8
 
 entra.conditional-access:
   summary: A Conditional Access policy for workload identities blocked this app from getting a token.
@@ -2459,6 +2500,9 @@ entra.conditional-access:
     - aadsts: [50131]
     - aadsts: [53003, 530032]
     - text: ["BlockedByConditionalAccess", "Access has been blocked by Conditional Access policies"]
+    - http: [400, 403]
+      endpoint: [token]
+      boost: -5
 
 entra.certificate-rejected:
   summary: Entra ID rejected the certificate credential or the signed client assertion.
@@ -2580,6 +2624,9 @@ entra.request-malformed:
       boost: -15
     - text: ["at least one scope", "scope * is required", "grant_type * is required", "client_id * is required", "body must contain", "Content-Type * application/x-www-form-urlencoded", "unsupported_grant_type"]
       boost: -10
+    - http: [400]
+      endpoint: [token]
+      boost: 2
 
 entra.public-client:
   summary: The app registration is treated as a public client, which must not send a secret and cannot use client credentials.
@@ -2684,6 +2731,8 @@ input.tenant-invalid:
       boost: 30
     - text: ["tenant '00000000-0000-0000-0000-000000000000'", "tenant 00000000-0000-0000-0000-000000000000", "tenant identifier '00000000-0000-0000-0000-000000000000'"]
       boost: 45
+    - http: [404]
+      endpoint: [token]
 
 input.tenant-not-specific:
   summary: The tenant is set to common, organizations or consumers, but client credentials need one specific tenant.
@@ -3024,6 +3073,9 @@ network.unexpected-response:
         - "Unexpected end of JSON input"
         - "Unterminated string starting at"
       boost: -10
+    - http: [404, 407]
+      endpoint: [token, bc-api, admin, onprem]
+      boost: -15
 
 network.tenant-restricted:
   summary: A proxy on your network applies tenant restrictions, and the tenant this request is for is not on its allowed list.
@@ -3041,6 +3093,10 @@ network.tenant-restricted:
     - aadsts: [500021, 500022, 50002]
     - text: ["tenant restrictions", "Restrict-Access-To-Tenants", "sec-Restrict-Tenant-Access-Policy"]
       boost: -10
+    - http: [400, 403]
+      endpoint: [token]
+      boost: -8
+
 """# + "\n"
     ),
     (
@@ -3068,6 +3124,7 @@ onprem.audience-not-valid:
       endpoint: [onprem]
     - http: [401]
       endpoint: [onprem]
+      boost: 10
     - text: ["securitytokeninvalidaudienceexception", "IDX10214", "Audience validation failed", "IDX10208", "Unable to validate audience"]
       boost: 25
     - text: ["audience * does not match", "audience uri", "audience * is invalid", "invalid audience"]
@@ -3138,6 +3195,9 @@ onprem.tenant-parameter-missing:
       url: [no-tenant-parameter]
       endpoint: [onprem]
       boost: -5
+    - http: [404]
+      endpoint: [onprem]
+      boost: -2
 
 onprem.api-disabled:
   summary: The server instance has this web service endpoint switched off (HTTP 405).
