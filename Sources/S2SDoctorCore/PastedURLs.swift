@@ -58,6 +58,7 @@ public struct URLFacts: Sendable, Equatable {
       if let (rank, endpoint) = facts.absorb(url) { endpoints.append((rank, endpoint)) }
     }
     facts.endpoint = endpoints.max { $0.rank < $1.rank }?.endpoint
+    facts.readTenantsNamedInMessages(text)
     return facts
   }
 
@@ -175,6 +176,33 @@ public struct URLFacts: Sendable, Equatable {
     }
     if lower.contains(where: { $0.hasPrefix("company(") }) { tags.insert("company-segment") }
     return "bc-api"
+  }
+
+  /// Entra's messages quote the tenant they could not use ("Specified tenant identifier
+  /// '{{tenantid}}' is neither …", "Tenant 'contoso' not found"): a placeholder there is the cause.
+  mutating func readTenantsNamedInMessages(_ text: SearchableText) {
+    // Only Entra's own sentences: an on-premises server's "tenant 'x' is not mounted" is another tenant.
+    let entra = text.find(Array("aadsts".utf8)) != nil
+    for anchor in ["tenant identifier '", "tenant identifier \"", "tenant '", "tenant \"", "tenant named "]
+    where entra || anchor.hasPrefix("tenant identifier") {
+      var from = 0
+      var tries = 0
+      while let at = text.find(Array(anchor.utf8), from: from), tries < 10 {
+        tries += 1
+        from = at + anchor.utf8.count
+        var i = from
+        while i < text.bytes.count, i - from < 120,
+          ![UInt8(ascii: "'"), UInt8(ascii: "\""), 0x0A, 0x20].contains(text.bytes[i])
+        {
+          i += 1
+        }
+        let value = String(decoding: text.bytes[from..<i], as: UTF8.self)
+        guard !value.isEmpty else { continue }
+        let saved = tokenTenant
+        readTenantSegment(value, bc: false)
+        tokenTenant = saved ?? (UUID(uuidString: value) != nil ? value : nil)
+      }
+    }
   }
 
   /// Tags for a tenant segment as written: a GUID, a domain, `common`, a placeholder, a GUID

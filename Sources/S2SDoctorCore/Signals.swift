@@ -186,7 +186,9 @@ public enum SignalExtractor {
     signals.timestamp = timestampAfter(text)
     // Given, else what the text says: an on-premises server's own words, the URL called, markers.
     let inferred = inferEndpoint(text, signals: signals)
-    signals.endpoint = endpoint ?? (inferred == "onprem" ? inferred : nil) ?? urlEndpoint ?? inferred
+    // An Entra code means the token endpoint answered, whatever URL the message quotes.
+    let url = !signals.aadsts.isEmpty && urlEndpoint != "consent" ? "token" : urlEndpoint
+    signals.endpoint = endpoint ?? (inferred == "onprem" ? inferred : nil) ?? url ?? inferred
     return signals
   }
 
@@ -302,7 +304,7 @@ public enum SignalExtractor {
       "http error: ", "http error ", "response status code does not indicate success: ",
       "(http ", "status=", "reply status code was ", "status_code=", "returned error: ", "response code: ",
       "statuscode=", "status code: ", "returned ", "returns ", "-> ", "=> ", "got ", "answered ",
-      "responded with ", "failed with ", "error ",
+      "responded with ", "failed with ", "error ", "with status ", "status ", "http ",
     ]
     var best: (position: Int, status: Int)?
     for anchor in anchors {

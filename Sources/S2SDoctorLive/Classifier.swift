@@ -6,9 +6,28 @@ import S2SDoctorCore
 enum Classifier {
   static let explainer = Explainer()
 
+  /// One service answer and the reason the check gave it (for the test that `explain` of the same
+  /// answer agrees).
+  struct Observation: Sendable {
+    var text: String
+    var status: Int
+    var endpoint: String
+    var reason: String
+  }
+
+  /// Collects observations while a test runs a scenario; nil in normal runs.
+  final class Recorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Observation] = []
+    func add(_ item: Observation) { lock.withLock { items.append(item) } }
+    var observations: [Observation] { lock.withLock { items } }
+  }
+
+  @TaskLocal static var recorder: Recorder?
+
   /// Reasons that mean "the service could not be asked", not "the registration is wrong".
   static let couldNotTestReasons: Set<String> = [
-    "entra.throttled", "entra.unavailable", "bc.throttled", "bc.unavailable",
+    "entra.throttled", "entra.unavailable", "bc.throttled", "bc.unavailable", "bc.server-error",
   ]
 
   static func outcome(reason: String, detail: String, evidence: [EvidenceItem]) -> Outcome {
@@ -76,6 +95,7 @@ enum Classifier {
     }
     let result = explainer.explain(response.text, status: response.status, endpoint: endpoint)
     if let diagnosis = result.diagnoses.first(where: { allowed.contains($0.reason) }) {
+      recorder?.add(.init(text: response.text, status: response.status, endpoint: endpoint, reason: diagnosis.reason))
       return outcome(reason: diagnosis.reason, detail: detail(response, result.signals), evidence: evidence)
     }
     if (500...599).contains(response.status) || response.status == 429 {

@@ -101,7 +101,7 @@ struct BusinessCentralTests {
     ("bc.no-companies-visible", 200, nil),
     ("bc.throttled", 429, "Application_TooManyRequests"),
     ("bc.unavailable", 503, nil),
-    ("bc.unknown-error", 500, "Internal_ServerError"),
+    ("bc.server-error", 500, "Internal_ServerError"),
     ("fault.wrong-content-type", 401, nil),
     ("fault.redirect-loop", 302, nil),
     ("fault.redirect-other-host", 302, nil),
@@ -126,7 +126,7 @@ struct BusinessCentralTests {
           "You do not have the following permissions on Page APIV2 - Companies: Execute.  CorrelationId:  ") == true)
     case "bc.no-companies-visible":
       #expect((fetched.json?["value"] as? [Any])?.isEmpty == true)
-    case "bc.unknown-error":
+    case "bc.server-error":
       #expect(fetched.text.contains("Cannot establish a connection to the SQL Server/Database.  CorrelationId:  "))
     case "bc.throttled":
       #expect(fetched.header("Retry-After") == "1")

@@ -75,6 +75,24 @@ final class NamesBox: @unchecked Sendable { var names: [String] = [] }
     }
   }
 
+  /// `explain` and `check` agree: the answer a check classified, pasted into `explain` with its
+  /// status and endpoint, gets the same first reason.
+  @Test(arguments: scenarioNames)
+  func explainOfWhatCheckSawAgrees(_ name: String) async throws {
+    let info = try await SharedEmulator.shared.start()
+    let scenario = try #require(info.scenarios[name])
+    let recorder = Classifier.Recorder()
+    let report = try await Classifier.$recorder.withValue(recorder) { try await runScenario(scenario) }
+    let primary = report.primary?.reason
+    for seen in recorder.observations where seen.reason == primary {
+      let pasted = Explainer().explain(seen.text, status: seen.status, endpoint: seen.endpoint)
+      #expect(
+        pasted.diagnoses.first?.reason == seen.reason,
+        "\(name): check said \(seen.reason), explain said \(pasted.diagnoses.map(\.reason)) for HTTP \(seen.status) at \(seen.endpoint): \(seen.text.prefix(200))"
+      )
+    }
+  }
+
   @Test func secretWithFormSpecialCharactersWorksEndToEnd() async throws {
     let info = try await SharedEmulator.shared.start()
     let ok = try #require(info.scenarios["ok"])

@@ -16,6 +16,7 @@ reasons:
   - bc.environment-not-found
   - bc.throttled
   - bc.unavailable
+  - bc.server-error
   - bc.unknown-error
   - network.dns-failed
   - network.connection-refused
@@ -39,6 +40,7 @@ reasons:
   - bc.endpoint-not-found
   - bc.throttled
   - bc.unavailable
+  - bc.server-error
   - bc.unknown-error
   - network.dns-failed
   - network.connection-refused
@@ -67,6 +69,7 @@ reasons:
   - bc.company-not-found
   - bc.throttled
   - bc.unavailable
+  - bc.server-error
   - bc.unknown-error
   - onprem.audience-not-valid
   - onprem.tenant-parameter-missing
@@ -106,6 +109,7 @@ reasons:
   - bc.permission-missing
   - bc.throttled
   - bc.unavailable
+  - bc.server-error
   - bc.unknown-error
   - network.dns-failed
   - network.connection-refused
@@ -1783,6 +1787,9 @@ bc.app-not-accepted:
       boost: -15
     - text: ["The credentials provided are incorrect"]
       boost: -8
+    - bc: [Unauthorized]
+      endpoint: [bc-api, automation]
+      boost: -20
 
 admin.app-not-authorized:
   summary: The admin center API refused the app; it is not on *Authorized Microsoft Entra apps* or lacks AdminCenter.ReadWrite.All consent.
@@ -2020,6 +2027,8 @@ bc.throttled:
       endpoint: [bc-api, automation, admin, onprem]
     - text: ["Too Many Requests", "TooManyRequests"]
       endpoint: [bc-api, automation, admin, onprem]
+    - bc: [Application_TooManyRequests, TooManyRequests, Request_TooManyRequests]
+    - text: ["Too many requests reached"]
 
 bc.unavailable:
   summary: Business Central answered 502, 503 or 504; the service is temporarily unavailable or the request ran too long.
@@ -2111,6 +2120,23 @@ bc.basic-auth-deprecated:
       boost: 5
     - text: ["web service access key", "WebServiceAccessKey"]
       boost: -5
+
+bc.appsource-app-via-automation:
+  summary: An AppSource app was deployed through the automation API, which installs only per-tenant extensions; with S2S, AppSource apps cannot be published this way.
+  why: >-
+    With an app-only (S2S) token, deployment tools (AL-Go, BcContainerHelper's Publish-PerTenantExtensionApps) upload
+    through the automation API's extensionUpload, which accepts per-tenant extensions only. An app whose id belongs to an
+    AppSource app is refused; the development endpoint that could publish it does not accept app-only tokens.
+  fix: Install AppSource apps from the marketplace (or the admin center), or deploy with a user (impersonation) context to the development endpoint; keep S2S for per-tenant extensions.
+  steps:
+    - "For an AppSource app: install or update it from Extension Management > Marketplace, or from the admin center's Apps list."
+    - "For deployment from a pipeline: give AL-Go / BcContainerHelper an authentication context with a refresh token (user) for AppSource apps, and S2S for per-tenant extensions."
+    - If the app is meant to be a per-tenant extension, give it its own app id that is not registered in AppSource.
+  whoFixes: integration-developer
+  distinguish: "Look up the app id in Extension Management or AppSource: if it is an AppSource app, the automation API upload (S2S) can never publish it."
+  docs: [bc-automation-apis, bc-s2s]
+  match:
+    - text: ["already exists in the AppSource marketplace", "use the extension marketplace to install the extension from AppSource", "AppSource app * per-tenant", "cannot be published as a per-tenant extension"]
 """## + "\n"
     ),
     (
@@ -2413,11 +2439,13 @@ entra.credential-missing:
     - aadsts: [7000218, 7000216, 70002, 900144]
     - text: ["must contain the following parameter: 'client_assertion' or 'client_secret'", "'client_assertion', 'client_secret' or 'request' is required"]
     - aadsts: [90014, 900144, 70002]
-      text: ["'client_secret or client_assertion'", "parameter: 'client_secret'", "parameter: 'client_assertion'", "client_secret or client_assertion"]
+      text: ["'client_secret or client_assertion'", "parameter: 'client_secret'", "parameter: 'client_assertion'", "client_secret or client_assertion", "client_assertion or client_secret", "client_secret * is required", "client_assertion * is required"]
       boost: 15
     - http: [401]
       endpoint: [token]
       boost: -3
+    - text: ["client_assertion or client_secret", "client_secret * is required", "client_assertion * is required", "client_secret * is missing", "no client secret"]
+      boost: 5
 
 entra.scope-invalid:
   summary: The scope is not https://api.businesscentral.dynamics.com/.default, so Entra ID will not issue the token.
@@ -2778,6 +2806,9 @@ input.secret-missing:
   whoFixes: integration-developer
   distinguish: "Run `s2s-doctor check --tenant T --client-id C --check input.credential`: if it says neither a secret (AZURE_CLIENT_SECRET, --client-secret-file, --client-secret-stdin) nor --certificate was given, this is the cause."
   docs: [entra-add-credentials, entra-client-credentials]
+  match:
+    - text: ["No Authentication Context found", "secret called AUTHCONTEXT", "AuthContext secret is missing", "client secret is empty", "client_secret is empty", "secret was not provided", "no client secret was provided"]
+      boost: 5
 
 input.secret-looks-like-id:
   summary: The client secret is a GUID, which is almost certainly the Secret ID rather than the secret Value.
@@ -3271,6 +3302,21 @@ onprem.token-lifetime-exceeded:
     - text: ["validity period * ended", "ID4148", "NotOnOrAfter", "token is rejected because * NotOnOrAfter"]
       boost: 20
 
+
+onprem.extension-upload-unsupported:
+  summary: The on-premises server instance does not accept per-tenant extension uploads through the automation API.
+  why: >-
+    On-premises, the automation API's extensionUpload needs an external deployer installed on the server instance to
+    publish and install the uploaded app; without one the server refuses the upload whatever the app's permissions.
+  fix: Install an external deployer on the server instance, or publish the app with Publish-NAVApp and Install-NAVApp instead.
+  steps:
+    - "Publish directly on the server: Publish-NAVApp -ServerInstance BC -Path app.app, then Sync-NAVApp and Install-NAVApp (or Publish-BcContainerApp for containers)."
+    - Or install an external deployer on the server instance (your pipeline tool documents one) and restart the instance.
+  whoFixes: server-admin
+  distinguish: "Publish the same .app with Publish-NAVApp on the server: if that works while the automation API upload is refused, the instance has no deployer for uploads."
+  docs: [bc-automation-apis, bc-enable-apis-onprem]
+  match:
+    - text: ["Upload of per-tenant extensions is not supported", "per-tenant extensions is not supported for your system configuration", "external deployer"]
 """# + "\n"
     ),
     (
@@ -3321,7 +3367,7 @@ token.roles-missing:
     - text: ["user could not be authenticated or authorized", "does not have any entitlements"]
       boost: 25
     - http: [401]
-      endpoint: [bc-api, automation]
+      endpoint: [bc-api]
       boost: 3
 
 token.api-role-missing:
@@ -3428,7 +3474,7 @@ token.expired:
       boost: -15
     - http: [401]
       endpoint: [bc-api, automation, admin, onprem]
-      boost: 1
+      boost: -1
 
 token.issuer-mismatch:
   summary: The service rejected the token's issuer (iss), for example a v1 token where v2 is expected, or a token from another tenant.
@@ -3499,6 +3545,9 @@ token.not-sent:
     - http: [401]
       endpoint: [bc-api, automation, admin]
       boost: -3
+    - text: ['{"message":"Unauthorized"}', '{"message": "Unauthorized"}', '{ "message": "Unauthorized" }']
+      boost: -2
+
 """# + "\n"
     ),
     (

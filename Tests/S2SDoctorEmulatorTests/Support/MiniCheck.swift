@@ -263,6 +263,7 @@ enum MiniCheck {
     switch fetched.status {
     case 429: return "bc.throttled"
     case 502, 503, 504: return "bc.unavailable"
+    case 500: return "bc.server-error"
     default: return "bc.unknown-error"
     }
   }
