@@ -13,7 +13,16 @@ public enum PastedSecrets {
   public static func masked(_ text: String) -> String {
     var bytes = Redactor.maskTokens(in: Array(text.utf8)) ?? Array(text.utf8)
     bytes = maskAuthorization(bytes)
-    for name in names { bytes = maskValues(of: Array(name.utf8), in: bytes) }
+    var lowered = bytes.map(lower)
+    for name in names {
+      let needle = Array(name.utf8)
+      guard ByteSearch.firstIndex(of: needle, in: lowered) != nil else { continue }
+      let masked = maskValues(of: needle, in: bytes, lowered: lowered)
+      if masked != bytes {
+        bytes = masked
+        lowered = bytes.map(lower)
+      }
+    }
     return String(decoding: bytes, as: UTF8.self)
   }
 
@@ -24,9 +33,7 @@ public enum PastedSecrets {
   }
 
   /// Every value after `name` (case-insensitive, whole name) replaced by `***`.
-  static func maskValues(of name: [UInt8], in input: [UInt8]) -> [UInt8] {
-    let lowered = input.map(lower)
-    guard ByteSearch.firstIndex(of: name, in: lowered) != nil else { return input }
+  static func maskValues(of name: [UInt8], in input: [UInt8], lowered: [UInt8]) -> [UInt8] {
     var out = [UInt8]()
     out.reserveCapacity(input.count)
     var copied = 0

@@ -199,7 +199,10 @@ public struct URLFacts: Sendable, Equatable {
         let value = String(decoding: text.bytes[from..<i], as: UTF8.self)
         guard !value.isEmpty else { continue }
         let saved = tokenTenant
+        let wasMalformed = tags.contains("tenant-malformed")
         readTenantSegment(value, bc: false)
+        // Quoted by Entra, only a placeholder is telling; a short name is Entra's own case.
+        if !wasMalformed { tags.remove("tenant-malformed") }
         tokenTenant = saved ?? (UUID(uuidString: value) != nil ? value : nil)
       }
     }

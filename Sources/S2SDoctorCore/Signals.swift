@@ -347,7 +347,16 @@ public enum SignalExtractor {
       ]
       for case let at? in candidates where earliest == nil || at < earliest!.0 { earliest = (at, status) }
     }
-    return earliest?.1
+    if let earliest { return earliest.1 }
+    // A status alone ("401"), or only its word ("Unauthorized", "Forbidden").
+    let whole = String(decoding: text.bytes.prefix(64), as: UTF8.self).trimmedWhitespace
+    if text.bytes.count <= 64, whole.count == 3, let status = Int(whole), (400...599).contains(status) {
+      return status
+    }
+    for (status, word) in [(401, "unauthorized"), (403, "forbidden")] where text.position(of: word) != nil {
+      return status
+    }
+    return nil
   }
 
   /// HTTP reason phrases, as servers, .NET (HttpStatusCode names) and proxies write them.
@@ -491,8 +500,9 @@ public enum SignalExtractor {
         if looksLikeServiceCode(code) { add(at, code) }
       }
     }
-    // Known codes anywhere in free text (log lines, PowerShell errors).
-    for code in known {
+    // Known codes anywhere in free text (log lines, PowerShell errors); a plain word such as
+    // "Unauthorized" is a code only where a code stands (above), not in a sentence.
+    for code in known where code.contains("_") || code.filter(\.isUppercase).count >= 2 {
       if let at = text.find(Array(code.lowercased().utf8)) {
         // Whole word only.
         let end = at + code.utf8.count

@@ -86,13 +86,17 @@ public enum TextFolding {
       var end = at + first.count - 1
       var ok = true
       for segment in segments.dropFirst() {
-        guard let next = ByteSearch.firstIndex(of: segment, in: folded, from: end),
-          next - end <= gapReach
+        // Only a few words on: the window, not the rest of a megabyte.
+        let limit = min(folded.count, end + gapReach + segment.count)
+        guard end < limit,
+          let next = folded.withUnsafeBytes({ all in
+            ByteSearch.firstIndex(of: segment, in: UnsafeRawBufferPointer(rebasing: all[end..<limit]))
+          })
         else {
           ok = false
           break
         }
-        end = next + segment.count - 1
+        end = end + next + segment.count - 1
       }
       if ok { return at }
       if segments.count == 1 { return nil }

@@ -1810,6 +1810,11 @@ admin.app-not-authorized:
       boost: 5
     - bc: [Authentication_InvalidCredentials]
       endpoint: [admin]
+    - bc: [Unauthorized, Forbidden, AuthorizationFailed, Authorization_Failed]
+      endpoint: [admin]
+      boost: 5
+    - text: ["not authorized to access the admin center", "admin center * not authorized", "Authorized Microsoft Entra apps", "is not authorized to call"]
+      boost: 5
 
 bc.permission-missing:
   summary: The app's Business Central user lacks the permissions for the object this call touches.
@@ -1992,6 +1997,7 @@ bc.endpoint-not-found:
     - http: [404]
       endpoint: [onprem, admin]
       boost: -5
+    - bc: [BadRequest_MethodNotFound, BadRequest_InvalidRoute, BadRequest_ResourceNotFound]
 
 bc.tenant-unavailable:
   summary: The Business Central tenant or environment is not accessible right now (being updated, suspended or deleted).
