@@ -1790,6 +1790,8 @@ bc.app-not-accepted:
     - bc: [Unauthorized]
       endpoint: [bc-api, automation]
       boost: -20
+    - http: [401]
+      boost: -7
 
 admin.app-not-authorized:
   summary: The admin center API refused the app; it is not on *Authorized Microsoft Entra apps* or lacks AdminCenter.ReadWrite.All consent.
@@ -1868,6 +1870,8 @@ bc.permission-missing:
     - http: [403]
       endpoint: [onprem, admin]
       boost: -5
+    - http: [403]
+      boost: -6
 
 bc.automation-permission-missing:
   summary: The automation API refused the call because the app lacks the D365 AUTOMATION or EXTEN. MGT. - ADMIN permission sets.
@@ -1942,6 +1946,8 @@ bc.environment-not-found:
       boost: 2
     - http: [404]
       endpoint: [admin]
+    - http: [404]
+      boost: -6
 
 bc.company-not-found:
   summary: Business Central could not find the company the call addresses.
@@ -1966,6 +1972,8 @@ bc.company-not-found:
     - http: [404]
       endpoint: [bc-api, automation]
       boost: -10
+    - http: [404]
+      boost: -8
 
 bc.endpoint-not-found:
   summary: The API route does not exist in this environment; the path, API version or publisher/group is wrong, or the API's extension is not installed.
@@ -1998,6 +2006,8 @@ bc.endpoint-not-found:
       endpoint: [onprem, admin]
       boost: -5
     - bc: [BadRequest_MethodNotFound, BadRequest_InvalidRoute, BadRequest_ResourceNotFound]
+    - http: [404]
+      boost: -7
 
 bc.tenant-unavailable:
   summary: The Business Central tenant or environment is not accessible right now (being updated, suspended or deleted).
@@ -2035,6 +2045,8 @@ bc.throttled:
       endpoint: [bc-api, automation, admin, onprem]
     - bc: [Application_TooManyRequests, TooManyRequests, Request_TooManyRequests]
     - text: ["Too many requests reached"]
+    - http: [429]
+      boost: -6
 
 bc.unavailable:
   summary: Business Central answered 502, 503 or 504; the service is temporarily unavailable or the request ran too long.
@@ -2062,6 +2074,8 @@ bc.unavailable:
     - http: [500]
       endpoint: [bc-api, automation, admin]
       boost: -12
+    - http: [503, 502, 504]
+      boost: -6
 
 bc.unknown-error:
   summary: Business Central returned an error that S2S Doctor has no specific diagnosis for.
@@ -2107,6 +2121,8 @@ bc.server-error:
     - http: [500]
       endpoint: [admin]
       boost: -10
+    - http: [500]
+      boost: -6
 
 bc.basic-auth-deprecated:
   summary: The call used a user name and web service access key (Basic authentication), which Business Central online no longer accepts.
@@ -2408,6 +2424,8 @@ entra.secret-invalid:
     - http: [401]
       endpoint: [token]
       boost: 3
+    - http: [401]
+      boost: -8
 
 entra.secret-expired:
   summary: The client secret has expired.
@@ -2475,6 +2493,8 @@ entra.scope-invalid:
     - text: ["must have a scope value with /.default suffixed"]
     - http: [400]
       endpoint: [token]
+    - http: [400]
+      boost: -8
 
 entra.resource-not-found:
   summary: Entra ID does not know the requested resource in this tenant, so no token for Business Central can be issued.
@@ -2598,6 +2618,8 @@ entra.unavailable:
     - text: ["temporarily_unavailable", "server_error", "could not serve the request"]
       endpoint: [token]
       boost: -10
+    - http: [500, 503]
+      boost: -8
 
 entra.unknown-error:
   summary: Entra ID returned an error code that S2S Doctor has no specific diagnosis for.
@@ -2661,6 +2683,8 @@ entra.request-malformed:
     - http: [400]
       endpoint: [token]
       boost: 2
+    - http: [400]
+      boost: -6
 
 entra.public-client:
   summary: The app registration is treated as a public client, which must not send a secret and cannot use client credentials.
@@ -3354,6 +3378,8 @@ token.audience-not-bc:
       boost: 4
     - text: ["InvalidAuthenticationToken", "Access token validation failure", "invalid audience", "audience is invalid", "wrong audience", "aud claim"]
       boost: -5
+    - http: [401]
+      boost: -6
 
 token.roles-missing:
   summary: The token has no roles claim, so no Business Central application permission has been consented for this app.
@@ -3375,6 +3401,8 @@ token.roles-missing:
     - http: [401]
       endpoint: [bc-api]
       boost: 3
+    - http: [401]
+      boost: -9
 
 token.api-role-missing:
   summary: The token's roles do not include API.ReadWrite.All, which Business Central APIs and web services require.
@@ -3390,6 +3418,8 @@ token.api-role-missing:
     - http: [403]
       endpoint: [bc-api]
       boost: -5
+    - http: [403]
+      boost: -8
 
 token.automation-role-missing:
   summary: The token's roles do not include Automation.ReadWrite.All, which the automation APIs require.
