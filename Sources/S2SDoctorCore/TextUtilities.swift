@@ -4,6 +4,12 @@
   import Darwin
 #endif
 
+/// glibc's memmem is a GNU extension that the Glibc module does not import; declared here.
+@_silgen_name("memmem")
+private func cMemmem(
+  _ haystack: UnsafeRawPointer?, _ haystackLength: Int, _ needle: UnsafeRawPointer?, _ needleLength: Int
+) -> UnsafeMutableRawPointer?
+
 /// Byte-level search over UTF-8. Foundation's `range(of:)` and `contains(_:)` bridge through
 /// UTF-16 on Linux, which made redaction and catalogue loading the largest costs of a run.
 public enum ByteSearch {
@@ -37,20 +43,14 @@ public enum ByteSearch {
     return out
   }
 
-  /// memchr for the first byte, memcmp for the rest: portable and fast enough for megabytes.
+  /// The C library's memmem (two-way search, vectorised in glibc): needles that start with a
+  /// common byte (a space, in folded text) would make memchr + memcmp stop at every word.
   static func search(
     _ hay: UnsafeRawPointer, _ count: Int, from: Int, _ needle: UnsafeRawPointer, _ length: Int
   ) -> Int? {
-    let first = Int32(needle.load(as: UInt8.self))
-    var offset = from
-    let last = count - length
-    while offset <= last {
-      guard let hit = memchr(hay + offset, first, last - offset + 1) else { return nil }
-      let position = hay.distance(to: UnsafeRawPointer(hit))
-      if memcmp(hay + position, needle, length) == 0 { return position }
-      offset = position + 1
-    }
-    return nil
+    guard count - from >= length else { return nil }
+    guard let hit = cMemmem(hay + from, count - from, needle, length) else { return nil }
+    return hay.distance(to: UnsafeRawPointer(hit))
   }
 }
 
