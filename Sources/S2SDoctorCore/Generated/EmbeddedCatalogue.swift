@@ -1900,6 +1900,10 @@ bc.automation-permission-missing:
     - text: ["do not have * permission", "does not have * permission", "not have sufficient permission", "insufficient permission", "manage extensions", "not allowed to * extension", "permission to * extension", "current permissions prevented the action"]
       endpoint: [automation]
       boost: 10
+    - text: ["permission to perform environment app operations", "doesn't have permission * app operations", "assigned the * EXTENSION MGT", "Exten. Mgt. - Admin", "D365 EXTENSION MGT", "D365 AUTOMATION permission set"]
+      boost: 15
+    - bc: [EnvironmentAppOperationFailed]
+      boost: -5
 
 bc.no-companies-visible:
   summary: The companies endpoint answered with an empty list, so the app can see no company in this environment.
@@ -2142,6 +2146,8 @@ bc.basic-auth-deprecated:
       boost: 5
     - text: ["web service access key", "WebServiceAccessKey"]
       boost: -5
+    - text: ["The server has rejected the client credentials"]
+      boost: -25
 
 bc.appsource-app-via-automation:
   summary: An AppSource app was deployed through the automation API, which installs only per-tenant extensions; with S2S, AppSource apps cannot be published this way.
