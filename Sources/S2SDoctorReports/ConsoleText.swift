@@ -135,10 +135,28 @@ public enum ConsoleText {
         for (i, step) in d.steps.enumerated() { out += wrap(step, indent: "    \(i + 1). ") + "\n" }
         if let who = WhoFixes(rawValue: d.whoFixes) { out += "\n  Who fixes it: \(who.label)\n" }
         for doc in d.docs { out += "  Docs: \(doc)\n" }
+        if result.diagnoses.count > 1 && !d.distinguish.isEmpty {
+          out += "\n" + wrap("To confirm: " + d.distinguish, indent: "  ") + "\n"
+        }
       } else {
         if index == 1 { out += "\nOther possible causes:\n" }
-        out += "  - \(d.reason) (\(d.confidence)): \(d.summary)\n"
+        out += wrap("- \(d.reason) (\(d.confidence)): \(d.summary)", indent: "  ") + "\n"
+        if !d.distinguish.isEmpty { out += wrap("To confirm: " + d.distinguish, indent: "      ") + "\n" }
       }
+    }
+    if let claims = result.claims {
+      var shown: [String] = []
+      if !claims.aud.isEmpty { shown.append("aud \(claims.aud.joined(separator: ", "))") }
+      shown.append("roles " + (claims.roles.map { $0.isEmpty ? "(empty)" : $0.joined(separator: ", ") } ?? "(none)"))
+      if let scp = claims.scp { shown.append("scp \(scp)") }
+      if let idtyp = claims.idtyp { shown.append("idtyp \(idtyp)") }
+      if let tid = claims.tid { shown.append("tid \(tid)") }
+      if let appid = claims.appid { shown.append("appid \(appid)") }
+      if let iss = claims.iss { shown.append("iss \(iss)") }
+      if let exp = claims.exp { shown.append("exp \(exp)") }
+      out +=
+        "\n" + wrap("Token claims (the token itself is not shown): " + shown.joined(separator: " · "), indent: "  ")
+        + "\n"
     }
     let s = result.signals
     var facts: [String] = []
