@@ -32,7 +32,7 @@ public struct URLFacts: Sendable, Equatable {
     "token-url", "consent-url", "tenant-common", "tenant-placeholder", "tenant-malformed", "bc-url", "admin-url",
     "no-environment", "environment-segment", "odata", "soap", "standard-route", "api-v1", "api-v2",
     "automation-route", "custom-route", "company-segment", "companies-list", "onprem-url", "tenant-parameter",
-    "no-tenant-parameter",
+    "no-tenant-parameter", "onprem-redirect", "online-redirect",
   ]
 
   /// Reads at most 40 URLs of the (normalized) text.
@@ -128,6 +128,11 @@ public struct URLFacts: Sendable, Equatable {
         }
       }
       return (4, classifyRoute(lower, routeAt: routeAt))
+    }
+    // BC's consent landing page on a host of the customer's: an on-premises web client.
+    if lower.last == "oauthlanding.htm" {
+      tags.insert(host.hasSuffix("dynamics.com") ? "online-redirect" : "onprem-redirect")
+      return nil
     }
     // Anything else that speaks the BC API is a server of the customer's: on-premises (or a container).
     let hasBCRoute =

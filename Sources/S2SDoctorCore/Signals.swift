@@ -623,6 +623,7 @@ public enum SignalExtractor {
       ("/api/v2.0/", "bc-api"),
       ("/api/v1.0/", "bc-api"),
       ("/odatav4/", "bc-api"),
+      ("api.businesscentral.dynamics.com", "bc-api"),
     ]
     var found: [(Int, String)] = []
     for (marker, endpoint) in markers {

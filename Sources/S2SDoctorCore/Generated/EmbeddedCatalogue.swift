@@ -3317,6 +3317,9 @@ onprem.redirect-uri-mismatch:
     - text: ["Reply address did not match", "reply address * does not match", "reply url * does not match"]
       endpoint: [onprem]
       boost: 30
+    - aadsts: [50011, 500113]
+      url: [onprem-redirect]
+      boost: 10
 
 onprem.token-lifetime-exceeded:
   summary: The server rejected a token whose validity period had ended ("The SAML2 token is not valid because its validity period has ended").
