@@ -67,6 +67,38 @@ import Testing
     #expect(JSONValue.parse(String(repeating: "[", count: 100_000)) == nil)
   }
 
+  /// The readers `explain` added for pasted URLs, tokens, secrets and folded phrases, each on its
+  /// own: seeds that carry URLs, JWTs, claims JSON and secret assignments, then mutated.
+  static let pastedSeeds: [String] =
+    [
+      "POST https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token?x=1 -> 401",
+      "GET https://api.businesscentral.dynamics.com/v2.0/6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b/Production/api/contoso/app/v1.0/companies(1)/items 404",
+      "https://bc.local:7048/BC240/ODataV4/Company('x')/Customers?tenant=default (401)",
+      "Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20iLCJyb2xlcyI6W119.c2ln",
+      #"{"aud": "https://api.businesscentral.dynamics.com", "tid": "x", "roles": ["API.ReadWrite.All"], "exp": 1}"#,
+      "client_secret=abc&client_assertion='def' AZURE_CLIENT_SECRET=\"ghi\" password: jkl Basic dXNlcjpwYXNz",
+      "Tenant '{{tenantid}}' not found AADSTS90002 tenant identifier 'x' doesn't have the permission * ",
+    ] + seeds
+
+  @Test func pastedTextReadersSurviveHostileInput() {
+    var rng = SplitMix64(seed: 0xBEEF)
+    let seeds = Self.pastedSeeds.map { Array($0.utf8) }
+    for _ in 0..<Self.cases {
+      let bytes = Self.mutate(seeds[Int.random(in: 0..<seeds.count, using: &rng)], &rng)
+      let text = String(decoding: bytes, as: UTF8.self)
+      let searchable = SearchableText(text)
+      let facts = URLFacts.read(searchable)
+      #expect(facts.tags.isSubset(of: URLFacts.knownTags))
+      _ = PastedToken.find(in: text)?.findings(endpoint: "bc-api", tenantNamed: "t", reference: nil, now: Date())
+      let masked = PastedSecrets.masked(text)
+      #expect(!masked.isEmpty || text.isEmpty)
+      let folded = TextFolding.fold(bytes)
+      #expect(folded.first == 0x20)
+      _ = TextFolding.find(
+        TextFolding.foldPhrase(String(decoding: bytes.prefix(24), as: UTF8.self) + " * x"), in: folded)
+    }
+  }
+
   @Test func tenMegabyteInputIsHandled() {
     var text = String(repeating: "2024-05-03 INFO request ok; ", count: 350_000)
     text += #"{"error":"invalid_client","error_codes":[7000215]}"#
