@@ -178,6 +178,9 @@ public struct Explainer: Sendable {
         scored.removeAll { $0.diagnosis.reason == finding.reason && $0.diagnosis.score <= finding.score }
         scored.append((diagnosis(reason, score: finding.score, matched: "token: " + finding.because), -1, 0))
       }
+      // What the claims show to be right is not a cause, whatever else the text suggests.
+      let ruledOut = token.ruledOut(endpoint: signals.endpoint)
+      scored.removeAll { ruledOut.contains($0.diagnosis.reason) && $0.position != -1 }
       if findings.allSatisfy({ $0.score < 100 }) && token.isGoodForBC(endpoint: signals.endpoint) {
         // A good token rules out the token-level causes; what is left is the service's side.
         let tokenLevel: Set<String> = [

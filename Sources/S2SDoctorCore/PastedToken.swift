@@ -194,6 +194,23 @@ public struct PastedToken: Sendable, Equatable {
     return out
   }
 
+  /// Token-level reasons these claims rule out (the claim that would show them is right).
+  public func ruledOut(endpoint: String?) -> Set<String> {
+    // A token was there to read, so one was sent.
+    var out: Set<String> = ["token.not-sent"]
+    let aud = claims.audiences
+    if aud.contains(where: { BusinessCentral.audiences.contains($0.lowercased()) }) {
+      out.insert("token.audience-not-bc")
+    }
+    let appOnly = claims.scopes == nil && (claims.identityType.map { $0 == "app" } ?? true)
+    if appOnly { out.insert("token.not-app-only") }
+    let roles = claims.roles ?? []
+    if !roles.isEmpty { out.insert("token.roles-missing") }
+    if roles.contains(BusinessCentral.apiRole) { out.insert("token.api-role-missing") }
+    if roles.contains(BusinessCentral.automationRole) { out.insert("token.automation-role-missing") }
+    return out
+  }
+
   /// Whether the claims are what Business Central needs (audience, app-only, the role).
   public func isGoodForBC(endpoint: String?) -> Bool {
     let aud = claims.audiences

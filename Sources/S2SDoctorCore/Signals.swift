@@ -584,9 +584,10 @@ public enum SignalExtractor {
           i += 1
         }
         let start = i
+        // An HTTP date's comma after the weekday ("Fri, 03 May 2024 …") is part of it.
         while i < text.bytes.count, i - start < 40,
-          ![UInt8(ascii: "\""), 0x0A, 0x0D, UInt8(ascii: ","), UInt8(ascii: "}")].contains(
-            text.bytes[i])
+          ![UInt8(ascii: "\""), 0x0A, 0x0D, UInt8(ascii: ","), UInt8(ascii: "}")].contains(text.bytes[i])
+            || (text.bytes[i] == UInt8(ascii: ",") && i - start == 3)
         {
           i += 1
         }

@@ -199,6 +199,22 @@ import Testing
     #expect(first(mixed) == "token.issuer-mismatch")
   }
 
+  @Test func claimsRuleOutWhatTheyShowToBeRight() {
+    var noRoles = Self.claims(["exp": 1_714_700_000])
+    noRoles.removeValue(forKey: "roles")
+    let dump =
+      "curl -v -H 'Authorization: Bearer \(Self.jwt(noRoles))' https://api.businesscentral.dynamics.com/v2.0/Production/api/v2.0/companies\n< HTTP/2 401\n< date: Fri, 03 May 2024 10:11:12 GMT\n"
+    let result = explainer.explain(dump)
+    let reasons = result.diagnoses.map(\.reason)
+    #expect(reasons.first == "token.roles-missing")
+    #expect(reasons.dropFirst().first == "token.expired", "exp is before the response's Date: \(reasons)")
+    // aud is Business Central's, the token is app-only and it was sent: none of those is a cause.
+    #expect(!reasons.contains("token.audience-not-bc"))
+    #expect(!reasons.contains("token.not-app-only"))
+    #expect(!reasons.contains("token.not-sent"))
+    #expect(result.signals.timestamp == "Fri, 03 May 2024 10:11:12 GMT")
+  }
+
   @Test func decodedClaimsAsJwtMsShowsThem() {
     let decoded = """
       {
