@@ -32,7 +32,7 @@ public struct URLFacts: Sendable, Equatable {
     "token-url", "consent-url", "tenant-common", "tenant-placeholder", "tenant-malformed", "bc-url", "admin-url",
     "no-environment", "environment-segment", "odata", "soap", "standard-route", "api-v1", "api-v2",
     "automation-route", "custom-route", "company-segment", "companies-list", "onprem-url", "tenant-parameter",
-    "no-tenant-parameter", "onprem-redirect", "online-redirect",
+    "no-tenant-parameter", "onprem-redirect", "online-redirect", "client-id-malformed",
   ]
 
   /// Reads at most 40 URLs of the (normalized) text.
@@ -59,6 +59,7 @@ public struct URLFacts: Sendable, Equatable {
     }
     facts.endpoint = endpoints.max { $0.rank < $1.rank }?.endpoint
     facts.readTenantsNamedInMessages(text)
+    facts.readClientIDNamedInMessages(text)
     return facts
   }
 
@@ -210,6 +211,31 @@ public struct URLFacts: Sendable, Equatable {
         if !wasMalformed { tags.remove("tenant-malformed") }
         tokenTenant = saved ?? (UUID(uuidString: value) != nil ? value : nil)
       }
+    }
+  }
+
+  /// Entra's "Application with identifier 'X' was not found" quotes the client id it was sent:
+  /// a placeholder or anything but a GUID there is the input's fault, not a missing app.
+  mutating func readClientIDNamedInMessages(_ text: SearchableText) {
+    for anchor in ["application with identifier '", "application with identifier \"", "client_id '"] {
+      guard let at = text.find(Array(anchor.utf8)) else { continue }
+      let from = at + anchor.utf8.count
+      var i = from
+      while i < text.bytes.count, i - from < 120,
+        ![UInt8(ascii: "'"), UInt8(ascii: "\""), 0x0A].contains(text.bytes[i])
+      {
+        i += 1
+      }
+      let value = String(decoding: text.bytes[from..<i], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+      // What someone masked before posting ("57c9xxxx", "<my client id>", "REDACTED") says
+      // nothing; only what a template or script sent unfilled does ("{client-ID}", "$clientId",
+      // "%CLIENT_ID%", "null").
+      let lower = value.lowercased()
+      let template =
+        lower.contains("{") || lower.hasPrefix("$") || (lower.hasPrefix("%") && lower.hasSuffix("%"))
+        || ["null", "undefined", "none", "client_id", "clientid", "client-id", "your-client-id", "your_client_id"]
+          .contains(lower)
+      if template { tags.insert("client-id-malformed") }
     }
   }
 

@@ -141,6 +141,7 @@ public struct SearchableText: Sendable {
   /// Placeholders (`<tenant id>`, `{tenantId}`) are matched as written: folded, they would be
   /// ordinary words.
   public func position(of phrase: String) -> Int? {
+    if phrase.hasPrefix("=") { return rawPosition(of: String(phrase.dropFirst())) }
     if phrase.contains(where: { "<>{}[]".contains($0) }) { return rawPosition(of: phrase) }
     return TextFolding.find(TextFolding.foldPhrase(phrase), in: folded)
   }

@@ -2127,6 +2127,8 @@ bc.server-error:
       boost: -10
     - http: [500]
       boost: -6
+    - text: ["transaction must be started", "Identification fields and values", "AL stack trace", "AL call stack", "NavCSideException", "NavNCLDialogException", "AL-stacktracering"]
+      boost: -15
 
 bc.basic-auth-deprecated:
   summary: The call used a user name and web service access key (Basic authentication), which Business Central online no longer accepts.
@@ -2402,6 +2404,9 @@ entra.app-not-found:
     - oauthError: [unauthorized_client]
     - text: ["Application with identifier * was not found", "application * was not found in the directory", "app * not found in the directory"]
       boost: -10
+    - aadsts: [70001, 50001]
+      text: ["Application with identifier * was not found", "was not found in the directory"]
+      boost: 10
 
 entra.secret-invalid:
   summary: Entra ID rejected the client secret; most often the Secret ID was sent instead of the secret Value.
@@ -2563,6 +2568,7 @@ entra.conditional-access:
     - http: [400, 403]
       endpoint: [token]
       boost: -5
+    - aadsts: [53005, 53009, 53010]
 
 entra.certificate-rejected:
   summary: Entra ID rejected the certificate credential or the signed client assertion.
@@ -2620,7 +2626,7 @@ entra.unavailable:
       endpoint: [token]
     - aadsts: [90006, 90024, 90033, 50033, 50000]
     - oauthError: [temporarily_unavailable, server_error]
-    - text: ["HTTP Error: 500", "HTTP Error: 502", "HTTP Error: 503", "HTTP Error: 504"]
+    - text: ["=HTTP Error: 500", "=HTTP Error: 502", "=HTTP Error: 503", "=HTTP Error: 504"]
     - text: ["temporarily_unavailable", "server_error", "could not serve the request"]
       endpoint: [token]
       boost: -10
@@ -2762,6 +2768,30 @@ entra.resource-disabled:
   docs: [entra-error-codes]
   match:
     - aadsts: [500014]
+    - aadsts: [50001, 500014]
+      text: ["is disabled"]
+      boost: 10
+    - text: ["resource * is disabled", "resource principal * is disabled"]
+      boost: -5
+
+
+entra.first-party-client:
+  summary: The sign-in used a Microsoft application's client id (a first-party tool's), which is not pre-authorized for Business Central.
+  why: >-
+    Tools such as Azure PowerShell or the Azure CLI sign in with Microsoft's own client ids. Entra lets such an app reach
+    another Microsoft resource only when Microsoft pre-authorized that pair; Business Central is not among them, so consent
+    cannot be given and the sign-in fails (AADSTS65002).
+  fix: Sign in with your own app registration's client id (with the Business Central permissions), or update the tool to a version that uses its own registration.
+  steps:
+    - "Register an app (or use the existing S2S registration) and give the tool its client id: for BcContainerHelper, New-BcAuthContext -clientID <your app id>."
+    - For S2S, use the client credentials flow with that app's secret or certificate instead of a user sign-in.
+  whoFixes: integration-developer
+  distinguish: "Look up the client id in the failing request: if it is a Microsoft application's id (e.g. 1950a258-227b-4e31-a9cf-717495945fc2 for Azure PowerShell) rather than your own registration, this is the cause."
+  docs: [entra-error-codes, bc-register-app-azure]
+  match:
+    - aadsts: [65002]
+    - text: ["must be configured via preauthorization", "first party application and first party resource"]
+      boost: -10
 """# + "\n"
     ),
     (
@@ -2831,6 +2861,9 @@ input.client-id-invalid:
   docs: [entra-client-credentials]
   match:
     - aadsts: [90112]
+    - aadsts: [700016, 70001]
+      url: [client-id-malformed]
+      boost: 15
 
 input.secret-missing:
   summary: No client secret and no certificate were supplied, so there is nothing to authenticate the app with.
