@@ -2012,6 +2012,8 @@ bc.endpoint-not-found:
     - bc: [BadRequest_MethodNotFound, BadRequest_InvalidRoute, BadRequest_ResourceNotFound]
     - http: [404]
       boost: -7
+    - text: ["Could not find a property named", "is not a valid navigation property", "Unknown property", "segment * is not valid", "The request URI is not valid"]
+      boost: 5
 
 bc.tenant-unavailable:
   summary: The Business Central tenant or environment is not accessible right now (being updated, suspended or deleted).
@@ -2399,7 +2401,7 @@ entra.app-not-found:
   distinguish: "In the tenant the token URL names, search Enterprise applications for the client ID: if no entry exists (AADSTS700016), the app has no service principal there and this is the cause."
   docs: [entra-error-codes, entra-grant-admin-consent]
   match:
-    - aadsts: [65002, 7000229]
+    - aadsts: [7000229]
     - aadsts: [700016, 700011]
     - oauthError: [unauthorized_client]
     - text: ["Application with identifier * was not found", "application * was not found in the directory", "app * not found in the directory"]
