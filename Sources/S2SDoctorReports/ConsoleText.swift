@@ -128,7 +128,8 @@ public enum ConsoleText {
     }
     for (index, d) in result.diagnoses.enumerated() {
       if index == 0 {
-        out += paint("\(d.reason)", "1;31") + " (\(d.confidence) confidence; matched \(d.matched))\n"
+        out +=
+          paint("\(d.reason)", "1;31") + " (\(d.confidence) confidence; matched \(HumanText.neutralize(d.matched)))\n"
         out += wrap(d.summary, indent: "  ") + "\n\n"
         out += wrap("Why: " + d.why, indent: "  ") + "\n\n"
         out += wrap("Fix: " + d.fix, indent: "  ") + "\n"
@@ -150,7 +151,7 @@ public enum ConsoleText {
     if let id = s.correlationId { facts.append("correlation id \(id)") }
     if let id = s.traceId { facts.append("trace id \(id)") }
     if let time = s.timestamp { facts.append("time \(time)") }
-    if !facts.isEmpty { out += "\nSignals: " + facts.joined(separator: " · ") + "\n" }
+    if !facts.isEmpty { out += "\nSignals: " + HumanText.neutralize(facts.joined(separator: " · ")) + "\n" }
     return out
   }
 
