@@ -10,7 +10,10 @@ struct OutputOptions: ParsableArguments {
   @Option(help: "console, json, markdown, html, junit or text. Default: console.")
   var format: ReportFormat = .console
 
-  @Option(help: "Write the report to this file (atomically, mode 0600) instead of standard output.")
+  @Option(
+    help:
+      "Write the report to this file (atomically, mode 0600; a device or FIFO is written in place) instead of standard output."
+  )
   var output: String?
 
   @Option(help: "Render this Mustache template instead of a built-in format (see Templates/README.md).")
@@ -31,11 +34,7 @@ struct OutputOptions: ParsableArguments {
       let color = output == nil && format == .console && Output.useColor
       text = try ReportRenderer.render(report, format: format, redactIDs: redactIDs, verbose: verbose, color: color)
     }
-    if let output {
-      try SafeFile.write(Data(Redactor.shared.redact(text).utf8), to: output)
-    } else {
-      Output.out(text)
-    }
+    writeReport(text, to: output)
   }
 }
 

@@ -3,22 +3,26 @@ import S2SDoctorCore
 
 /// Writes to stdout/stderr through the redactor: nothing the tool prints can carry a secret.
 public enum Output {
-  public static func out(_ text: String) { write(Redactor.shared.redact(text), to: STDOUT_FILENO) }
+  /// Prints to standard output; false when the write failed (a full disk, a closed pipe).
+  @discardableResult
+  public static func out(_ text: String) -> Bool { write(Redactor.shared.redact(text), to: STDOUT_FILENO) }
 
   public static func err(_ text: String) { write(Redactor.shared.redact(text), to: STDERR_FILENO) }
 
   /// Writes the string's UTF-8 in place (no copy into Data: fleet reports run to megabytes).
-  /// A closed pipe ends the write quietly.
-  static func write(_ text: String, to fd: Int32) {
+  /// False when the descriptor refused it; errno says why.
+  @discardableResult
+  static func write(_ text: String, to fd: Int32) -> Bool {
     var text = text
-    text.withUTF8 { buffer in
+    return text.withUTF8 { buffer in
       var offset = 0
       while offset < buffer.count {
         let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
         if n < 0 && errno == EINTR { continue }
-        if n <= 0 { return }
+        if n <= 0 { return false }
         offset += n
       }
+      return true
     }
   }
 
