@@ -228,13 +228,21 @@ public enum InputValidation {
 
   /// The on-premises server instance URL, normalised (no trailing slash, no `/ODataV4`):
   /// `https://<server>:<OData port>/<server instance>`.
-  public static func serverURL(_ raw: String) -> Result<String, InputProblem> {
+  public static func serverURL(_ raw: String, allowHTTP: Bool = false) -> Result<String, InputProblem> {
     var value = raw.trimmedSpaces
     while value.hasSuffix("/") { value.removeLast() }
     if value.lowercased().hasSuffix("/odatav4") { value.removeLast("/ODataV4".count) }
-    guard let url = URLComponents(string: value), url.scheme?.lowercased() == "https",
+    let schemes = allowHTTP ? ["https", "http"] : ["https"]
+    guard let url = URLComponents(string: value), schemes.contains(url.scheme?.lowercased() ?? ""),
       let host = url.host, !host.isEmpty
     else {
+      if !allowHTTP, value.lowercased().hasPrefix("http://") {
+        return .failure(
+          InputProblem(
+            "input.server-url-invalid",
+            "'\(value)' is plain http: the token would travel in cleartext. Use the server's https:// address; for a local development container only, add --allow-http-bc-url."
+          ))
+      }
       return .failure(
         InputProblem(
           "input.server-url-invalid",
