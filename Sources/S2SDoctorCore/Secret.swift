@@ -9,11 +9,21 @@ public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConver
 
   public init(_ value: String) {
     self.value = value
-    _ = Redactor.coreDumpsOff
+    CoreDumps.disable()
   }
 
   public var description: String { Redactor.mask(value) }
   public var debugDescription: String { description }
+}
+
+/// No core file while a secret may be in memory: every `Secret`, every value given to the
+/// redactor and the wizard's terminal guard turn core dumps off first.
+public enum CoreDumps {
+  /// `RLIMIT_CORE` 0 and `PR_SET_DUMPABLE` 0 (which also keeps other processes of the same user
+  /// from attaching or reading memory), once for the process; true when both held.
+  static let disabled: Bool = s2s_disable_core_dumps() == 0
+
+  public static func disable() { _ = disabled }
 }
 
 /// Removes secrets and tokens from every text the tool writes.
@@ -46,7 +56,7 @@ public final class Redactor: Sendable {
   /// Registers a secret (or any sensitive value) to be masked from now on.
   public func register(_ secret: String) {
     // From the first secret on, the process's memory never goes to a core file.
-    _ = Self.coreDumpsOff
+    CoreDumps.disable()
     let trimmed = secret.trimmedWhitespace
     guard trimmed.count >= 4 else { return }
     let forms = Self.encodings(of: [secret, trimmed])
@@ -67,10 +77,6 @@ public final class Redactor: Sendable {
       state.short.sort { $0.count > $1.count }
     }
   }
-
-  /// Turns core dumps off (`RLIMIT_CORE` 0, `PR_SET_DUMPABLE` 0), once: every secret and token
-  /// the tool holds is registered here first.
-  static let coreDumpsOff: Bool = s2s_disable_core_dumps() == 0
 
   /// Every form in which a server could echo `values`.
   static func encodings(of values: [String]) -> Set<String> {
