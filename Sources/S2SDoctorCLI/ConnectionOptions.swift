@@ -233,15 +233,15 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
   /// A client secret is about 40 characters; a secret file or pipe is read up to 64 KB.
   static let secretLimit = 64 << 10
 
-  /// A secret file or pipe usually ends with one newline; that is not part of the secret.
+  /// A secret file or pipe usually ends with one line break (CRLF from Notepad, LF, or a lone
+  /// CR), and a file saved as "UTF-8 with BOM" starts with U+FEFF: neither is part of the secret.
+  /// Anything else is kept, so that `input.credential` can name it before a token is requested.
   static func firstLine(_ text: String) -> String {
-    var value = text
-    if value.hasSuffix("\r\n") {
-      value.removeLast(2)
-    } else if value.hasSuffix("\n") {
-      value.removeLast()
-    }
-    return value
+    var scalars = Substring(text).unicodeScalars
+    if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+    if scalars.last == "\n" { scalars.removeLast() }
+    if scalars.last == "\r" { scalars.removeLast() }
+    return String(scalars)
   }
 
   /// A host without a scheme means https; a scheme the user typed is kept (and checked).

@@ -148,4 +148,28 @@ import Testing
     #expect(process.terminationStatus == 64)
     #expect(message.contains("larger than 64 MB"), "\(message)")
   }
+
+  @Test func aSecretFileFromWindowsWorksAndInvisibleCharactersAreNamed() throws {
+    let server = try HostileServer(.throttled)
+    defer { server.stop() }
+    let home = temporaryHome()
+    // Notepad: UTF-8 with BOM and CRLF. Only the token endpoint can tell that it was sent as is.
+    let windows = home + "/secret-windows.txt"
+    try Data(("\u{FEFF}" + Self.canary + "\r\n").utf8).write(to: URL(fileURLWithPath: windows))
+    let ok = try check(server, extra: ["--client-secret-file", windows], env: ["AZURE_CLIENT_SECRET": ""])
+    let sent = server.requests.filter { $0.method == "POST" }
+    #expect(sent.count == 1, "\(ok.output)")
+    #expect(sent.first.flatMap { HostileServer.formValue("client_secret", in: $0.body) } == Self.canary)
+    // A zero-width space inside: named by input.credential, and no token request is made.
+    let damaged = home + "/secret-damaged.txt"
+    try Data((String(Self.canary.prefix(5)) + "\u{200B}" + Self.canary.dropFirst(5) + "\n").utf8)
+      .write(to: URL(fileURLWithPath: damaged))
+    let before = server.requests.filter { $0.method == "POST" }.count
+    let bad = try check(server, extra: ["--client-secret-file", damaged], env: ["AZURE_CLIENT_SECRET": ""])
+    let report = try #require(JSONValue.parse(Data(bad.result.stdout.utf8)), "\(bad.output)")
+    let credential = report["results"]?.array?.first { $0["check"]?.string == "input.credential" }
+    #expect(credential?["reason"]?.string == "input.secret-has-stray-characters", "\(bad.result.stdout)")
+    #expect(credential?["detail"]?.string?.contains("U+200B") == true)
+    #expect(server.requests.filter { $0.method == "POST" }.count == before, "a token was requested anyway")
+  }
 }
