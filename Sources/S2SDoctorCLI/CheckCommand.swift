@@ -4,6 +4,7 @@ import S2SDoctorCore
 import S2SDoctorEmulator
 import S2SDoctorLive
 import S2SDoctorReports
+import S2SDoctorWizard
 
 /// Output options shared by `check` and `report`.
 struct OutputOptions: ParsableArguments {
@@ -32,7 +33,9 @@ struct OutputOptions: ParsableArguments {
       text = try ReportRenderer.render(report, templateFile: template, redactIDs: redactIDs)
     } else {
       let color = output == nil && format == .console && Output.useColor
-      text = try ReportRenderer.render(report, format: format, redactIDs: redactIDs, verbose: verbose, color: color)
+      text = try ReportRenderer.render(
+        report, format: format, redactIDs: redactIDs, verbose: verbose, color: color,
+        width: output == nil ? Output.width : ConsoleText.defaultWidth)
     }
     writeReport(text, to: output)
   }
@@ -68,7 +71,15 @@ struct Check: AsyncParsableCommand {
         throw ValidationError("\(error)")
       }
     }
-    let (settings, secret) = try connection.resolve()
+    var (settings, secret) = try connection.resolve()
+    // Nothing gave a credential: on a terminal, ask for the secret (echo off) instead of failing.
+    if secret == nil, settings.certificatePath == nil, SecretPrompt.isAvailable,
+      let typed = SecretPrompt.ask("Client secret (input hidden): ")
+    {
+      Redactor.shared.register(typed)
+      secret = Secret(typed)
+      settings.sources["secret"] = .typed
+    }
     if let path = settings.serverConfig {
       // A file that is not a server configuration is a usage error, reported before any check.
       do {
@@ -113,11 +124,11 @@ struct Demo: AsyncParsableCommand {
     let info = try await emulator.start()
     let names = scenarios.isEmpty ? Self.tour : scenarios.flatMap { $0.split(separator: ",").map(String.init) }
     Output.out(
-      """
-      S2S Doctor demo: a local Entra ID and Business Central emulator is running at \(info.baseURL).
-      Each registration below is checked exactly as `s2s-doctor check` would check a real one.
-
-      """)
+      ConsoleText.wrap(
+        """
+        S2S Doctor demo: a local Entra ID and Business Central emulator is running at \(info.baseURL).
+        Each registration below is checked exactly as `s2s-doctor check` would check a real one.
+        """, indent: "", width: Output.width) + "\n\n")
     var worst = ExitStatus.ok
     for name in names {
       guard let scenario = info.scenarios[name] else {
@@ -126,9 +137,11 @@ struct Demo: AsyncParsableCommand {
       }
       let options = try ConnectionOptions.parse(scenario.args)
       let (settings, secret) = try options.resolve(environment: scenario.env)
-      Output.out("━━━ Scenario \(name): expecting \(scenario.expect) ━━━\n")
+      Output.out(
+        ConsoleText.wrap("━━━ Scenario \(name): expecting \(scenario.expect) ━━━", indent: "", width: Output.width)
+          + "\n")
       let report = await LiveCheckSuite(settings: settings, secret: secret).run()
-      Output.out(ConsoleText.report(report, verbose: verbose, color: Output.useColor) + "\n")
+      Output.out(ConsoleText.report(report, verbose: verbose, color: Output.useColor, width: Output.width) + "\n")
       if report.exitStatus.rawValue > worst.rawValue { worst = report.exitStatus }
     }
     await emulator.stop()

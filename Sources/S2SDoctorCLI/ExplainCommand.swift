@@ -69,7 +69,7 @@ struct Explain: ParsableCommand {
       if result.exitStatus == .nothingToDiagnose {
         Output.err(ConsoleText.nothingToDiagnose)
       } else {
-        Output.out(ConsoleText.explain(result, color: Output.useColor))
+        Output.out(ConsoleText.explain(result, color: Output.useColor, width: Output.width))
       }
     }
     terminate(result.exitStatus)

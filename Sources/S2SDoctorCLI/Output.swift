@@ -1,5 +1,6 @@
 import Foundation
 import S2SDoctorCore
+import S2SDoctorReports
 
 /// Writes to stdout/stderr through the redactor: nothing the tool prints can carry a secret.
 public enum Output {
@@ -32,6 +33,23 @@ public enum Output {
     if env["NO_COLOR"] != nil { return false }
     if env["TERM"] == "dumb" { return false }
     return isatty(STDOUT_FILENO) == 1
+  }
+
+  /// The width to wrap standard output at: `COLUMNS` when set, else the terminal's width, else 80.
+  public static var width: Int { width(of: STDOUT_FILENO) }
+
+  /// The same for standard error (the wizard talks there).
+  public static var errorWidth: Int { width(of: STDERR_FILENO) }
+
+  static func width(of fd: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+    if let columns = environment["COLUMNS"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
+      (20...1000).contains(columns)
+    {
+      return columns
+    }
+    var size = winsize()
+    if isatty(fd) == 1, ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 20 { return Int(size.ws_col) }
+    return ConsoleText.defaultWidth
   }
 
   public static func encodeJSON<T: Encodable>(_ value: T) -> String {

@@ -110,7 +110,8 @@ struct Report: ParsableCommand {
       } else {
         let color = output == nil && format == .console && Output.useColor
         text = try ReportRenderer.render(
-          report, format: format, redactIDs: redactIDs, verbose: verbose, color: color)
+          report, format: format, redactIDs: redactIDs, verbose: verbose, color: color,
+          width: output == nil ? Output.width : ConsoleText.defaultWidth)
       }
     } catch {
       fail(error)

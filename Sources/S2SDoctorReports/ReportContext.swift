@@ -234,12 +234,10 @@ extension ReportContext {
       } else {
         verdict = "Start with \(primary.title)."
       }
-    } else if overall == .warning {
-      verdict = "The registration works, with warnings to review."
     } else if built.isEmpty {
       verdict = "No check ran."
     } else {
-      verdict = "The registration works."
+      verdict = report.passVerdict
     }
   }
 

@@ -68,16 +68,16 @@ public enum ReportError: Error, Equatable, Sendable, CustomStringConvertible {
 public enum ReportRenderer {
   public static let supportedSchemaVersion = 1
 
-  /// Renders `report` in `format`. `verbose` and `color` only apply to `console`.
+  /// Renders `report` in `format`. `verbose`, `color` and `width` only apply to `console`.
   public static func render(
     _ report: RunReport, format: ReportFormat, redactIDs: Bool = false, verbose: Bool = false,
-    color: Bool = false
+    color: Bool = false, width: Int = ConsoleText.defaultWidth
   ) throws -> String {
     let sanitizer = ReportSanitizer(redactIDs: redactIDs, target: report.target)
     switch format {
     case .console:
       // The values are cleaned one by one; the finished text keeps the tool's own colour.
-      let text = ConsoleText.report(report.sanitized(sanitizer), verbose: verbose, color: color)
+      let text = ConsoleText.report(report.sanitized(sanitizer), verbose: verbose, color: color, width: width)
       return sanitizer.finish(text)
     case .json:
       let data = try JSONEncoder.stable.encode(report.sanitized(sanitizer))
