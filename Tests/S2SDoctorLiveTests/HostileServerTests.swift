@@ -26,7 +26,7 @@ import Testing
       [
         "check", "--tenant", "contoso.onmicrosoft.com", "--client-id", Self.client, "--authority-host", server.url,
         "--bc-api-host", server.url, "--ca-file", server.caFile, "--timeout", String(timeout), "--format", "json",
-      ] + extra, env: ["AZURE_CLIENT_SECRET": Self.canary].merging(env) { $1 }, home: home)
+      ] + extra, env: ["AZURE_CLIENT_SECRET": Self.canary].merging(env) { $1 }, home: home, limit: 30)
     return Run(result: result, seconds: Date().timeIntervalSince(started), home: home)
   }
 
