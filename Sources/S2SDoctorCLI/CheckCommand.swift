@@ -72,6 +72,12 @@ struct Check: AsyncParsableCommand {
       }
     }
     var (settings, secret) = try connection.resolve()
+    // Nothing says what to check: that is a usage error, and setup is where to start.
+    if settings.tenant == nil && settings.clientID == nil && settings.bcURL == nil {
+      throw ValidationError(
+        "Nothing to check: give --tenant and --client-id (or AZURE_TENANT_ID and AZURE_CLIENT_ID), or --profile NAME. New here? Run `s2s-doctor setup`, which asks for each value and saves a profile."
+      )
+    }
     // Nothing gave a credential: on a terminal, ask for the secret (echo off) instead of failing.
     if secret == nil, settings.certificatePath == nil, SecretPrompt.isAvailable,
       let typed = SecretPrompt.ask("Client secret (input hidden): ")
@@ -123,6 +129,12 @@ struct Demo: AsyncParsableCommand {
     let emulator = try Emulator(options: EmulatorOptions())
     let info = try await emulator.start()
     let names = scenarios.isEmpty ? Self.tour : scenarios.flatMap { $0.split(separator: ",").map(String.init) }
+    // An unknown scenario is a usage error, reported before anything runs.
+    if let unknown = names.first(where: { info.scenarios[$0] == nil }) {
+      await emulator.stop()
+      throw ValidationError(
+        "No scenario named '\(unknown)'. Known: \(info.scenarios.keys.sorted().joined(separator: ", ")).")
+    }
     Output.out(
       ConsoleText.wrap(
         """

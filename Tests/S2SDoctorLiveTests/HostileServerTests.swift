@@ -173,3 +173,18 @@ import Testing
     #expect(server.requests.filter { $0.method == "POST" }.count == before, "a token was requested anyway")
   }
 }
+
+/// Issue 14, point 10 (in part): usage errors that used to run or pass.
+@Suite struct UsageErrorTests {
+  @Test func checkWithNoTargetPointsToSetup() throws {
+    let r = try Binary.run(["check"], home: temporaryHome())
+    #expect(r.status == 64, "\(r.status) \(r.stdout)")
+    #expect(r.stderr.contains("s2s-doctor setup"), "\(r.stderr)")
+  }
+
+  @Test func demoWithAnUnknownScenarioIsAUsageError() throws {
+    let r = try Binary.run(["demo", "--scenarios", "nosuch"], home: temporaryHome())
+    #expect(r.status == 64, "\(r.status) \(r.stderr)")
+    #expect(r.stderr.contains("No scenario named 'nosuch'"), "\(r.stderr)")
+  }
+}
