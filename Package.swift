@@ -28,11 +28,14 @@ let package = Package(
     .systemLibrary(
       name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
 
+    /// Wrappers for system calls Swift cannot import (prctl is variadic). Header only.
+    .systemLibrary(name: "CS2SSystem"),
+
     /// Pure model: checks, outcomes, reasons, the embedded catalogue, the runner, `explain`,
     /// redaction and token decoding. No network, no terminal.
     .target(
       name: "S2SDoctorCore",
-      dependencies: [.product(name: "Yams", package: "Yams")]),
+      dependencies: ["CS2SSystem", .product(name: "Yams", package: "Yams")]),
 
     /// The network layer and the live checks: HTTP, Entra ID, Business Central, on-prem files.
     .target(
@@ -95,12 +98,14 @@ let package = Package(
     .executableTarget(name: "s2s-doctor", dependencies: ["S2SDoctorCLI"]),
 
     .testTarget(
-      name: "S2SDoctorCoreTests", dependencies: ["S2SDoctorCore"], exclude: ["Fixtures"]),
+      name: "S2SDoctorCoreTests", dependencies: ["S2SDoctorCore", "CS2SSystem"], exclude: ["Fixtures"]),
     .testTarget(
       name: "S2SDoctorLiveTests",
       dependencies: [
         "S2SDoctorLive", "S2SDoctorEmulator", "S2SDoctorCLI", "s2s-doctor",
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
       ]),
     .testTarget(
       name: "S2SDoctorEmulatorTests",

@@ -65,7 +65,7 @@ def fleet_inventory(info, rows, path):
         for i in range(rows):
             name = FLEET_SCENARIOS[i % len(FLEET_SCENARIOS)]
             s = info["scenarios"][name]
-            var = "BENCH_SECRET_%d" % (i % len(FLEET_SCENARIOS))
+            var = "S2S_SECRET_%d" % (i % len(FLEET_SCENARIOS))
             env[var] = s["env"].get("AZURE_CLIENT_SECRET", "")
             f.write("%s-%d,%s,%s,%s,online,%s,\n" % (name, i, arg(s, "--tenant"), arg(s, "--client-id"),
                                                      arg(s, "--environment") or "production", var))

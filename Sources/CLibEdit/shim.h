@@ -13,8 +13,6 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/resource.h>
-#include <sys/prctl.h>
 
 /* Swift 6 rejects references to the mutable C globals stdin/stderr. */
 static inline FILE *cle_stdin(void) { return stdin; }
@@ -97,13 +95,6 @@ static inline int cle_unblock(int sig) {
   sigaddset(&set, sig);
   return sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
-/* No core dump while a secret may be in memory (prctl is variadic). */
-static inline void cle_disable_core_dumps(void) {
-  struct rlimit zero = {0, 0};
-  setrlimit(RLIMIT_CORE, &zero);
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-}
-
 /* ---- Locale ---- */
 
 /* The character set of LC_CTYPE after setlocale, e.g. "UTF-8" or "ANSI_X3.4-1968". */

@@ -4,13 +4,17 @@ import S2SDoctorCore
 import S2SDoctorEmulator
 import S2SDoctorLive
 import S2SDoctorReports
+import S2SDoctorWizard
 
 /// Output options shared by `check` and `report`.
 struct OutputOptions: ParsableArguments {
   @Option(help: "console, json, markdown, html, junit or text. Default: console.")
   var format: ReportFormat = .console
 
-  @Option(help: "Write the report to this file (atomically, mode 0600) instead of standard output.")
+  @Option(
+    help:
+      "Write the report to this file (atomically, mode 0600; a device or FIFO is written in place) instead of standard output."
+  )
   var output: String?
 
   @Option(help: "Render this Mustache template instead of a built-in format (see Templates/README.md).")
@@ -29,13 +33,11 @@ struct OutputOptions: ParsableArguments {
       text = try ReportRenderer.render(report, templateFile: template, redactIDs: redactIDs)
     } else {
       let color = output == nil && format == .console && Output.useColor
-      text = try ReportRenderer.render(report, format: format, redactIDs: redactIDs, verbose: verbose, color: color)
+      text = try ReportRenderer.render(
+        report, format: format, redactIDs: redactIDs, verbose: verbose, color: color,
+        width: output == nil ? Output.width : ConsoleText.defaultWidth)
     }
-    if let output {
-      try SafeFile.write(Data(Redactor.shared.redact(text).utf8), to: output)
-    } else {
-      Output.out(text)
-    }
+    writeReport(text, to: output)
   }
 }
 
@@ -69,7 +71,21 @@ struct Check: AsyncParsableCommand {
         throw ValidationError("\(error)")
       }
     }
-    let (settings, secret) = try connection.resolve()
+    var (settings, secret) = try connection.resolve()
+    // Nothing says what to check: that is a usage error, and setup is where to start.
+    if settings.tenant == nil && settings.clientID == nil && settings.bcURL == nil {
+      throw ValidationError(
+        "Nothing to check: give --tenant and --client-id (or AZURE_TENANT_ID and AZURE_CLIENT_ID), or --profile NAME. New here? Run `s2s-doctor setup`, which asks for each value and saves a profile."
+      )
+    }
+    // Nothing gave a credential: on a terminal, ask for the secret (echo off) instead of failing.
+    if secret == nil, settings.certificatePath == nil, SecretPrompt.isAvailable,
+      let typed = SecretPrompt.ask("Client secret (input hidden): ")
+    {
+      Redactor.shared.register(typed)
+      secret = Secret(typed)
+      settings.sources["secret"] = .typed
+    }
     if let path = settings.serverConfig {
       // A file that is not a server configuration is a usage error, reported before any check.
       do {
@@ -113,12 +129,18 @@ struct Demo: AsyncParsableCommand {
     let emulator = try Emulator(options: EmulatorOptions())
     let info = try await emulator.start()
     let names = scenarios.isEmpty ? Self.tour : scenarios.flatMap { $0.split(separator: ",").map(String.init) }
+    // An unknown scenario is a usage error, reported before anything runs.
+    if let unknown = names.first(where: { info.scenarios[$0] == nil }) {
+      await emulator.stop()
+      throw ValidationError(
+        "No scenario named '\(unknown)'. Known: \(info.scenarios.keys.sorted().joined(separator: ", ")).")
+    }
     Output.out(
-      """
-      S2S Doctor demo: a local Entra ID and Business Central emulator is running at \(info.baseURL).
-      Each registration below is checked exactly as `s2s-doctor check` would check a real one.
-
-      """)
+      ConsoleText.wrap(
+        """
+        S2S Doctor demo: a local Entra ID and Business Central emulator is running at \(info.baseURL).
+        Each registration below is checked exactly as `s2s-doctor check` would check a real one.
+        """, indent: "", width: Output.width) + "\n\n")
     var worst = ExitStatus.ok
     for name in names {
       guard let scenario = info.scenarios[name] else {
@@ -127,9 +149,11 @@ struct Demo: AsyncParsableCommand {
       }
       let options = try ConnectionOptions.parse(scenario.args)
       let (settings, secret) = try options.resolve(environment: scenario.env)
-      Output.out("━━━ Scenario \(name): expecting \(scenario.expect) ━━━\n")
+      Output.out(
+        ConsoleText.wrap("━━━ Scenario \(name): expecting \(scenario.expect) ━━━", indent: "", width: Output.width)
+          + "\n")
       let report = await LiveCheckSuite(settings: settings, secret: secret).run()
-      Output.out(ConsoleText.report(report, verbose: verbose, color: Output.useColor) + "\n")
+      Output.out(ConsoleText.report(report, verbose: verbose, color: Output.useColor, width: Output.width) + "\n")
       if report.exitStatus.rawValue > worst.rawValue { worst = report.exitStatus }
     }
     await emulator.stop()

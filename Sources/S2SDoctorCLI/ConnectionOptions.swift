@@ -24,6 +24,13 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
   @Option(name: .customLong("bc-url"), help: "On-premises server instance URL, e.g. https://server:7048/BC.")
   public var bcURL: String?
 
+  @Flag(
+    name: .customLong("allow-http-bc-url"),
+    help:
+      "On-premises only: allow an http:// --bc-url (a local development container). The token then travels in cleartext; the report warns."
+  )
+  public var allowHTTPBCURL = false
+
   @Option(name: .customLong("server-tenant"), help: "On-premises tenant id for multitenant servers (?tenant=).")
   public var serverTenant: String?
 
@@ -149,19 +156,39 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
     if let v = pick("bcURL", flag: bcURL, envName: nil) {
       // https://bc:7048/BC/ODataV4/ and https://bc:7048/BC are the same instance; a bad URL is
       // kept as typed so that the input.target check can say what is wrong with it.
-      settings.bcURL = (try? InputValidation.serverURL(v).get()) ?? v
+      settings.bcURL = (try? InputValidation.serverURL(v, allowHTTP: allowHTTPBCURL).get()) ?? v
     }
+    if allowHTTPBCURL { settings.allowHTTPBCURL = true }
     if let v = pick("serverTenant", flag: serverTenant, envName: nil) { settings.serverTenant = v }
     if let cloud, let host = BusinessCentral.clouds[cloud] {
       settings.authorityHost = host
       settings.sources["authorityHost"] = .flag
     }
     if let v = pick("authorityHost", flag: authorityHost, envName: "AZURE_AUTHORITY_HOST") {
-      settings.authorityHost = v.hasPrefix("https://") || v.hasPrefix("http://") ? v : "https://" + v
+      settings.authorityHost = Self.withScheme(v)
     }
     while settings.authorityHost.hasSuffix("/") { settings.authorityHost.removeLast() }
-    if let v = pick("bcAPIHost", flag: bcAPIHost, envName: nil) { settings.bcAPIHost = v }
+    if let v = pick("bcAPIHost", flag: bcAPIHost, envName: nil) { settings.bcAPIHost = Self.withScheme(v) }
     while settings.bcAPIHost.hasSuffix("/") { settings.bcAPIHost.removeLast() }
+    // The secret and the token go to these hosts: TLS only, loopback included.
+    for (key, flag, envName) in [
+      ("authorityHost", "--authority-host", "AZURE_AUTHORITY_HOST"), ("bcAPIHost", "--bc-api-host", nil),
+    ] {
+      let value = key == "authorityHost" ? settings.authorityHost : settings.bcAPIHost
+      guard URLComponents(string: value)?.scheme?.lowercased() != "https" else { continue }
+      let origin: String
+      switch settings.sources[key] {
+      case .environment?: origin = envName ?? flag
+      case .profile?: origin = "\(flag) (from profile \(profile ?? ""))"
+      default: origin = flag
+      }
+      throw ValidationError(
+        "\(origin) \(value) is refused: only https is allowed, because the client secret and the access token would travel in cleartext. Use the https:// address."
+      )
+    }
+    if allowHTTPBCURL && settings.bcURL == nil {
+      throw ValidationError("--allow-http-bc-url applies only to an on-premises --bc-url.")
+    }
     if let v = pick("caFile", flag: caFile, envName: nil) { settings.caFile = absolute(v) }
     if let timeout { settings.timeoutSeconds = timeout }
     if let v = pick("certificatePath", flag: certificate, envName: "AZURE_CLIENT_CERTIFICATE_PATH") {
@@ -180,13 +207,19 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
 
     var secret: Secret?
     if let file = clientSecretFile {
-      guard let data = FileManager.default.contents(atPath: file) else {
-        throw ValidationError("Cannot read the secret file \(file). Check the path and its permissions.")
+      guard let data = try? BoundedInput.file(file, limit: Self.secretLimit, what: "The secret file \(file)") else {
+        throw ValidationError(
+          "Cannot read the secret file \(file) (or it is larger than 64 KB). Check the path and its permissions.")
       }
       secret = Secret(Self.firstLine(String(decoding: data, as: UTF8.self)))
       settings.sources["secret"] = .flag
     } else if clientSecretStdin {
-      let data = FileHandle.standardInput.readDataToEndOfFile()
+      let data: Data
+      do {
+        data = try BoundedInput.read(fd: STDIN_FILENO, limit: Self.secretLimit, what: "The secret on standard input")
+      } catch {
+        throw ValidationError("\(error)")
+      }
       secret = Secret(Self.firstLine(String(decoding: data, as: UTF8.self)))
       settings.sources["secret"] = .flag
     } else if let value = env["AZURE_CLIENT_SECRET"] {
@@ -197,15 +230,23 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
     return (settings, secret)
   }
 
-  /// A secret file or pipe usually ends with one newline; that is not part of the secret.
+  /// A client secret is about 40 characters; a secret file or pipe is read up to 64 KB.
+  static let secretLimit = 64 << 10
+
+  /// A secret file or pipe usually ends with one line break (CRLF from Notepad, LF, or a lone
+  /// CR), and a file saved as "UTF-8 with BOM" starts with U+FEFF: neither is part of the secret.
+  /// Anything else is kept, so that `input.credential` can name it before a token is requested.
   static func firstLine(_ text: String) -> String {
-    var value = text
-    if value.hasSuffix("\r\n") {
-      value.removeLast(2)
-    } else if value.hasSuffix("\n") {
-      value.removeLast()
-    }
-    return value
+    var scalars = Substring(text).unicodeScalars
+    if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+    if scalars.last == "\n" { scalars.removeLast() }
+    if scalars.last == "\r" { scalars.removeLast() }
+    return String(scalars)
+  }
+
+  /// A host without a scheme means https; a scheme the user typed is kept (and checked).
+  static func withScheme(_ value: String) -> String {
+    value.contains("://") ? value : "https://" + value
   }
 
   func absolute(_ path: String) -> String {

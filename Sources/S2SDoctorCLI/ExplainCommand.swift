@@ -48,12 +48,17 @@ struct Explain: ParsableCommand {
   func run() throws {
     let text: String
     if let file {
-      guard let data = FileManager.default.contents(atPath: file) else {
-        throw ValidationError("Cannot read \(file). Check the path.")
+      do {
+        text = String(decoding: try BoundedInput.file(file), as: UTF8.self)
+      } catch {
+        throw ValidationError("\(error) Check the path.")
       }
-      text = String(decoding: data, as: UTF8.self)
     } else if input == ["-"] {
-      text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+      do {
+        text = String(decoding: try BoundedInput.read(fd: STDIN_FILENO, what: "Standard input"), as: UTF8.self)
+      } catch {
+        throw ValidationError("\(error)")
+      }
     } else {
       text = input.joined(separator: " ")
     }
@@ -64,7 +69,7 @@ struct Explain: ParsableCommand {
       if result.exitStatus == .nothingToDiagnose {
         Output.err(ConsoleText.nothingToDiagnose)
       } else {
-        Output.out(ConsoleText.explain(result, color: Output.useColor))
+        Output.out(ConsoleText.explain(result, color: Output.useColor, width: Output.width))
       }
     }
     terminate(result.exitStatus)

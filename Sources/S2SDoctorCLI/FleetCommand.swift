@@ -14,7 +14,8 @@ struct Fleet: AsyncParsableCommand {
     discussion: """
       INVENTORY is a CSV file with the header name,tenant,clientId,environment,deployment,secretEnv,certificate
       or a JSON array of objects with those keys. 'environment' may list several names separated by ';'.
-      'secretEnv' names the environment variable that holds that row's secret (default AZURE_CLIENT_SECRET).
+      'secretEnv' names the environment variable that holds that row's secret: AZURE_CLIENT_SECRET (the \
+      default) or S2S_SECRET_<NAME>, e.g. S2S_SECRET_CONTOSO; no other variable is read.
       Malformed rows are reported with their line number and skipped.
       Exit codes: 0 nothing failed · 1 a registration failed · 2 could not test · 64 usage · 130 interrupted.
       """)
@@ -38,8 +39,11 @@ struct Fleet: AsyncParsableCommand {
   }
 
   func run() async throws {
-    guard let data = FileManager.default.contents(atPath: inventory) else {
-      throw ValidationError("Cannot read the inventory \(inventory). Check the path.")
+    let data: Data
+    do {
+      data = try BoundedInput.file(inventory, what: "The inventory \(inventory)")
+    } catch {
+      throw ValidationError("\(error) Check the path.")
     }
     let parsed: Inventory.Parsed
     do {
@@ -70,11 +74,7 @@ struct Fleet: AsyncParsableCommand {
     let report = FleetReport(
       rows: result.rows, problems: parsed.problems, interrupted: result.interrupted && work.isCancelled)
     let text = FleetText.render(report, format: format)
-    if let output {
-      try SafeFile.write(Data(text.utf8), to: output)
-    } else {
-      Output.out(text)
-    }
+    writeReport(text, to: output)
     terminate(report.exitStatus)
   }
 }

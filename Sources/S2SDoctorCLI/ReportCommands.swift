@@ -7,34 +7,26 @@ extension ReportFormat: ExpressibleByArgument {}
 
 /// Writes a finished report to `path`, or to standard output when `path` is nil or `-`.
 ///
-/// Shared by `check --output` and `report --output`. The text has been redacted by the renderer;
-/// it passes through the redactor once more on its way out. A path that cannot be written ends
-/// the command with a message naming it and exit code 64.
+/// Shared by every `--output` (`check`, `report`, `fleet`, `export http`). The text has been
+/// redacted by the renderer; it passes through the redactor once more on its way out. Files are
+/// written by `SafeFile.writeOutput` (0600, atomic; devices and FIFOs written in place). A path
+/// that cannot be written, or standard output failing, ends the command with a message and exit
+/// code 64: a report is never lost behind exit 0.
 func writeReport(_ text: String, to path: String?) {
   guard let path, path != "-" else {
-    Output.out(text)
+    guard Output.out(text) else {
+      let reason = String(cString: strerror(errno))
+      Output.err("Cannot write the report to standard output: \(reason).\n")
+      terminate(.usage)
+    }
     return
   }
-  let data = Data(Redactor.shared.redact(text).utf8)
   do {
-    try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    try SafeFile.writeOutput(Data(Redactor.shared.redact(text).utf8), to: path)
   } catch {
-    Output.err("Cannot write \(path): \(describeWriteError(path)).\n")
+    Output.err("\(error)\n")
     terminate(.usage)
   }
-}
-
-private func describeWriteError(_ path: String) -> String {
-  let url = URL(fileURLWithPath: path)
-  var isDirectory: ObjCBool = false
-  if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-    return "it is a directory"
-  }
-  let folder = url.deletingLastPathComponent().path
-  if !FileManager.default.fileExists(atPath: folder) {
-    return "the folder \(folder) does not exist"
-  }
-  return "permission denied"
 }
 
 /// Prints `error` (which names the file) and exits 64.
@@ -118,7 +110,8 @@ struct Report: ParsableCommand {
       } else {
         let color = output == nil && format == .console && Output.useColor
         text = try ReportRenderer.render(
-          report, format: format, redactIDs: redactIDs, verbose: verbose, color: color)
+          report, format: format, redactIDs: redactIDs, verbose: verbose, color: color,
+          width: output == nil ? Output.width : ConsoleText.defaultWidth)
       }
     } catch {
       fail(error)

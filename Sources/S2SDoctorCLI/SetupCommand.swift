@@ -118,7 +118,8 @@ struct Setup: AsyncParsableCommand {
     let services = WizardServices(
       discoverTenant: Self.discoverTenant,
       runChecks: Self.runChecks,
-      render: { report, color in ConsoleText.report(report, verbose: verbose, color: color) + "\n"
+      render: { report, color in
+        ConsoleText.report(report, verbose: verbose, color: color, width: Output.errorWidth) + "\n"
       },
       profileStore: store)
 

@@ -36,11 +36,22 @@ public struct CheckRunner: Sendable {
     }
     var skipped: [String: String] = [:]
     for check in catalogue.checks where wanted.contains(check.id) && matches(check, skip) {
-      skipped[check.id] = "skipped on request (--skip)"
+      skipped[check.id] = Self.skippedOnRequest + " (--skip)"
+    }
+    // The checks that --check left out are reported too, so that the verdict can say what was
+    // not verified.
+    if !only.isEmpty {
+      for check in catalogue.checks where !wanted.contains(check.id) && applies(check) {
+        skipped[check.id] = Self.skippedOnRequest + " (not in --check)"
+        wanted.insert(check.id)
+      }
     }
     let run = catalogue.checks.filter { wanted.contains($0.id) }
     return (run, skipped)
   }
+
+  /// How a check left out on request starts its detail.
+  public static let skippedOnRequest = "skipped on request"
 
   public func run(
     _ checks: [CheckDeclaration], skipped preset: [String: String] = [:], probe: @escaping Probe

@@ -41,6 +41,8 @@ public struct ConnectionSettings: Codable, Sendable, Equatable {
   public var checkAdmin: Bool = false
   public var serverConfig: String?
   public var serverLog: String?
+  /// On-premises only: the user allowed an http:// `bcURL` (`--allow-http-bc-url`). Never saved.
+  public var allowHTTPBCURL: Bool?
   /// Where each value came from, by field name.
   public var sources: [String: ValueSource] = [:]
 
@@ -89,6 +91,7 @@ public struct Profile: Codable, Sendable, Equatable {
     self.name = name
     var clean = settings
     clean.sources = [:]
+    clean.allowHTTPBCURL = nil
     self.settings = clean
     self.savedAt = ISO8601DateFormatter().string(from: savedAt)
   }

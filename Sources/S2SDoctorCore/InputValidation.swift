@@ -132,11 +132,35 @@ public enum InputValidation {
         "input.secret-has-stray-characters",
         "The client secret is wrapped in quotes. Remove the quotes; they are not part of the value.")
     }
-    if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+    if let stray = value.unicodeScalars.first(where: isInvisibleInSecret) {
       return InputProblem(
-        "input.secret-has-stray-characters", "The client secret contains control characters.")
+        "input.secret-has-stray-characters",
+        "The client secret contains \(describeInvisible(stray)), which no Entra secret has (copy-paste or editor damage). Copy the Value again."
+      )
     }
     return nil
+  }
+
+  /// Control characters (C0, DEL, C1), any space but U+0020, and invisible format characters
+  /// (zero-width, bidi, a byte-order mark): none is part of a secret Entra ID generates.
+  static func isInvisibleInSecret(_ scalar: Unicode.Scalar) -> Bool {
+    if scalar == " " { return false }
+    switch scalar.properties.generalCategory {
+    case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator: return true
+    default: return false
+    }
+  }
+
+  static func describeInvisible(_ scalar: Unicode.Scalar) -> String {
+    switch scalar {
+    case "\u{FEFF}": "a byte-order mark (U+FEFF)"
+    case "\u{A0}": "a no-break space (U+00A0)"
+    case "\u{200B}": "a zero-width space (U+200B)"
+    default:
+      scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+        ? "a control character (U+\(String(format: "%04X", scalar.value)))"
+        : "an invisible character (U+\(String(format: "%04X", scalar.value)))"
+    }
   }
 
   public static func environment(_ raw: String) -> InputProblem? {
@@ -228,13 +252,21 @@ public enum InputValidation {
 
   /// The on-premises server instance URL, normalised (no trailing slash, no `/ODataV4`):
   /// `https://<server>:<OData port>/<server instance>`.
-  public static func serverURL(_ raw: String) -> Result<String, InputProblem> {
+  public static func serverURL(_ raw: String, allowHTTP: Bool = false) -> Result<String, InputProblem> {
     var value = raw.trimmedSpaces
     while value.hasSuffix("/") { value.removeLast() }
     if value.lowercased().hasSuffix("/odatav4") { value.removeLast("/ODataV4".count) }
-    guard let url = URLComponents(string: value), url.scheme?.lowercased() == "https",
+    let schemes = allowHTTP ? ["https", "http"] : ["https"]
+    guard let url = URLComponents(string: value), schemes.contains(url.scheme?.lowercased() ?? ""),
       let host = url.host, !host.isEmpty
     else {
+      if !allowHTTP, value.lowercased().hasPrefix("http://") {
+        return .failure(
+          InputProblem(
+            "input.server-url-invalid",
+            "'\(value)' is plain http: the token would travel in cleartext. Use the server's https:// address; for a local development container only, add --allow-http-bc-url."
+          ))
+      }
       return .failure(
         InputProblem(
           "input.server-url-invalid",

@@ -163,8 +163,13 @@ public enum Inventory {
       $0.trimmedSpaces
     }.filter { !$0.isEmpty }
     let secretEnv = (fields["secretEnv"] ?? "").isEmpty ? "AZURE_CLIENT_SECRET" : fields["secretEnv"]!
-    guard secretEnv.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-      parsed.problems.append(.init(line: line, message: "secretEnv '\(secretEnv)' is not an environment variable name"))
+    guard Self.isSecretVariable(secretEnv) else {
+      parsed.problems.append(
+        .init(
+          line: line,
+          message:
+            "secretEnv '\(secretEnv)' is refused: it must be AZURE_CLIENT_SECRET or S2S_SECRET_<NAME> (capital letters, digits, _), so that an inventory cannot send another variable to a token endpoint"
+        ))
       return
     }
     parsed.rows.append(
@@ -172,6 +177,18 @@ public enum Inventory {
         line: line, name: fields["name"]!, tenant: fields["tenant"]!, clientID: fields["clientId"]!,
         environments: environments.isEmpty ? ["production"] : environments, deployment: deployment,
         secretEnv: secretEnv, certificate: (fields["certificate"] ?? "").isEmpty ? nil : fields["certificate"]))
+  }
+
+  /// The variables a row may take its secret from: `AZURE_CLIENT_SECRET`, or
+  /// `S2S_SECRET_<NAME>` with NAME of capital letters, digits and `_`. Any other variable (a cloud
+  /// key, a database password) is never read, whatever an inventory says.
+  public static func isSecretVariable(_ name: String) -> Bool {
+    if name == "AZURE_CLIENT_SECRET" { return true }
+    let prefix = "S2S_SECRET_"
+    guard name.hasPrefix(prefix), name.count > prefix.count else { return false }
+    return name.dropFirst(prefix.count).unicodeScalars.allSatisfy {
+      ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_"
+    }
   }
 
   struct Record {

@@ -143,3 +143,49 @@ public struct Summary: Codable, Sendable, Equatable {
     }
   }
 }
+
+extension RunReport {
+  /// What was not verified, in run order: the parts whose checks could not test, or that the
+  /// runner skipped (on request, or because a prerequisite did not pass: its detail starts with
+  /// "skipped"). A check skipped as not applicable (an optional input not given) claims nothing.
+  public var notVerified: [String] {
+    var parts: [String] = []
+    for result in results
+    where result.status == .couldNotTest
+      || (result.status == .skipped && (result.detail ?? "").lowercased().hasPrefix("skipped"))
+    {
+      let part = Self.part(of: result.check)
+      if !parts.contains(part) { parts.append(part) }
+    }
+    return parts
+  }
+
+  /// The closing verdict of a run in which nothing failed. "The registration works" only when
+  /// every selected check ran and passed; otherwise it says what was not verified.
+  public var passVerdict: String {
+    let missing = notVerified
+    if !missing.isEmpty {
+      return "Nothing failed, but not everything was verified: \(missing.joined(separator: ", ")) not checked."
+    }
+    return summary.warning > 0 ? "The registration works, with warnings to review." : "The registration works."
+  }
+
+  /// The part of the registration a check verifies, in words.
+  static func part(of check: String) -> String {
+    switch check {
+    case "bc.automation": return "the automation API"
+    case "bc.admin": return "the admin center API"
+    case "bc.custom-api": return "the custom API"
+    case "bc.company": return "the company"
+    default: break
+    }
+    switch check.prefix(while: { $0 != "." }) {
+    case "input": return "the inputs"
+    case "entra": return "Entra ID sign-in"
+    case "token": return "the token"
+    case "bc": return "BC access"
+    case "onprem": return "the on-premises server"
+    default: return check
+    }
+  }
+}

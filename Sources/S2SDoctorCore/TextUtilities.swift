@@ -91,3 +91,43 @@ extension StringProtocol {
     return String(view)
   }
 }
+
+/// The one sanitiser for text from outside (servers, files, pasted input) on its way to a human:
+/// the console, `setup`'s report, `explain`'s signals and every report format.
+public enum HumanText {
+  /// `text` with every character that could move the cursor, recolour or reorder the screen
+  /// shown escaped: CR (CRLF becomes a plain line break) as `\r`, other C0 controls but tab and
+  /// line feed, DEL and C1 controls as `\xNN`, bidi overrides and isolates (U+202A–U+202E,
+  /// U+2066–U+2069) as `<U+202E>`. The tool's own colour is added after this, never before.
+  public static func neutralize(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+    var out = String.UnicodeScalarView()
+    var scalars = text.unicodeScalars.makeIterator()
+    var pending = scalars.next()
+    while let scalar = pending {
+      pending = scalars.next()
+      guard needsEscape(scalar) else {
+        out.append(scalar)
+        continue
+      }
+      if scalar == "\r" {
+        if pending == "\n" { continue }
+        out.append(contentsOf: "\\r".unicodeScalars)
+      } else if scalar.value < 0x100 {
+        out.append(contentsOf: String(format: "\\x%02X", scalar.value).unicodeScalars)
+      } else {
+        out.append(contentsOf: String(format: "<U+%04X>", scalar.value).unicodeScalars)
+      }
+    }
+    return String(out)
+  }
+
+  static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x9, 0xA: false
+    case 0x0...0x1F, 0x7F...0x9F: true
+    case 0x202A...0x202E, 0x2066...0x2069: true
+    default: false
+    }
+  }
+}

@@ -55,7 +55,9 @@ enum Classifier {
     }
     if let time = signals.timestamp ?? response.header("Date") { items.append(.init("\(prefix).timestamp", time)) }
     if let retry = response.header("Retry-After") { items.append(.init("\(prefix).retryAfter", retry)) }
-    if let message = signals.bcMessage { items.append(.init("\(prefix).message", String(message.prefix(300)))) }
+    if let message = signals.bcMessage {
+      items.append(.init("\(prefix).message", Redactor.shared.excerpt(message, limit: 300)))
+    }
     return items
   }
 
@@ -86,7 +88,7 @@ enum Classifier {
     // A proxy's or captive portal's HTML (even on a 5xx) is not the service speaking; a 429 is.
     if !serviceAnswer && response.status != 429 {
       let type = response.contentType.isEmpty ? "no content type" : response.contentType
-      let start = response.text.prefix(80).replacingOccurrences(of: "\n", with: " ")
+      let start = Redactor.shared.excerpt(response.text, limit: 80).replacingOccurrences(of: "\n", with: " ")
       return outcome(
         reason: "network.unexpected-response",
         detail:
@@ -94,6 +96,12 @@ enum Classifier {
         evidence: evidence)
     }
     let result = explainer.explain(response.text, status: response.status, endpoint: endpoint)
+    // A 429 is the service holding back, whatever AADSTS code (50196, a request loop, for one)
+    // explains why: the registration was not tested, and retrying later is the fix.
+    let throttled = endpoint == "token" ? "entra.throttled" : "bc.throttled"
+    if response.status == 429, allowed.contains(throttled) {
+      return outcome(reason: throttled, detail: detail(response, result.signals), evidence: evidence)
+    }
     if let diagnosis = result.diagnoses.first(where: { allowed.contains($0.reason) }) {
       recorder?.add(.init(text: response.text, status: response.status, endpoint: endpoint, reason: diagnosis.reason))
       return outcome(reason: diagnosis.reason, detail: detail(response, result.signals), evidence: evidence)
@@ -117,7 +125,7 @@ enum Classifier {
     if let error = signals.oauthError { parts.append(error) }
     var text = parts.joined(separator: " ")
     if let message = signals.bcMessage ?? firstLineOfDescription(response) {
-      text += ": " + String(message.prefix(240))
+      text += ": " + Redactor.shared.excerpt(message, limit: 240)
     }
     return text
   }

@@ -88,6 +88,7 @@ public struct FleetRunner: Sendable {
   func row(for target: Target, status: Status, reason: String?, detail: String?) -> FleetRow {
     FleetRow(
       name: target.row.name, tenant: target.row.tenant, clientId: target.row.clientID, environment: target.environment,
-      status: status, primaryReason: reason, detail: detail.map { String($0.prefix(300)) }, line: target.row.line)
+      status: status, primaryReason: reason, detail: detail.map { Redactor.shared.excerpt($0, limit: 300) },
+      line: target.row.line)
   }
 }

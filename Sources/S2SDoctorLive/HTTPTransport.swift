@@ -73,6 +73,9 @@ public final class HTTPTransport: Sendable {
   public let timeout: Double
   /// When set (fleet runs), a 429 with Retry-After holds back that host and is retried once.
   let gate: HostGate?
+  /// The one `http://host:port` the user allowed (`--allow-http-bc-url`); every other request
+  /// must be https.
+  let cleartextOrigin: String?
 
   /// The system roots as an OpenSSL hashed directory (`/etc/ssl/certs` with `<hash>.0` links on
   /// Debian, Ubuntu, Alpine, Arch), when there is one. A directory is read lazily, one issuer
@@ -136,11 +139,12 @@ public final class HTTPTransport: Sendable {
   }
 
   public init(
-    caFile: String?, timeout: Double, gate: HostGate? = nil,
+    caFile: String?, timeout: Double, gate: HostGate? = nil, cleartextOrigin: String? = nil,
     environment: [String: String] = ProcessInfo.processInfo.environment
   ) throws {
     self.timeout = timeout
     self.gate = gate
+    self.cleartextOrigin = cleartextOrigin.flatMap(Self.origin)
     var tls = TLSConfiguration.makeClientConfiguration()
     tls.certificateVerification = .fullVerification
     (tls.trustRoots, tls.additionalTrustRoots) = try Self.systemTrustRoots(environment)
@@ -246,11 +250,24 @@ public final class HTTPTransport: Sendable {
     throw TransportFailure("network.unexpected-response", "more than \(Self.maxRedirects) redirects")
   }
 
+  /// `scheme://host:port` in lower case, the port spelled out.
+  static func origin(_ url: String) -> String? {
+    guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased(), let host = c.host?.lowercased()
+    else { return nil }
+    return "\(scheme)://\(host):\(c.port ?? (scheme == "https" ? 443 : 80))"
+  }
+
   func sendOnce(_ request: HTTPRequest) async throws -> HTTPResponse {
     guard let components = URLComponents(string: request.url), let host = components.host,
       components.scheme == "https" || components.scheme == "http"
     else {
       throw TransportFailure("network.unexpected-response", "not an http(s) URL: \(request.url)")
+    }
+    // Nothing is sent in cleartext but to the one server the user named for it.
+    if components.scheme == "http", Self.origin(request.url) != cleartextOrigin {
+      throw TransportFailure(
+        "network.unexpected-response",
+        "refused to send a request to \(Self.origin(request.url) ?? request.url) over plain http; nothing was sent")
     }
     if let gate { await gate.wait(for: host) }
     var outgoing = HTTPClientRequest(url: request.url)
@@ -261,26 +278,55 @@ public final class HTTPTransport: Sendable {
     }
     if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
     let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
+    let client = client(for: host)
+    let prepared = outgoing
+    let target = components.port.map { "\(host):\($0)" } ?? host
     do {
-      let response = try await client(for: host).execute(outgoing, deadline: deadline, logger: nil)
-      var headers: [(String, String)] = []
-      for header in response.headers { headers.append((header.name, header.value)) }
-      let body: ByteBuffer
-      do {
-        body = try await response.body.collect(upTo: Self.maxBody)
-      } catch is NIOTooManyBytesError {
-        throw TransportFailure(
-          "network.unexpected-response",
-          "the response body from \(host) is larger than 1 MB (HTTP \(response.status.code))")
+      // The client's deadline covers the response head only: a body dripped one byte at a time
+      // (or one that never ends) would keep a read timeout alive forever. The whole exchange,
+      // body included, races the same limit.
+      return try await Self.bounded(timeout, target: target) {
+        let response = try await client.execute(prepared, deadline: deadline, logger: nil)
+        var headers: [(String, String)] = []
+        for header in response.headers { headers.append((header.name, header.value)) }
+        let body: ByteBuffer
+        do {
+          body = try await response.body.collect(upTo: Self.maxBody)
+        } catch is NIOTooManyBytesError {
+          throw TransportFailure(
+            "network.unexpected-response",
+            "the response body from \(host) is larger than 1 MB (HTTP \(response.status.code))")
+        }
+        return HTTPResponse(
+          status: Int(response.status.code), headers: headers, body: Data(body.readableBytesView), url: request.url)
       }
-      return HTTPResponse(
-        status: Int(response.status.code), headers: headers, body: Data(body.readableBytesView), url: request.url)
     } catch let failure as TransportFailure {
       throw failure
     } catch is CancellationError {
       throw CancellationError()
     } catch {
       throw Self.classify(error, host: host, port: components.port)
+    }
+  }
+
+  /// Runs one exchange, ending it with `network.timeout` once `seconds` have passed, whatever
+  /// the server is still sending. Cancelling the caller cancels the exchange.
+  static func bounded<T: Sendable>(
+    _ seconds: Double, target: String, _ exchange: @escaping @Sendable () async throws -> T
+  ) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+      group.addTask { try await exchange() }
+      group.addTask {
+        await CancellableSleep.sleep(for: .milliseconds(Int64(seconds * 1000)))
+        return nil
+      }
+      defer { group.cancelAll() }
+      if let first = try await group.next(), let value = first { return value }
+      if Task.isCancelled { throw CancellationError() }
+      throw TransportFailure(
+        "network.timeout",
+        "no complete answer from \(target) within the time limit of \(Duration.seconds(seconds).formattedSeconds) (--timeout)"
+      )
     }
   }
 
@@ -334,5 +380,5 @@ public final class HTTPTransport: Sendable {
     return TransportFailure("network.unexpected-response", "the request to \(target) failed: \(Self.short(text))")
   }
 
-  static func short(_ text: String) -> String { text.count > 160 ? String(text.prefix(160)) + "…" : text }
+  static func short(_ text: String) -> String { Redactor.shared.excerpt(text, limit: 160) }
 }

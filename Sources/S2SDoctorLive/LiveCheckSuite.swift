@@ -124,7 +124,10 @@ actor LiveSession {
   func transport() throws -> HTTPTransport {
     if transportResult == nil {
       do {
-        transportResult = .success(try HTTPTransport(caFile: settings.caFile, timeout: settings.timeoutSeconds))
+        transportResult = .success(
+          try HTTPTransport(
+            caFile: settings.caFile, timeout: settings.timeoutSeconds,
+            cleartextOrigin: settings.allowHTTPBCURL == true ? settings.bcURL : nil))
       } catch let failure as TransportFailure {
         transportResult = .failure(failure)
       } catch {
@@ -215,7 +218,11 @@ actor LiveSession {
 
   func targetCheck() -> Outcome {
     if settings.deployment == .onprem {
-      switch InputValidation.serverURL(settings.bcURL ?? "") {
+      switch InputValidation.serverURL(settings.bcURL ?? "", allowHTTP: settings.allowHTTPBCURL == true) {
+      case .success(let url) where url.lowercased().hasPrefix("http://"):
+        return .warning(
+          "network.cleartext-http",
+          "server \(url) is plain http (allowed with --allow-http-bc-url): the access token travels to it in cleartext")
       case .success(let url): return .passed("server \(url)")
       case .failure(let problem): return .failed(problem.reason, problem.detail)
       }
@@ -238,7 +245,7 @@ actor LiveSession {
   }
 
   func discovery() async -> Result<TenantDiscovery, OutcomeError> {
-    if let discoveryTask { return await discoveryTask.value }
+    if let discoveryTask { return await discoveryTask.cancellableValue }
     let settings = self.settings
     let transport: HTTPTransport
     do { transport = try self.transport() } catch { return .failure(Self.wrap(error)) }
@@ -291,11 +298,11 @@ actor LiveSession {
       return await make()
     }
     discoveryTask = task
-    return await task.value
+    return await task.cancellableValue
   }
 
   func token() async -> Result<TokenGrant, OutcomeError> {
-    if let tokenTask { return await tokenTask.value }
+    if let tokenTask { return await tokenTask.cancellableValue }
     let settings = self.settings
     let transport: HTTPTransport
     let credential: Credential
@@ -330,7 +337,7 @@ actor LiveSession {
       return await make()
     }
     tokenTask = task
-    return await task.value
+    return await task.cancellableValue
   }
 
   func unwrap<T>(_ result: Result<T, OutcomeError>, _ body: (T) -> Outcome) async -> Outcome {

@@ -15,20 +15,35 @@ public actor TokenBroker {
   func discovery(
     key: String, make: @Sendable @escaping () async -> Result<TenantDiscovery, LiveSession.OutcomeError>
   ) async -> Result<TenantDiscovery, LiveSession.OutcomeError> {
-    if let task = discoveries[key] { return await task.value }
+    if let task = discoveries[key] { return await task.cancellableValue }
     let task = Task { await make() }
     discoveries[key] = task
-    return await task.value
+    return await task.cancellableValue
   }
 
   func token(key: String, make: @Sendable @escaping () async -> Result<TokenGrant, LiveSession.OutcomeError>) async
     -> Result<TokenGrant, LiveSession.OutcomeError>
   {
-    if let task = tokens[key] { return await task.value }
+    if let task = tokens[key] { return await task.cancellableValue }
     tokenRequests += 1
     let task = Task { await make() }
     tokens[key] = task
-    return await task.value
+    return await task.cancellableValue
+  }
+}
+
+extension Task where Failure == Never {
+  /// The task's value, awaited so that cancelling the waiter cancels the task: discovery and the
+  /// token are shared work, and a check's time limit must be able to end them (a waiter that
+  /// ignored cancellation kept its check, and the run, going for as long as a server dripped).
+  var cancellableValue: Success {
+    get async {
+      await withTaskCancellationHandler {
+        await value
+      } onCancel: {
+        cancel()
+      }
+    }
   }
 }
 

@@ -31,14 +31,32 @@ public enum ConsoleText {
     }
   }
 
+  /// The width used when the caller knows none (not a terminal, no COLUMNS).
+  public static let defaultWidth = 80
+
   /// Wraps `text` at `width`: `indent` starts the first line, continuation lines hang under it.
-  public static func wrap(_ text: String, indent: String, width: Int = 100) -> String {
+  /// A word longer than a whole line is broken with `…` at the end of each broken piece, so no
+  /// line is wider than `width` and no word is cut without a mark.
+  public static func wrap(_ text: String, indent: String, width: Int = defaultWidth) -> String {
     let hanging = String(repeating: " ", count: indent.count)
+    let room = max(8, width - indent.count)
     var lines: [String] = []
     var prefix = indent
     for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
       var line = prefix
-      for word in paragraph.split(separator: " ") {
+      for whole in paragraph.split(separator: " ") {
+        var word = Substring(whole)
+        while word.count > room {
+          if line.count > prefix.count {
+            lines.append(line)
+            prefix = hanging
+            line = prefix
+          }
+          lines.append(line + word.prefix(room - 1) + "…")
+          word = word.dropFirst(room - 1)
+          prefix = hanging
+          line = prefix
+        }
         if line.count > prefix.count && line.count + word.count + 1 > width {
           lines.append(line)
           prefix = hanging
@@ -52,9 +70,14 @@ public enum ConsoleText {
     return lines.joined(separator: "\n")
   }
 
+  /// `text` on one line of at most `width` characters, cut with `…` when longer.
+  public static func cut(_ text: String, width: Int) -> String {
+    text.count <= width ? text : String(text.prefix(max(1, width - 1))) + "…"
+  }
+
   // MARK: check
 
-  public static func report(_ report: RunReport, verbose: Bool, color: Bool) -> String {
+  public static func report(_ report: RunReport, verbose: Bool, color: Bool, width: Int = defaultWidth) -> String {
     let paint = Paint(on: color)
     var out = ""
     let t = report.target
@@ -63,24 +86,27 @@ public enum ConsoleText {
       t.environment.map { "environment \($0)" }, t.bcUrl.map { "server \($0)" },
     ]
     .compactMap { $0 }.joined(separator: ", ")
-    out += "S2S Doctor \(report.tool.version) — \(t.deployment) registration: \(who)\n\n"
+    out += wrap("S2S Doctor \(report.tool.version) — \(t.deployment) registration: \(who)", indent: "", width: width)
+    out += "\n\n"
     for result in report.results {
       let box = paint(result.status.box, colorCode(result.status))
-      var line = "\(box) \(result.title)"
+      var line = result.title
       if let reason = result.reason, result.status != .passed { line += " — \(reason)" }
-      out += line + "\n"
+      // The box is painted after wrapping: escape sequences take no room on the screen.
+      let wrapped = wrap(line, indent: result.status.box + " ", width: width)
+      out += box + wrapped.dropFirst(result.status.box.count) + "\n"
       switch result.status {
       case .passed:
-        if verbose, let detail = result.detail { out += wrap(detail, indent: "    ") + "\n" }
+        if verbose, let detail = result.detail { out += wrap(detail, indent: "    ", width: width) + "\n" }
       case .skipped:
-        if let detail = result.detail { out += wrap(detail, indent: "    ") + "\n" }
+        if let detail = result.detail { out += wrap(detail, indent: "    ", width: width) + "\n" }
       case .failed, .warning, .couldNotTest:
-        if let summary = result.summary { out += wrap(summary, indent: "    ✗ ") + "\n" }
-        if let detail = result.detail { out += wrap(detail, indent: "      ") + "\n" }
-        if let fix = result.fix { out += wrap("Fix: " + fix, indent: "    → ") + "\n" }
+        if let summary = result.summary { out += wrap(summary, indent: "    ✗ ", width: width) + "\n" }
+        if let detail = result.detail { out += wrap(detail, indent: "      ", width: width) + "\n" }
+        if let fix = result.fix { out += wrap("Fix: " + fix, indent: "    → ", width: width) + "\n" }
         if verbose {
           for (i, step) in result.steps.enumerated() {
-            out += wrap(step, indent: "      \(i + 1). ") + "\n"
+            out += wrap(step, indent: "      \(i + 1). ", width: width) + "\n"
           }
         }
         if let who = result.whoFixes.flatMap(WhoFixes.init(rawValue:)) {
@@ -90,15 +116,15 @@ public enum ConsoleText {
       }
       if verbose && !result.evidence.isEmpty {
         for key in result.evidence.keys.sorted() {
-          out += "      · \(key): \(result.evidence[key] ?? "")\n"
+          out += cut("      · \(key): \(result.evidence[key] ?? "")", width: width) + "\n"
         }
       }
     }
-    out += "\n" + summaryLine(report, paint: paint) + "\n"
+    out += "\n" + summaryLine(report, paint: paint, width: width) + "\n"
     return Redactor.shared.redact(out)
   }
 
-  static func summaryLine(_ report: RunReport, paint: Paint) -> String {
+  static func summaryLine(_ report: RunReport, paint: Paint, width: Int = defaultWidth) -> String {
     let s = report.summary
     var parts = ["\(s.passed) passed"]
     if s.warning > 0 { parts.append("\(s.warning) warning\(s.warning == 1 ? "" : "s")") }
@@ -107,20 +133,22 @@ public enum ConsoleText {
     if s.skipped > 0 { parts.append("\(s.skipped) skipped") }
     let counts = parts.joined(separator: ", ")
     if let primary = report.primary, primary.status != .warning, let reason = primary.reason {
-      return paint("✗ \(counts).", "1") + " Start with \(reason): s2s-doctor explain \(reason)"
+      let head = "✗ \(counts)."
+      let text = wrap(head + " Start with \(reason): s2s-doctor explain \(reason)", indent: "", width: width)
+      return paint(head, "1") + text.dropFirst(head.count)
     }
-    if s.warning > 0 { return paint("! \(counts).", "1") }
-    return paint("✓ \(counts). The registration works.", "1")
+    if s.warning > 0 && report.notVerified.isEmpty { return paint("! \(counts).", "1") }
+    return paint(wrap("\(s.warning > 0 ? "!" : "✓") \(counts). \(report.passVerdict)", indent: "", width: width), "1")
   }
 
   // MARK: explain
 
-  public static func explain(_ result: ExplainResult, color: Bool) -> String {
+  public static func explain(_ result: ExplainResult, color: Bool, width: Int = defaultWidth) -> String {
     let paint = Paint(on: color)
     var out = ""
     if let check = result.check {
       out += "\(check.id) — \(check.title)\n"
-      out += wrap(check.rationale, indent: "  ") + "\n"
+      out += wrap(check.rationale, indent: "  ", width: width) + "\n"
       if !check.requires.isEmpty { out += "  Needs: \(check.requires.joined(separator: ", "))\n" }
       out += "  Can report:\n"
       for d in result.diagnoses { out += "    - \(d.reason): \(d.summary)\n" }
@@ -128,11 +156,12 @@ public enum ConsoleText {
     }
     for (index, d) in result.diagnoses.enumerated() {
       if index == 0 {
-        out += paint("\(d.reason)", "1;31") + " (\(d.confidence) confidence; matched \(d.matched))\n"
-        out += wrap(d.summary, indent: "  ") + "\n\n"
-        out += wrap("Why: " + d.why, indent: "  ") + "\n\n"
-        out += wrap("Fix: " + d.fix, indent: "  ") + "\n"
-        for (i, step) in d.steps.enumerated() { out += wrap(step, indent: "    \(i + 1). ") + "\n" }
+        out +=
+          paint("\(d.reason)", "1;31") + " (\(d.confidence) confidence; matched \(HumanText.neutralize(d.matched)))\n"
+        out += wrap(d.summary, indent: "  ", width: width) + "\n\n"
+        out += wrap("Why: " + d.why, indent: "  ", width: width) + "\n\n"
+        out += wrap("Fix: " + d.fix, indent: "  ", width: width) + "\n"
+        for (i, step) in d.steps.enumerated() { out += wrap(step, indent: "    \(i + 1). ", width: width) + "\n" }
         if let who = WhoFixes(rawValue: d.whoFixes) { out += "\n  Who fixes it: \(who.label)\n" }
         for doc in d.docs { out += "  Docs: \(doc)\n" }
         if result.diagnoses.count > 1 && !d.distinguish.isEmpty {
@@ -168,7 +197,7 @@ public enum ConsoleText {
     if let id = s.correlationId { facts.append("correlation id \(id)") }
     if let id = s.traceId { facts.append("trace id \(id)") }
     if let time = s.timestamp { facts.append("time \(time)") }
-    if !facts.isEmpty { out += "\nSignals: " + facts.joined(separator: " · ") + "\n" }
+    if !facts.isEmpty { out += "\nSignals: " + HumanText.neutralize(facts.joined(separator: " · ")) + "\n" }
     return out
   }
 

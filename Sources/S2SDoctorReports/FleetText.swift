@@ -95,10 +95,10 @@ public enum FleetText {
   }
 
   static func csvField(_ value: String) -> String {
-    // Also neutralise spreadsheet formulas.
+    // A cell that starts with = + - @, a tab or a CR is a formula to a spreadsheet: make it text.
     var v = value
-    if let first = v.first, "=+-@".contains(first) { v = "'" + v }
-    if v.contains(",") || v.contains("\"") || v.contains("\n") {
+    if let first = v.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { v = "'" + v }
+    if v.contains(",") || v.contains("\"") || v.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" }) {
       return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
     return v

@@ -89,6 +89,13 @@ public struct ReportContext: Codable, Sendable, Equatable {
   public struct Link: Codable, Sendable, Equatable {
     /// Safe to print unescaped in every format: characters outside URL syntax are percent-encoded.
     public var url: String
+    /// The same URL when it is `https:` (the only links a page makes clickable), else nil.
+    public var href: String?
+
+    public init(url: String) {
+      self.url = url
+      href = url.lowercased().hasPrefix("https://") ? url : nil
+    }
   }
 
   public struct Evidence: Codable, Sendable, Equatable {
@@ -227,12 +234,10 @@ extension ReportContext {
       } else {
         verdict = "Start with \(primary.title)."
       }
-    } else if overall == .warning {
-      verdict = "The registration works, with warnings to review."
     } else if built.isEmpty {
       verdict = "No check ran."
     } else {
-      verdict = "The registration works."
+      verdict = report.passVerdict
     }
   }
 

@@ -68,16 +68,17 @@ public enum ReportError: Error, Equatable, Sendable, CustomStringConvertible {
 public enum ReportRenderer {
   public static let supportedSchemaVersion = 1
 
-  /// Renders `report` in `format`. `verbose` and `color` only apply to `console`.
+  /// Renders `report` in `format`. `verbose`, `color` and `width` only apply to `console`.
   public static func render(
     _ report: RunReport, format: ReportFormat, redactIDs: Bool = false, verbose: Bool = false,
-    color: Bool = false
+    color: Bool = false, width: Int = ConsoleText.defaultWidth
   ) throws -> String {
     let sanitizer = ReportSanitizer(redactIDs: redactIDs, target: report.target)
     switch format {
     case .console:
-      let text = ConsoleText.report(report.sanitized(sanitizer), verbose: verbose, color: color)
-      return finish(text, sanitizer)
+      // The values are cleaned one by one; the finished text keeps the tool's own colour.
+      let text = ConsoleText.report(report.sanitized(sanitizer), verbose: verbose, color: color, width: width)
+      return sanitizer.finish(text)
     case .json:
       let data = try JSONEncoder.stable.encode(report.sanitized(sanitizer))
       return finish(String(decoding: data, as: UTF8.self) + "\n", sanitizer)
@@ -208,8 +209,9 @@ public enum ReportRenderer {
 
   // MARK: helpers
 
+  /// Templates print no control characters of their own: drop any that got through.
   private static func finish(_ text: String, _ sanitizer: ReportSanitizer) -> String {
-    sanitizer.clean(text)
+    ReportSanitizer.dropInvalidXMLCharacters(sanitizer.finish(text))
   }
 
   private static func readFailure(_ path: String) -> String {

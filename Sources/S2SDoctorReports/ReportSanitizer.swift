@@ -7,8 +7,8 @@ import S2SDoctorCore
 /// 2. Credential-shaped fragments the redactor cannot know: `Bearer <opaque token>`, an
 ///    `Authorization` header value, `client_assertion=…`, `client_secret=…`, `access_token=…`.
 /// 3. With `redactIDs`, the tenant and client ids become `…` plus their last four characters.
-/// 4. Characters that XML 1.0 forbids (C0 controls but tab, CR, LF) are dropped, so that the
-///    JUnit and HTML output stay well-formed whatever a server answered.
+/// 4. Control characters, C1 controls and bidi overrides are shown escaped (`HumanText`), so that
+///    no value can move the cursor, recolour a terminal or break the JUnit and HTML output.
 public struct ReportSanitizer: Sendable {
   /// The values to shorten (tenant and client ids), longest first.
   public let ids: [String]
@@ -27,14 +27,22 @@ public struct ReportSanitizer: Sendable {
   /// The shortened form of an id: `…` followed by its last four characters.
   public static func shorten(_ id: String) -> String { "…" + id.suffix(4) }
 
+  /// A value from outside on its way into a report: secrets go first (the redactor matches
+  /// across control characters), then `HumanText.neutralize` shows what is left of them escaped.
   public func clean(_ text: String) -> String {
+    HumanText.neutralize(finish(text))
+  }
+
+  /// A finished rendering: secrets, credential fragments and ids go; the tool's own layout and
+  /// colour stay (its values were cleaned one by one before).
+  public func finish(_ text: String) -> String {
     var result = Redactor.shared.redact(text)
     result = Self.maskCredentials(in: result)
     for id in ids {
       result = result.replacingOccurrences(
         of: id, with: Self.shorten(id), options: [.caseInsensitive])
     }
-    return Self.dropInvalidXMLCharacters(result)
+    return result
   }
 
   public func clean(_ text: String?) -> String? { text.map { clean($0) } }

@@ -21,7 +21,7 @@ func inventory(from info: EmulatorInfoLike, names: [String]) -> (
       guard let i = scenario.args.firstIndex(of: flag), i + 1 < scenario.args.count else { return nil }
       return scenario.args[i + 1]
     }
-    let variable = "FLEET_SECRET_\(index)"
+    let variable = "S2S_SECRET_\(index)"
     env[variable] = scenario.env["AZURE_CLIENT_SECRET"]
     let certificate = arg("--certificate") ?? ""
     csv +=
@@ -78,7 +78,7 @@ typealias EmulatorInfoLike = S2SDoctorEmulator.EmulatorInfo
     func arg(_ flag: String) -> String { ok.args[ok.args.firstIndex(of: flag)! + 1] }
     let csv = """
       name,tenant,clientId,environment,deployment,secretEnv,certificate
-      contoso,\(arg("--tenant")),\(arg("--client-id")),production;production;production,online,S1,
+      contoso,\(arg("--tenant")),\(arg("--client-id")),production;production;production,online,S2S_SECRET_1,
       """
     let parsed = try Inventory.parse(csv)
     #expect(parsed.rows.first?.environments.count == 3)
@@ -86,11 +86,27 @@ typealias EmulatorInfoLike = S2SDoctorEmulator.EmulatorInfo
     base.authorityHost = info.baseURL
     base.bcAPIHost = info.baseURL
     base.caFile = arg("--ca-file")
-    let runner = FleetRunner(base: base, concurrency: 3, environment: ["S1": ok.env["AZURE_CLIENT_SECRET"]!])
+    let runner = FleetRunner(base: base, concurrency: 3, environment: ["S2S_SECRET_1": ok.env["AZURE_CLIENT_SECRET"]!])
     let result = await runner.run(FleetRunner.targets(parsed.rows))
     #expect(result.rows.count == 3)
     #expect(result.rows.allSatisfy { $0.status == .passed })
     #expect(result.tokenRequests == 1, "one token for one tenant and client")
+  }
+
+  @Test func secretEnvNamesOnlyTheToolsSecretVariables() throws {
+    let header = "name,tenant,clientId,environment,deployment,secretEnv,certificate\n"
+    let row = ",contoso.onmicrosoft.com,11111111-2222-3333-4444-555555555555,production,online,"
+    let csv =
+      header
+      + [
+        "AZURE_CLIENT_SECRET", "S2S_SECRET_CONTOSO_2", "", "AWS_SECRET_ACCESS_KEY", "HOME", "S2S_SECRET_",
+        "s2s_secret_x",
+      ]
+      .enumerated().map { "r\($0)" + row + $1 + ",\n" }.joined()
+    let parsed = try Inventory.parse(csv)
+    #expect(parsed.rows.map(\.secretEnv) == ["AZURE_CLIENT_SECRET", "S2S_SECRET_CONTOSO_2", "AZURE_CLIENT_SECRET"])
+    #expect(parsed.problems.count == 4)
+    #expect(parsed.problems.allSatisfy { $0.message.contains("S2S_SECRET_<NAME>") })
   }
 
   @Test func fleetJSONHasTheDocumentedShape() throws {

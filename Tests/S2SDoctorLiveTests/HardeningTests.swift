@@ -7,6 +7,9 @@ import Testing
 /// Runs the built `s2s-doctor` binary as a user would.
 struct Binary {
   static let path: String = {
+    // S2S_DOCTOR_BIN runs the suites against another build (the release binary, or an older one
+    // to see that a test fails without its fix).
+    if let override = ProcessInfo.processInfo.environment["S2S_DOCTOR_BIN"] { return override }
     let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
       .appendingPathComponent("s2s-doctor").path
     if FileManager.default.isExecutableFile(atPath: beside) { return beside }
@@ -21,7 +24,9 @@ struct Binary {
     var stderr: String
   }
 
-  static func run(_ args: [String], env: [String: String] = [:], stdin: String? = nil, home: String) throws -> Result {
+  static func run(
+    _ args: [String], env: [String: String] = [:], stdin: String? = nil, home: String, limit: Double = 120
+  ) throws -> Result {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = args
@@ -36,6 +41,11 @@ struct Binary {
     process.standardError = err
     process.standardInput = input
     try process.run()
+    // A run that hangs (a hostile server, a bug) is killed after `limit` seconds and fails
+    // its test instead of stopping the suite.
+    let watchdog = DispatchWorkItem { [pid = process.processIdentifier] in kill(pid, SIGKILL) }
+    DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
+    defer { watchdog.cancel() }
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try input.fileHandleForWriting.close()
     let o = out.fileHandleForReading.readDataToEndOfFile()

@@ -258,6 +258,7 @@ requires: []
 reasons:
   - input.environment-invalid
   - input.server-url-invalid
+  - network.cleartext-http
 scope: always
 """# + "\n"
     ),
@@ -3199,6 +3200,21 @@ network.tenant-restricted:
       endpoint: [token]
       boost: -8
 
+
+network.cleartext-http:
+  summary: The on-premises server was called over plain http, so the access token travelled in cleartext.
+  why: >-
+    With --allow-http-bc-url the tool sends the bearer token to an http:// server instance, as a local
+    development container expects. Anyone who can read the traffic between this machine and the server can
+    reuse the token until it expires.
+  fix: Serve the OData and API endpoints over https and check again with an https --bc-url.
+  steps:
+    - "Give the service tier a certificate: set ServicesCertificateThumbprint and ODataServicesSSLEnabled (and APIServicesEnabled) in CustomSettings.config, then restart the server instance."
+    - Or put a TLS-terminating reverse proxy in front of the OData port and use its https address.
+    - Keep --allow-http-bc-url for throwaway development containers only.
+  whoFixes: server-admin
+  distinguish: "Look at the --bc-url: if it starts with http:// (not https://), the token was sent in cleartext and this finding applies."
+  docs: [bc-server-settings, bc-configure-web-server]
 """# + "\n"
     ),
     (

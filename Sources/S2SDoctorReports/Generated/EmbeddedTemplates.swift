@@ -40,7 +40,7 @@ enum EmbeddedTemplates {
 <p><span class="label">Docs:</span></p>
 <ul>
 {{#docs}}
-<li><a href="{{url}}">{{url}}</a></li>
+<li>{{#href}}<a href="{{href}}">{{url}}</a>{{/href}}{{^href}}{{url}}{{/href}}</li>
 {{/docs}}
 </ul>
 {{/hasDocs}}
@@ -69,6 +69,7 @@ enum EmbeddedTemplates {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="{{toolName}} {{toolVersion}}">
 <title>S2S Doctor: {{statusLabel}}, {{headline}}</title>

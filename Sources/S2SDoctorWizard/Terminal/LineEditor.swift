@@ -149,10 +149,11 @@ final class LineEditor {
     guard field != Self.scratchField, let history = history(for: field) else { return }
     _ = cle_history_enter(history, line)
     guard let path = historyPath(field), let directory = historyDirectory else { return }
+    // libedit follows symbolic links: save only into a private folder, never through a link or
+    // into a file someone else could have placed.
     do {
-      try FileManager.default.createDirectory(
-        atPath: directory, withIntermediateDirectories: true,
-        attributes: [.posixPermissions: 0o700])
+      try SafeFile.createPrivateFolder(directory)
+      try SafeFile.requirePrivate(path)
     } catch {
       return
     }

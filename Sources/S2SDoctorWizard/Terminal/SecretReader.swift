@@ -67,3 +67,27 @@ enum SecretReader {
     for i in bytes.indices { bytes[i] = 0 }
   }
 }
+
+/// For `check`: asks for the client secret on the terminal when no flag, variable or profile
+/// gave one, with echo off, through the same reader as the wizard (never libedit, never history).
+public enum SecretPrompt {
+  /// Only when both the keyboard and the screen are a terminal.
+  public static var isAvailable: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1 }
+
+  /// The typed secret; nil on Ctrl-D or an empty line. Ctrl-C restores the terminal and ends
+  /// the process by the signal (exit 130 in the shell).
+  public static func ask(_ label: String) -> String? {
+    TerminalGuard.install()
+    CoreDumps.disable()
+    do {
+      let bytes = try SecretReader.read(prompt: label) { text in
+        _ = text.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
+      }
+      return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
+    } catch .interrupted(let signal) {
+      TerminalGuard.exitBySignal(signal)
+    } catch {
+      return nil
+    }
+  }
+}

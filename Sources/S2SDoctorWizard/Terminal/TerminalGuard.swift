@@ -1,4 +1,5 @@
 import CLibEdit
+import S2SDoctorCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -114,7 +115,7 @@ public enum TerminalGuard {
       if fd >= 0 { ttyReadFD.store(fd, ordering: .releasing) }
     }
 
-    cle_disable_core_dumps()
+    CoreDumps.disable()
     for signal in fatalSignals { _ = cle_install_handler(signal, fatalSignalHandler) }
     _ = cle_install_handler(SIGTSTP, stopSignalHandler)
   }

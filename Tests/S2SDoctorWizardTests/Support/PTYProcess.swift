@@ -119,6 +119,9 @@ final class PTYProcess {
   /// Everything the child wrote, with ANSI sequences and carriage returns removed.
   var transcript: String { String(decoding: Self.strip(raw), as: UTF8.self) }
 
+  /// Everything the child wrote, escape sequences included.
+  var rawText: String { String(decoding: raw, as: UTF8.self) }
+
   /// Reads what is available within `timeout` seconds; false when the child closed the terminal.
   @discardableResult
   private func pump(timeout: Double) -> Bool {
