@@ -156,8 +156,10 @@ public enum ConsoleText {
     }
     for (index, d) in result.diagnoses.enumerated() {
       if index == 0 {
-        out +=
-          paint("\(d.reason)", "1;31") + " (\(d.confidence) confidence; matched \(HumanText.neutralize(d.matched)))\n"
+        let heading = wrap(
+          "\(d.reason) (\(d.confidence) confidence; matched \(HumanText.neutralize(d.matched)))", indent: "",
+          width: width)
+        out += paint(d.reason, "1;31") + heading.dropFirst(d.reason.count) + "\n"
         out += wrap(d.summary, indent: "  ", width: width) + "\n\n"
         out += wrap("Why: " + d.why, indent: "  ", width: width) + "\n\n"
         out += wrap("Fix: " + d.fix, indent: "  ", width: width) + "\n"
@@ -165,12 +167,16 @@ public enum ConsoleText {
         if let who = WhoFixes(rawValue: d.whoFixes) { out += "\n  Who fixes it: \(who.label)\n" }
         for doc in d.docs { out += "  Docs: \(doc)\n" }
         if result.diagnoses.count > 1 && !d.distinguish.isEmpty {
-          out += "\n" + wrap("To confirm: " + d.distinguish, indent: "  ") + "\n"
+          out += "\n" + wrap("To confirm: " + d.distinguish, indent: "  ", width: width) + "\n"
         }
       } else {
         if index == 1 { out += "\nOther possible causes:\n" }
-        out += wrap("- \(d.reason) (\(d.confidence)): \(d.summary)", indent: "  ") + "\n"
-        if !d.distinguish.isEmpty { out += wrap("To confirm: " + d.distinguish, indent: "      ") + "\n" }
+        // A hanging indent: the bullet's text lines up under its first word.
+        let bullet = wrap("\(d.reason) (\(d.confidence)): \(d.summary)", indent: "    ", width: width)
+        out += "  - " + bullet.dropFirst(4) + "\n"
+        if !d.distinguish.isEmpty {
+          out += wrap("To confirm: " + d.distinguish, indent: "      ", width: width) + "\n"
+        }
       }
     }
     if let claims = result.claims {
@@ -184,7 +190,9 @@ public enum ConsoleText {
       if let iss = claims.iss { shown.append("iss \(iss)") }
       if let exp = claims.exp { shown.append("exp \(exp)") }
       out +=
-        "\n" + wrap("Token claims (the token itself is not shown): " + shown.joined(separator: " · "), indent: "  ")
+        "\n"
+        + wrap(
+          "Token claims (the token itself is not shown): " + shown.joined(separator: " · "), indent: "  ", width: width)
         + "\n"
     }
     let s = result.signals
