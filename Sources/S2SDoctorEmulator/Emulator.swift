@@ -206,6 +206,7 @@ public final class Emulator: Sendable {
       entra: try EntraService(directory: directory, issuer: issuer, secure: secure),
       bc: BusinessCentralService(directory: directory, validator: validator, secure: secure),
       onprem: OnPremService(validator: validator, tenantID: World.mainTenantID),
+      graph: GraphService(directory: directory, validator: validator, secure: secure),
       scheme: secure ? "https" : "http",
       stopping: stopping,
       logger: logger)

@@ -32,7 +32,7 @@ struct ScenarioTests {
 
   @Test func expectationsNameReasonsOrPassed() async throws {
     let info = try await Shared.info()
-    let areas = ["input.", "entra.", "token.", "bc.", "admin.", "network.", "onprem."]
+    let areas = ["input.", "entra.", "token.", "bc.", "admin.", "network.", "onprem.", "registration."]
     for (name, scenario) in info.scenarios {
       #expect(
         scenario.expect == "passed" || areas.contains(where: scenario.expect.hasPrefix),

@@ -282,6 +282,41 @@ def run(info):
 
     check("bc.companies-with-msal-token", bc_with_msal_token)
 
+    # Microsoft Graph: the app reads its own registration with a permission-less app-only token
+    # (MSAL for the token, plain requests for Graph), and another app's object is refused with
+    # Graph's error envelope.
+    def graph_self_read_with_requests():
+        scenario = scenarios["ok"]
+        result = msal_app(scenario, base).acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
+        expect("access_token" in result, f"no Graph token: {result}")
+        _, claims = decode_jwt(result["access_token"])
+        expect(claims.get("aud") == "https://graph.microsoft.com", f"aud {claims.get('aud')}")
+        expect("roles" not in claims, f"a permission-less Graph token has roles: {claims.get('roles')}")
+        headers = {"Authorization": f"Bearer {result['access_token']}"}
+        url = f"{base}/v1.0/applications(appId='{scenario.client_id}')"
+        response = requests.get(url, headers=headers, params={"$select": "appId,passwordCredentials,web"}, timeout=30)
+        expect(response.status_code == 200, f"status {response.status_code}: {response.text[:200]}")
+        expect(response.headers.get("Content-Type", "").startswith("application/json"), "not JSON")
+        app = response.json()
+        expect(app.get("appId") == scenario.client_id, f"appId {app.get('appId')}")
+        hints = [item.get("hint") for item in app.get("passwordCredentials", [])]
+        expect(scenario.secret[:3] in hints, f"hints {hints}")
+        expect("secretText" not in json.dumps(app) or all(
+            item.get("secretText") is None for item in app["passwordCredentials"]), "a secret value was returned")
+        sp = requests.get(f"{base}/v1.0/servicePrincipals(appId='{scenario.client_id}')", headers=headers, timeout=30)
+        expect(sp.status_code == 200 and sp.json().get("accountEnabled") is True, f"service principal {sp.text[:200]}")
+        other = scenarios["ok-domain"].client_id
+        refused = requests.get(f"{base}/v1.0/applications(appId='{other}')", headers=headers, timeout=30)
+        expect(refused.status_code == 403, f"status {refused.status_code}")
+        error = refused.json().get("error", {})
+        expect(error.get("code") == "Authorization_RequestDenied", f"error {error}")
+        expect(set(error.get("innerError", {})) >= {"date", "request-id", "client-request-id"}, f"innerError {error}")
+        anonymous = requests.get(url, timeout=30)
+        expect(anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "InvalidAuthenticationToken",
+               f"no token: {anonymous.status_code} {anonymous.text[:200]}")
+
+    check("graph.self-read-with-requests", graph_self_read_with_requests)
+
     # MSAL, every Entra error scenario.
     for name, (error, code) in ENTRA_ERRORS.items():
         scenario = scenarios[name]

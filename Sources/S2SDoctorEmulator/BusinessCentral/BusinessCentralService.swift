@@ -51,6 +51,22 @@ final class TokenValidator: Sendable {
   }
 
   private func validate(_ token: Substring) -> AcceptedToken? {
+    guard let claims = verifiedClaims(token) else { return nil }
+    guard let tenantID = claims["tid"] as? String, let tenant = directory.tenant(id: tenantID),
+      StableID.isGUID(tenantID),
+      claims["iss"] as? String == "https://sts.windows.net/\(tenant.id)/",
+      JSONRead.strings(claims["aud"]).contains(where: Facts.bcAudiences.contains),
+      claims["scp"] == nil, (claims["idtyp"] as? String ?? "app") == "app",
+      let appID = claims["appid"] as? String,
+      let notBefore = JSONRead.int(claims["nbf"]), let expires = JSONRead.int(claims["exp"])
+    else { return nil }
+    return AcceptedToken(
+      appID: appID, tenantID: tenant.id,
+      roles: Set(JSONRead.strings(claims["roles"])), notBefore: notBefore, expires: expires)
+  }
+
+  /// The claims of a token this emulator signed (RS256 with its key), or `nil`.
+  func verifiedClaims(_ token: Substring) -> [String: Any]? {
     let parts = token.split(separator: ".", omittingEmptySubsequences: false)
     guard parts.count == 3, !parts[2].isEmpty,
       let headerData = Base64URL.decode(parts[0]), let header = JSONRead.object(headerData),
@@ -64,18 +80,7 @@ final class TokenValidator: Sendable {
       signing.publicKey.isValidSignature(
         .init(rawRepresentation: signature), for: signingInput, padding: .insecurePKCS1v1_5)
     else { return nil }
-
-    guard let tenantID = claims["tid"] as? String, let tenant = directory.tenant(id: tenantID),
-      StableID.isGUID(tenantID),
-      claims["iss"] as? String == "https://sts.windows.net/\(tenant.id)/",
-      JSONRead.strings(claims["aud"]).contains(where: Facts.bcAudiences.contains),
-      claims["scp"] == nil, (claims["idtyp"] as? String ?? "app") == "app",
-      let appID = claims["appid"] as? String,
-      let notBefore = JSONRead.int(claims["nbf"]), let expires = JSONRead.int(claims["exp"])
-    else { return nil }
-    return AcceptedToken(
-      appID: appID, tenantID: tenant.id,
-      roles: Set(JSONRead.strings(claims["roles"])), notBefore: notBefore, expires: expires)
+    return claims
   }
 }
 

@@ -289,7 +289,11 @@ struct EntraService: Sendable {
       return errorReply(.scopeInvalid(scope), request: request, now: now, dateOffset: offset)
     }
     let resource = String(scopes[0].dropLast("/.default".count))
-    guard Facts.bcAudiences.contains(resource) else {
+    let forGraph = Facts.graphAudiences.contains(resource)
+    if forGraph, client.graph.access == .tokenBlocked {
+      return errorReply(.conditionalAccess, request: request, now: now, dateOffset: offset)
+    }
+    guard forGraph || Facts.bcAudiences.contains(resource) else {
       return errorReply(
         .resourceNotFound(resource, tenantName: tenant.domain), request: request, now: now, dateOffset: offset)
     }
@@ -297,7 +301,8 @@ struct EntraService: Sendable {
     let accessToken: String
     do {
       accessToken = try issuer.issue(
-        for: client, tenant: tenant, resource: resource, certificateCredential: usedCertificate, now: now)
+        for: client, tenant: tenant, resource: resource, certificateCredential: usedCertificate, now: now,
+        graph: forGraph)
     } catch {
       return errorReply(.issuingFailed, request: request, now: now, dateOffset: offset, status: 500)
     }

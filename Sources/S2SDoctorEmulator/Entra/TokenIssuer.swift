@@ -78,10 +78,19 @@ struct TokenIssuer: Sendable {
   /// - Parameter certificateCredential: the client proved itself with a certificate (`appidacr` 2).
   func issue(
     for client: ClientRegistration, tenant: Tenant, resource: String, certificateCredential: Bool,
-    now: Int
+    now: Int, graph: Bool = false
   ) throws -> String {
+    var client = client
+    if graph {
+      // A Graph token carries no Business Central roles (and the app has no Graph permissions).
+      client.token.roles = nil
+      client.token.audience = nil
+    }
     let shape = client.token
-    let parts = fragments[client.clientID.lowercased()] ?? Self.fragments(for: client, tenant: tenant)
+    let parts =
+      graph
+      ? Self.fragments(for: client, tenant: tenant)
+      : fragments[client.clientID.lowercased()] ?? Self.fragments(for: client, tenant: tenant)
     let issuedAt = shape.expired ? now - 7500 : now - 300
     let expires = shape.expired ? now - 3600 : now + Self.lifetime
     let random = StableID.opaque(count: 102)

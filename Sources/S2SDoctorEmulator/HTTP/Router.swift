@@ -24,6 +24,7 @@ struct Router: Sendable {
   let entra: EntraService
   let bc: BusinessCentralService
   let onprem: OnPremService
+  let graph: GraphService
   let scheme: String
   let dates = DateHeader()
   let stopping: NIOLockedValueBox<Bool>
@@ -76,6 +77,8 @@ struct Router: Sendable {
       return get ? bc.admin(segments: segments.dropFirst(), request: request, now: now) : methodNotAllowed()
     case "onprem":
       return get ? onprem.api(segments: segments.dropFirst(), request: request, now: now) : methodNotAllowed()
+    case "v1.0":
+      return graph.handle(segments: segments.dropFirst(), request: request, now: now)
     case "error" where segments.count == 1:
       return errorPage(request)
     default:
