@@ -196,17 +196,18 @@ public final class Emulator: Sendable {
     let defaultSpec = ScenarioSpec.defaultScenario(behavingAs: defaultBehaviour)
     let registrations = (specs + [defaultSpec]).compactMap { $0.registration(keys: keys) }
     // The rogue certificate is nobody's; the certificate scenarios register the client one.
-    let directory = Directory(tenants: World.tenants(), registrations: registrations)
+    let directory = Directory(tenants: World.tenants() + World.setupTenants(), registrations: registrations)
+    let store = GraphStore(lag: [World.setupLagTenantID.lowercased(): World.setupLagSeconds])
 
     let secure = options.tls
     var issuer = TokenIssuer(signing: keys.tokenSigning)
     issuer.prepare(registrations, directory: directory)
     let validator = TokenValidator(signing: keys.tokenSigning, directory: directory)
     let router = Router(
-      entra: try EntraService(directory: directory, issuer: issuer, secure: secure),
-      bc: BusinessCentralService(directory: directory, validator: validator, secure: secure),
+      entra: try EntraService(directory: directory, issuer: issuer, secure: secure, store: store),
+      bc: BusinessCentralService(directory: directory, validator: validator, secure: secure, store: store),
       onprem: OnPremService(validator: validator, tenantID: World.mainTenantID),
-      graph: GraphService(directory: directory, validator: validator, secure: secure),
+      graph: GraphService(directory: directory, validator: validator, secure: secure, store: store),
       scheme: secure ? "https" : "http",
       stopping: stopping,
       logger: logger)
@@ -283,6 +284,7 @@ public final class Emulator: Sendable {
     {
       scenarios[name] = info
     }
+    for (name, info) in World.setupScenarios(baseURL: baseURL, caFile: files.caFile) { scenarios[name] = info }
 
     state.withLockedValue {
       $0 = .running(

@@ -122,17 +122,21 @@ public enum RegistrationHealth {
     return .passed("the \(inUse.label) in use expires on \(day(end)) (in \(days) days)\(others)", evidence: evidence)
   }
 
-  /// The Business Central application permissions listed in `requiredResourceAccess`.
-  public static func configuredBCRoles(_ application: JSONValue) -> [String] {
-    var roles: [String] = []
+  /// The ids of the Business Central application permissions in `requiredResourceAccess`.
+  public static func configuredRoleIDs(_ application: JSONValue) -> [String] {
+    var ids: [String] = []
     for resource in application["requiredResourceAccess"]?.array ?? []
     where resource["resourceAppId"]?.string?.lowercased() == BusinessCentral.resourceAppID {
       for access in resource["resourceAccess"]?.array ?? [] where access["type"]?.string == "Role" {
-        guard let id = access["id"]?.string?.lowercased() else { continue }
-        roles.append(MicrosoftGraph.knownBCRoleIDs[id] ?? id)
+        if let id = access["id"]?.string?.lowercased() { ids.append(id) }
       }
     }
-    return roles
+    return ids
+  }
+
+  /// The Business Central application permissions listed in `requiredResourceAccess`, by name.
+  public static func configuredBCRoles(_ application: JSONValue) -> [String] {
+    configuredRoleIDs(application).map { MicrosoftGraph.knownBCRoleIDs[$0] ?? $0 }
   }
 
   /// Each required role: configured in the registration, and consented (in the token's roles)?

@@ -7,9 +7,10 @@ import Testing
 struct ScenarioTests {
   @Test func everyScenarioIsListedWithExpectArgsAndEnv() async throws {
     let info = try await Shared.info()
-    let expected = Set(Emulator.scenarioNames + ["default"] + OnPrem.instances.map(\.scenario))
+    let expected = Set(
+      Emulator.scenarioNames + ["default"] + OnPrem.instances.map(\.scenario) + ["setup.create", "setup.create-lag"])
     #expect(Set(info.scenarios.keys) == expected)
-    for (name, scenario) in info.scenarios {
+    for (name, scenario) in info.scenarios where !name.hasPrefix("setup.") {
       #expect(!scenario.expect.isEmpty, "\(name) has no expect")
       #expect(scenario.args.count >= 8, "\(name) has too few args")
       let args = ScenarioArguments(scenario.args)
@@ -74,7 +75,7 @@ struct ScenarioTests {
 
   @Test func tenantsAndClientsAreGUIDs() async throws {
     let info = try await Shared.info()
-    for (name, scenario) in info.scenarios where !name.hasPrefix("input.") {
+    for (name, scenario) in info.scenarios where !name.hasPrefix("input.") && !name.hasPrefix("setup.") {
       let args = ScenarioArguments(scenario.args)
       #expect(StableID.isGUID(args["--client-id"] ?? ""), "\(name)")
       let tenant = args["--tenant"] ?? ""

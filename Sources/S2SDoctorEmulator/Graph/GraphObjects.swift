@@ -122,3 +122,102 @@ enum GraphObjects {
     ]
   }
 }
+
+/// Objects created at run time, in the same shapes.
+extension GraphObjects {
+  static func application(_ app: GraphStore.Application, now: Int) -> [(String, JSONText)] {
+    let access: [JSONText] = app.roleIDs.map { .object([("id", .string($0)), ("type", .string("Role"))]) }
+    let passwords: [JSONText] = app.passwords.map { password in
+      .object([
+        ("customKeyIdentifier", .null),
+        ("displayName", .string(password.displayName)),
+        ("endDateTime", .string(TimeText.iso8601(password.end))),
+        ("hint", .string(String(password.secret.prefix(3)))),
+        ("keyId", .string(password.keyID)),
+        ("secretText", .null),
+        ("startDateTime", .string(TimeText.iso8601(password.start))),
+      ])
+    }
+    return [
+      ("id", .string(app.objectID)),
+      ("deletedDateTime", .null),
+      ("appId", .string(app.appID)),
+      ("createdDateTime", .string(TimeText.iso8601(app.createdAt))),
+      ("displayName", .string(app.displayName)),
+      ("identifierUris", .array([])),
+      ("signInAudience", .string(app.signInAudience)),
+      ("tags", .array([])),
+      ("keyCredentials", .array([])),
+      ("passwordCredentials", .array(passwords)),
+      ("publicClient", .object([("redirectUris", .array([]))])),
+      (
+        "requiredResourceAccess",
+        .array(
+          access.isEmpty
+            ? []
+            : [.object([("resourceAppId", .string(Facts.bcResourceAppID)), ("resourceAccess", .array(access))])])
+      ),
+      (
+        "web",
+        .object([
+          ("homePageUrl", .null), ("logoutUrl", .null), ("redirectUris", .array(app.redirectURIs.map { .string($0) })),
+        ])
+      ),
+    ]
+  }
+
+  static func servicePrincipal(_ sp: GraphStore.ServicePrincipal, displayName: String) -> [(String, JSONText)] {
+    [
+      ("id", .string(sp.objectID)),
+      ("accountEnabled", .bool(sp.accountEnabled)),
+      ("appDisplayName", .string(displayName)),
+      ("appId", .string(sp.appID)),
+      ("appOwnerOrganizationId", .string(sp.tenantID)),
+      ("displayName", .string(displayName)),
+      ("servicePrincipalNames", .array([.string(sp.appID)])),
+      ("servicePrincipalType", .string("Application")),
+      ("tags", .array([.string("WindowsAzureActiveDirectoryIntegratedApp")])),
+      ("appRoles", .array([])),
+    ]
+  }
+
+  /// Business Central's service principal in a tenant, with its application roles.
+  static func bcServicePrincipal(tenantID: String) -> [(String, JSONText)] {
+    let roles: [JSONText] = Facts.bcAppRoles.map { role in
+      .object([
+        ("allowedMemberTypes", .array([.string("Application")])),
+        ("description", .string("Business Central application permission \(role.value).")),
+        ("displayName", .string(role.value)),
+        ("id", .string(role.id)),
+        ("isEnabled", .bool(true)),
+        ("origin", .string("Application")),
+        ("value", .string(role.value)),
+      ])
+    }
+    return [
+      ("id", .string(GraphStore.bcServicePrincipalID(tenantID))),
+      ("accountEnabled", .bool(true)),
+      ("appDisplayName", .string("Dynamics 365 Business Central")),
+      ("appId", .string(Facts.bcResourceAppID)),
+      ("appOwnerOrganizationId", .string("f8cdef31-a31e-4b4a-93e4-5f571e91255a")),
+      ("displayName", .string("Dynamics 365 Business Central")),
+      ("servicePrincipalNames", .array([.string(Facts.bcResource), .string(Facts.bcResourceAppID)])),
+      ("servicePrincipalType", .string("Application")),
+      ("appRoles", .array(roles)),
+    ]
+  }
+
+  static func assignment(_ assignment: GraphStore.Assignment, principalName: String) -> [(String, JSONText)] {
+    [
+      ("id", .string(assignment.id)),
+      ("deletedDateTime", .null),
+      ("appRoleId", .string(assignment.appRoleID)),
+      ("createdDateTime", .string(TimeText.iso8601(assignment.createdAt))),
+      ("principalDisplayName", .string(principalName)),
+      ("principalId", .string(assignment.principalID)),
+      ("principalType", .string("ServicePrincipal")),
+      ("resourceDisplayName", .string("Dynamics 365 Business Central")),
+      ("resourceId", .string(assignment.resourceID)),
+    ]
+  }
+}

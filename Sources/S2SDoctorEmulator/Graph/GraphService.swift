@@ -12,8 +12,10 @@ struct GraphService: Sendable {
   let directory: Directory
   let validator: TokenValidator
   let secure: Bool
+  /// Objects administrators create at run time.
+  var store = GraphStore()
 
-  private enum Collection: String {
+  enum Collection: String {
     case applications
     case servicePrincipals
 
@@ -31,11 +33,14 @@ struct GraphService: Sendable {
     let appID: String
     let tenantID: String
     let registration: ClientRegistration?
+    /// A delegated (user) token's scopes; empty for an app-only token.
+    let scopes: Set<String>
+    var delegated: Bool { !scopes.isEmpty }
   }
 
   // MARK: - Replies
 
-  private func headers(requestID: String, clientRequestID: String?) -> HTTPFields {
+  func headers(requestID: String, clientRequestID: String?) -> HTTPFields {
     var fields = HTTPFields()
     fields[.cacheControl] = "no-cache"
     fields[.contentType] =
@@ -127,23 +132,25 @@ struct GraphService: Sendable {
     }
     let appID = (claims["appid"] as? String ?? claims["azp"] as? String ?? "").lowercased()
     let tenantID = (claims["tid"] as? String ?? "").lowercased()
-    return .success(Caller(appID: appID, tenantID: tenantID, registration: directory.client(appID)))
+    let scopes = Set((claims["scp"] as? String ?? "").split(separator: " ").map(String.init))
+    return .success(
+      Caller(
+        appID: appID, tenantID: tenantID,
+        registration: directory.client(appID) ?? store.client(appID, presenting: nil, now: now), scopes: scopes))
   }
 
   // MARK: - Routing
 
   /// `segments` follow `v1.0`.
   func handle(segments: ArraySlice<Substring>, request: Incoming, now: Int) -> Reply {
-    guard request.method == .get else {
-      return error(
-        405, code: "Request_BadRequest", message: "Specified HTTP method is not allowed for the request target.",
-        request: request, now: now)
-    }
     let caller: Caller
     switch authenticate(request, now: now) {
     case .failure(let box): return box.reply
     case .success(let found): caller = found
     }
+    if caller.delegated { return administer(segments: segments, caller: caller, request: request, now: now) }
+    // An app-only token without Graph permissions writes nothing.
+    guard request.method == .get else { return denied(request, now: now) }
     if caller.registration?.graph.access == .forbidden { return denied(request, now: now) }
 
     guard segments.count == 1, let segment = segments.first.map({ String($0).removingPercentEncoding ?? String($0) })
@@ -226,7 +233,10 @@ struct GraphService: Sendable {
   }
 
   private func object(_ collection: Collection, _ registration: ClientRegistration, now: Int) -> [(String, JSONText)]? {
-    switch collection {
+    if collection == .applications, let app = store.withState({ $0.applications[registration.clientID.lowercased()] }) {
+      return GraphObjects.application(app, now: now)
+    }
+    return switch collection {
     case .applications: GraphObjects.application(registration, directory: directory, now: now)
     case .servicePrincipals: GraphObjects.servicePrincipal(registration, now: now)
     }

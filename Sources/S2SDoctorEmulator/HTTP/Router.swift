@@ -40,7 +40,7 @@ struct Router: Sendable {
       body: nil)
     var request = request
     let reply: Reply
-    if request.method == .post {
+    if request.method == .post || request.method == .patch {
       do {
         incoming.body = try await request.collectBody(upTo: 1 << 20)
         reply = route(incoming, now: now)
@@ -103,6 +103,9 @@ struct Router: Sendable {
           request: request, now: now)
       }
       return entra.token(tenantSegment: tenant, request: request, now: now)
+    case "oauth2/v2.0/devicecode":
+      guard request.method == .post else { return methodNotAllowed() }
+      return entra.deviceCode(tenantSegment: tenant, request: request, now: now)
     default:
       return notFound()
     }
