@@ -8,6 +8,39 @@ import S2SDoctorReports
   import Glibc
 #endif
 
+/// The options of a Graph change made as an administrator (`setup --create`, `fix`).
+struct ChangeOptions: ParsableArguments {
+  @Flag(help: "Print the planned changes as JSON ({\"schemaVersion\":1,\"changes\":[…]}) and change nothing.")
+  var plan = false
+
+  @Flag(help: "Apply without asking (needed when there is no terminal).")
+  var yes = false
+
+  @Option(
+    name: .customLong("secret-out"),
+    help: "Write a new client secret to this file (mode 0600) instead of showing it once on the terminal.")
+  var secretOut: String?
+
+  @Option(
+    name: .customLong("admin-client-id"),
+    help: "Public client the administrator signs in with. Default: \(DeviceCodeSignIn.defaultClientID).")
+  var adminClientID: String?
+
+  @Option(name: .customLong("secret-months"), help: "Months until a new secret ends (1-24). Default: 6.")
+  var secretMonths = 6
+
+  var used: Bool { plan || yes || secretOut != nil || adminClientID != nil }
+
+  func validate() throws {
+    if !(1...24).contains(secretMonths) {
+      throw ValidationError("--secret-months must be between 1 and 24 (Entra ID allows at most 24 months).")
+    }
+    if let adminClientID, !InputValidation.isGUID(adminClientID) {
+      throw ValidationError("--admin-client-id must be an application (client) ID GUID.")
+    }
+  }
+}
+
 /// `setup --create`: Task 1 done for the administrator through Microsoft Graph.
 struct CreateOptions: ParsableArguments {
   @Flag(
@@ -16,41 +49,17 @@ struct CreateOptions: ParsableArguments {
   )
   var create = false
 
-  @Flag(help: "With --create: print the planned changes as JSON and change nothing.")
-  var plan = false
-
-  @Flag(help: "With --create: apply without asking (needed when there is no terminal).")
-  var yes = false
-
-  @Option(
-    name: .customLong("secret-out"),
-    help: "With --create: write the new client secret to this file (mode 0600) instead of the terminal.")
-  var secretOut: String?
-
-  @Option(
-    name: .customLong("admin-client-id"),
-    help: "Public client the administrator signs in with. Default: \(DeviceCodeSignIn.defaultClientID).")
-  var adminClientID: String?
-
   @Option(name: .customLong("app-name"), help: "With --create: the application's display name.")
   var appName = "S2S Doctor - Business Central"
-
-  @Option(
-    name: .customLong("secret-months"), help: "With --create: months until the new secret ends (1-24). Default: 6.")
-  var secretMonths = 6
 
   @Flag(name: .customLong("new-secret"), help: "With --create: add a new secret even when a valid one exists.")
   var newSecret = false
 
+  @OptionGroup var change: ChangeOptions
+
   func validate() throws {
-    if !create && (plan || yes || secretOut != nil || adminClientID != nil || newSecret) {
+    if !create && (change.used || newSecret) {
       throw ValidationError("--plan, --yes, --secret-out, --admin-client-id and --new-secret need --create.")
-    }
-    if !(1...24).contains(secretMonths) {
-      throw ValidationError("--secret-months must be between 1 and 24 (Entra ID allows at most 24 months).")
-    }
-    if let adminClientID, !InputValidation.isGUID(adminClientID) {
-      throw ValidationError("--admin-client-id must be an application (client) ID GUID.")
     }
   }
 }
@@ -68,32 +77,42 @@ enum SetupCreate {
       Output.err("s2s-doctor setup --create: pass --tenant (the tenant's GUID or verified domain).\n")
       terminate(.usage)
     }
+    var roles = [BusinessCentral.apiRole]
+    if settings.checkAutomation { roles.append(BusinessCentral.automationRole) }
+    if settings.checkAdmin { roles.append(BusinessCentral.adminRole) }
+    let request = CreationRequest(
+      displayName: options.appName, multiTenant: settings.multiTenant == true, roles: roles,
+      redirectURI: settings.redirectURI, secretMonths: options.change.secretMonths, newSecret: options.newSecret)
+    await execute(
+      command: "setup --create", settings: settings, tenant: tenant, existingSecret: existingSecret,
+      request: request, change: options.change)
+  }
+
+  /// Signs the administrator in, plans, asks (or `--yes`), applies, hands over a new secret and
+  /// checks the registration with it. Shared by `setup --create` and `fix`.
+  static func execute(
+    command: String, settings: ConnectionSettings, tenant: String, existingSecret: Secret?,
+    request: CreationRequest, change options: ChangeOptions
+  ) async -> Never {
     let terminal = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1
     if !options.plan && !options.yes && !terminal {
       Output.err(
-        "s2s-doctor setup --create: without a terminal nothing is changed unless --yes is given (see the changes first with --plan).\n"
+        "s2s-doctor \(command): without a terminal nothing is changed unless --yes is given (see the changes first with --plan).\n"
       )
       terminate(.usage)
     }
     if !options.plan && options.secretOut == nil && !terminal {
       Output.err(
-        "s2s-doctor setup --create: a new client secret can only be shown on a terminal; pass --secret-out FILE.\n")
+        "s2s-doctor \(command): a new client secret can only be shown on a terminal; pass --secret-out FILE.\n")
       terminate(.usage)
     }
     let transport: HTTPTransport
     do {
       transport = try HTTPTransport(caFile: settings.caFile, timeout: settings.timeoutSeconds)
     } catch {
-      Output.err("s2s-doctor setup --create: \(error)\n")
+      Output.err("s2s-doctor \(command): \(error)\n")
       terminate(.couldNotTest)
     }
-
-    var roles = [BusinessCentral.apiRole]
-    if settings.checkAutomation { roles.append(BusinessCentral.automationRole) }
-    if settings.checkAdmin { roles.append(BusinessCentral.adminRole) }
-    let request = CreationRequest(
-      displayName: options.appName, multiTenant: settings.multiTenant == true, roles: roles,
-      redirectURI: settings.redirectURI, secretMonths: options.secretMonths, newSecret: options.newSecret)
 
     let signIn = DeviceCodeSignIn(
       transport: transport, authorityHost: settings.authorityHost, tenant: tenant,
@@ -106,7 +125,7 @@ enum SetupCreate {
       creator = RegistrationCreator(transport: transport, graphBase: settings.graphBase, token: token)
       plan = try await creator.plan(request)
     } catch {
-      Output.err("s2s-doctor setup --create: \(error)\n")
+      Output.err("s2s-doctor \(command): \(error)\n")
       await transport.shutdown()
       terminate(.couldNotTest)
     }
@@ -117,7 +136,7 @@ enum SetupCreate {
       terminate(.ok)
     }
     if plan.changes.isEmpty {
-      Output.err("The registration '\(options.appName)' is already complete: nothing to change.\n")
+      Output.err("The registration is already complete: nothing to change.\n")
     } else {
       Output.err("Planned changes in tenant \(tenant):\n")
       for change in plan.changes { Output.err("  • \(change.action) \(change.target): \(change.detail)\n") }
@@ -136,7 +155,7 @@ enum SetupCreate {
     do {
       result = try await creator.apply(request)
     } catch {
-      Output.err("s2s-doctor setup --create: \(error)\n")
+      Output.err("s2s-doctor \(command): \(error)\n")
       await transport.shutdown()
       terminate(.checkFailed)
     }
@@ -149,7 +168,8 @@ enum SetupCreate {
         terminate(.couldNotTest)
       }
     }
-    guard let secret = result.secret ?? existingSecret else {
+    let secret = result.secret ?? existingSecret
+    if secret == nil && (settings.certificatePath == nil || result.secret != nil) {
       Output.err(
         "No new secret was added; run `s2s-doctor check --tenant \(tenant) --client-id \(result.appID)` with the app's secret.\n"
       )
@@ -158,7 +178,7 @@ enum SetupCreate {
 
     var checked = settings
     checked.clientID = result.appID
-    checked.certificatePath = nil
+    if result.secret != nil { checked.certificatePath = nil }
     let report = await checkUntilPropagated(settings: checked, secret: secret)
     Output.out(ConsoleText.report(report, verbose: false, color: Output.useColor) + "\n")
     Output.err(
@@ -203,7 +223,7 @@ enum SetupCreate {
 
   /// Runs the checks with the new credential, again while Entra ID and Business Central have
   /// not yet seen the new app, secret or consent (replication), for up to five minutes.
-  static func checkUntilPropagated(settings: ConnectionSettings, secret: Secret) async -> RunReport {
+  static func checkUntilPropagated(settings: ConnectionSettings, secret: Secret?) async -> RunReport {
     let waiting: Set<String> = [
       "entra.app-not-found", "entra.secret-invalid", "token.roles-missing", "token.api-role-missing",
       "token.automation-role-missing", "registration.permission-not-consented", "registration.graph-refused",

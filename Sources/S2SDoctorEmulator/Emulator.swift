@@ -285,6 +285,9 @@ public final class Emulator: Sendable {
       scenarios[name] = info
     }
     for (name, info) in World.setupScenarios(baseURL: baseURL, caFile: files.caFile) { scenarios[name] = info }
+    for (name, info) in World.seedFixScenarios(store, baseURL: baseURL, caFile: files.caFile, now: TimeText.now()) {
+      scenarios[name] = info
+    }
 
     state.withLockedValue {
       $0 = .running(

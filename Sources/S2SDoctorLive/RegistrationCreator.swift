@@ -25,6 +25,10 @@ public struct CreationRequest: Sendable {
   public var secretMonths: Int
   /// Add a secret even when the app has a valid one.
   public var newSecret: Bool
+  /// `fix`: the existing application to mend, found by its client ID (never created).
+  public var appID: String?
+  /// Leave an existing application's signInAudience as it is (`fix` without `--multi-tenant`).
+  public var keepAudience = false
 
   public init(
     displayName: String, multiTenant: Bool, roles: [String], redirectURI: String?, secretMonths: Int,
@@ -118,10 +122,16 @@ public struct RegistrationCreator: Sendable {
     for role in bcSP["appRoles"]?.array ?? [] where role["isEnabled"] != .bool(false) {
       if let value = role["value"]?.string, let id = role["id"]?.string { roles[value] = id.lowercased() }
     }
-    let filter = "$filter=displayName%20eq%20'\(Self.quoted(request.displayName))'"
+    let filter =
+      request.appID.map { "$filter=appId%20eq%20'\(Self.quoted($0))'" }
+      ?? "$filter=displayName%20eq%20'\(Self.quoted(request.displayName))'"
     let list = try await call("GET", "applications?\(filter)")
     guard list.status == 200 else { throw AdminFailure("could not list applications (\(list.summary))") }
     let application = list.json?["value"]?.array?.first
+    if application == nil, let appID = request.appID {
+      throw AdminFailure(
+        "this tenant has no application object for \(appID) (a multitenant app lives in its home tenant: fix it there)")
+    }
     var servicePrincipal: JSONValue?
     var granted = Set<String>()
     if let appID = application?["appId"]?.string {
@@ -162,7 +172,7 @@ public struct RegistrationCreator: Sendable {
           action: "create", target: "application",
           detail:
             "'\(request.displayName)', \(request.multiTenant ? "multitenant" : "single-tenant") (\(request.audience))"))
-    } else if app?["signInAudience"]?.string != request.audience {
+    } else if !request.keepAudience, app?["signInAudience"]?.string != request.audience {
       changes.append(
         .init(
           action: "update", target: "application",
@@ -253,7 +263,9 @@ public struct RegistrationCreator: Sendable {
     if let existing = state.application {
       application = existing
       var patch: [String: JSONValue] = [:]
-      if existing["signInAudience"]?.string != request.audience { patch["signInAudience"] = .string(request.audience) }
+      if !request.keepAudience, existing["signInAudience"]?.string != request.audience {
+        patch["signInAudience"] = .string(request.audience)
+      }
       if Set(configured) != Set(RegistrationHealth.configuredRoleIDs(existing)) {
         patch["requiredResourceAccess"] = Self.requiredResourceAccess(configured)
       }

@@ -8,7 +8,8 @@ struct ScenarioTests {
   @Test func everyScenarioIsListedWithExpectArgsAndEnv() async throws {
     let info = try await Shared.info()
     let expected = Set(
-      Emulator.scenarioNames + ["default"] + OnPrem.instances.map(\.scenario) + ["setup.create", "setup.create-lag"])
+      Emulator.scenarioNames + ["default"] + OnPrem.instances.map(\.scenario) + ["setup.create", "setup.create-lag"]
+        + World.fixScenarios.map(\.name))
     #expect(Set(info.scenarios.keys) == expected)
     for (name, scenario) in info.scenarios where !name.hasPrefix("setup.") {
       #expect(!scenario.expect.isEmpty, "\(name) has no expect")

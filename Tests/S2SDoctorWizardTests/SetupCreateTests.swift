@@ -56,6 +56,9 @@ import Testing
       #expect(secret.count >= 16)
       #expect(!run.stdout.contains(secret) && !run.stderr.contains(secret), "the secret leaked into the output")
       #expect(sandbox.files(containing: secret) == ["new.secret"], "the secret is only in --secret-out")
+      // Neither the administrator's token nor the app's (both JWTs) reach the output or a file.
+      #expect(!run.stdout.contains("eyJ") && !run.stderr.contains("eyJ"), "a token leaked into the output")
+      #expect(sandbox.files(containing: "eyJ").isEmpty, "a token was written to a file")
 
       // Idempotent: nothing left to change, and a second --yes run changes nothing.
       #expect(try Self.plan(arguments, sandbox).isEmpty)
