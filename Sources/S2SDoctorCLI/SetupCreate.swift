@@ -161,6 +161,7 @@ enum SetupCreate {
     }
     await transport.shutdown()
     for change in result.applied { Output.err("  ✓ \(change.action) \(change.target): \(change.detail)\n") }
+    for note in result.notes { Output.err("  note: \(note)\n") }
     Output.err("Application (client) ID: \(result.appID)\n")
 
     if let secret = result.secret {
@@ -186,7 +187,7 @@ enum SetupCreate {
       Next, in Business Central (Task 2): open Microsoft Entra Applications, add client ID \(result.appID), \
       describe it (who and what it is for), set State to Enabled, assign the permission sets it needs \
       (D365 AUTOMATION, EXTEN. MGT. - ADMIN as needed, never SUPER) and choose Grant Consent.
-
+      \(settings.deployment == .online ? "The page (9860): https://businesscentral.dynamics.com/\(tenant)/\(settings.environment)/?page=9860\n" : "")
       """)
     terminate(report.exitStatus)
   }

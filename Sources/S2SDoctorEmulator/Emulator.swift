@@ -197,7 +197,9 @@ public final class Emulator: Sendable {
     let registrations = (specs + [defaultSpec]).compactMap { $0.registration(keys: keys) }
     // The rogue certificate is nobody's; the certificate scenarios register the client one.
     let directory = Directory(tenants: World.tenants() + World.setupTenants(), registrations: registrations)
-    let store = GraphStore(lag: [World.setupLagTenantID.lowercased(): World.setupLagSeconds])
+    let store = GraphStore(
+      lag: [World.setupLagTenantID.lowercased(): World.setupLagSeconds],
+      maxSecretDays: [World.setupTenantID.lowercased(): World.setupMaxSecretDays])
 
     let secure = options.tls
     var issuer = TokenIssuer(signing: keys.tokenSigning)

@@ -52,6 +52,8 @@ public struct CreationResult: Sendable {
   public var secret: Secret?
   public var secretEnds: Date?
   public var applied: [PlannedChange]
+  /// What happened on the way (a policy that shortened the secret's lifetime).
+  public var notes: [String] = []
 }
 
 /// Reads the tenant through Graph with the administrator's token, plans the changes and applies
@@ -332,23 +334,36 @@ public struct RegistrationCreator: Sendable {
     // The client secret, with an explicit end date.
     var secret: Secret?
     var ends: Date?
+    var notes: [String] = []
     if changes.contains(where: { $0.target == "client-secret" }) {
-      let end = Calendar(identifier: .gregorian).date(byAdding: .month, value: request.secretMonths, to: now) ?? now
-      let formatter = ISO8601DateFormatter()
-      let body: JSONValue = .object([
-        "passwordCredential": .object([
-          "displayName": .string("s2s-doctor \(Self.day(now))"), "endDateTime": .string(formatter.string(from: end)),
+      // A tenant's app management policy may cap the lifetime: shorten and try again.
+      var months = request.secretMonths
+      var answer: Answer
+      while true {
+        let end = Calendar(identifier: .gregorian).date(byAdding: .month, value: months, to: now) ?? now
+        let body: JSONValue = .object([
+          "passwordCredential": .object([
+            "displayName": .string("s2s-doctor \(Self.day(now))"),
+            "endDateTime": .string(ISO8601DateFormatter().string(from: end)),
+          ])
         ])
-      ])
-      let answer = try await retrying(
-        "adding the client secret", { try await call("POST", "applications/\(objectID)/addPassword", body: body) }
-      ) { $0.status == 200 || $0.status == 201 }
+        answer = try await retrying(
+          "adding the client secret", { try await call("POST", "applications/\(objectID)/addPassword", body: body) }
+        ) { $0.status == 200 || $0.status == 201 || $0.code == "CredentialInvalidLifetimeAsPerAppPolicy" }
+        guard answer.code == "CredentialInvalidLifetimeAsPerAppPolicy" else { break }
+        guard months > 1 else { throw AdminFailure("adding the client secret failed (\(answer.summary))") }
+        let shorter = max(1, months / 2)
+        notes.append(
+          "the tenant's app management policy refused a \(months)-month secret; asked for \(shorter) month\(shorter == 1 ? "" : "s") instead"
+        )
+        months = shorter
+      }
       guard let text = answer.json?["secretText"]?.string else {
         throw AdminFailure("Graph added a secret but returned no secretText")
       }
       secret = Secret(text)
-      ends = answer.json?["endDateTime"]?.string.flatMap(RegistrationHealth.date) ?? end
+      ends = answer.json?["endDateTime"]?.string.flatMap(RegistrationHealth.date)
     }
-    return CreationResult(appID: appID, secret: secret, secretEnds: ends, applied: changes)
+    return CreationResult(appID: appID, secret: secret, secretEnds: ends, applied: changes, notes: notes)
   }
 }

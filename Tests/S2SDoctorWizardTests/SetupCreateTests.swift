@@ -133,3 +133,29 @@ import Testing
     }
   }
 }
+
+extension SetupCreateTests {
+  /// The setup tenant caps secrets at a year: an 18-month request is shortened, not failed.
+  @Test func secretLifetimePolicyShortensTheSecret() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName())
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let run = try PipedRun.run(
+        ["setup", "--create", "--yes", "--secret-months", "18", "--secret-out", sandbox.home + "/p.secret"]
+          + arguments, environment: sandbox.environment, timeout: 120)
+      #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+      #expect(run.stderr.contains("app management policy refused a 18-month secret"), "\(run.stderr)")
+      let expected = RegistrationDay.inMonths(9)
+      #expect(run.stderr.contains("(ends \(expected))"), "\(run.stderr)")
+    }
+  }
+}
+
+enum RegistrationDay {
+  static func inMonths(_ months: Int) -> String {
+    let date = Calendar(identifier: .gregorian).date(byAdding: .month, value: months, to: Date())!
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withFullDate]
+    return formatter.string(from: date)
+  }
+}

@@ -130,6 +130,11 @@ extension GraphService {
         guard end > now else {
           return badRequest("Credential end date must be in the future.", request: request, now: now)
         }
+        if let days = store.maxSecretDays[tenant.lowercased()], end > now + days * 86_400 + 86_400 {
+          return badRequest(
+            "Credential lifetime exceeds the max value allowed as per assigned policy '\(StableID.guid("policy/" + tenant))'.",
+            code: "CredentialInvalidLifetimeAsPerAppPolicy", request: request, now: now)
+        }
         let secret = Self.newSecret()
         let password = GraphStore.Password(
           keyID: StableID.random(), displayName: credential["displayName"] as? String ?? "", secret: secret,

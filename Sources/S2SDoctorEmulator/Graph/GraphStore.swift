@@ -74,8 +74,13 @@ final class GraphStore: Sendable {
   let state = NIOLockedValueBox(State())
   /// Seconds new objects stay invisible, per tenant id.
   let lag: [String: Int]
+  /// An app management policy's longest client secret lifetime in days, per tenant id.
+  let maxSecretDays: [String: Int]
 
-  init(lag: [String: Int] = [:]) { self.lag = lag }
+  init(lag: [String: Int] = [:], maxSecretDays: [String: Int] = [:]) {
+    self.lag = lag
+    self.maxSecretDays = maxSecretDays
+  }
 
   func lag(_ tenantID: String) -> Int { lag[tenantID.lowercased()] ?? 0 }
 

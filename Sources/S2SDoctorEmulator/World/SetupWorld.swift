@@ -7,6 +7,8 @@ extension World {
   /// The same, with Entra ID's replication lag: new objects stay invisible for a few seconds.
   static let setupLagTenantID = StableID.guid("tenant/setup-lag")
   static let setupLagSeconds = 4
+  /// The empty setup tenant's app management policy: client secrets live at most a year.
+  static let setupMaxSecretDays = 365
   /// The public client s2s-doctor signs administrators in with by default (Microsoft Graph
   /// Command Line Tools, which allows dynamic consent to Graph scopes).
   static let adminClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
