@@ -97,6 +97,21 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
   @Option(name: .customLong("server-log"), help: "On-premises: exported server event log to scan.")
   public var serverLog: String?
 
+  @Option(
+    name: .customLong("graph-host"),
+    help: "Microsoft Graph base URL for the registration checks. Default: from the authority host.")
+  public var graphHost: String?
+
+  @Option(
+    name: .customLong("expiry-warning"),
+    help: "Warn when the secret or certificate in use expires within DAYS days. Default: 30.")
+  public var expiryWarning: Int?
+
+  @Flag(
+    name: .customLong("multi-tenant"),
+    help: "The app is used in other tenants than its home tenant (partner, fleet): it must be multitenant.")
+  public var multiTenant = false
+
   public init() {}
 
   public func validate() throws {
@@ -110,6 +125,9 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
     }
     if let cloud, BusinessCentral.clouds[cloud] == nil {
       throw ValidationError("--cloud must be one of: \(BusinessCentral.clouds.keys.sorted().joined(separator: ", ")).")
+    }
+    if let expiryWarning, !(0...730).contains(expiryWarning) {
+      throw ValidationError("--expiry-warning must be between 0 and 730 days.")
     }
     if clientSecretFile != nil && clientSecretStdin {
       throw ValidationError("Use either --client-secret-file or --client-secret-stdin, not both.")
@@ -200,6 +218,7 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
     if noAutomation { settings.checkAutomation = false }
     if let v = pick("serverConfig", flag: serverConfig, envName: nil) { settings.serverConfig = absolute(v) }
     if let v = pick("serverLog", flag: serverLog, envName: nil) { settings.serverLog = absolute(v) }
+    applyRegistrationOptions(to: &settings)
     if settings.bcURL != nil && deployment == nil && settings.sources["deployment"] == nil {
       settings.deployment = .onprem
       settings.sources["deployment"] = .derived

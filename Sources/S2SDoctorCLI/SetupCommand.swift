@@ -31,6 +31,8 @@ struct Setup: AsyncParsableCommand {
 
   @OptionGroup var connection: ConnectionOptions
 
+  @OptionGroup(title: "Creating the registration (--create)") var creation: CreateOptions
+
   @Option(
     help:
       "Answers for a scripted run (JSON object; see above). Needed when standard input is not a terminal."
@@ -57,6 +59,7 @@ struct Setup: AsyncParsableCommand {
   ]
 
   func run() async throws {
+    if creation.create { await SetupCreate.run(connection: connection, options: creation) }
     let env = ProcessInfo.processInfo.environment
     let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1
     let profileName = connection.profile ?? "default"

@@ -43,6 +43,12 @@ public struct ConnectionSettings: Codable, Sendable, Equatable {
   public var serverLog: String?
   /// On-premises only: the user allowed an http:// `bcURL` (`--allow-http-bc-url`). Never saved.
   public var allowHTTPBCURL: Bool?
+  /// Microsoft Graph base URL; `nil`: derived from the authority host (`graphBase`).
+  public var graphHost: String?
+  /// Days before a credential's end date that count as expiring soon; `nil`: 30.
+  public var expiryWarningDays: Int?
+  /// The app is used in tenants other than its home tenant (a partner integration, a fleet).
+  public var multiTenant: Bool?
   /// Where each value came from, by field name.
   public var sources: [String: ValueSource] = [:]
 

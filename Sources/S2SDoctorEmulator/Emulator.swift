@@ -196,16 +196,20 @@ public final class Emulator: Sendable {
     let defaultSpec = ScenarioSpec.defaultScenario(behavingAs: defaultBehaviour)
     let registrations = (specs + [defaultSpec]).compactMap { $0.registration(keys: keys) }
     // The rogue certificate is nobody's; the certificate scenarios register the client one.
-    let directory = Directory(tenants: World.tenants(), registrations: registrations)
+    let directory = Directory(tenants: World.tenants() + World.setupTenants(), registrations: registrations)
+    let store = GraphStore(
+      lag: [World.setupLagTenantID.lowercased(): World.setupLagSeconds],
+      maxSecretDays: [World.setupTenantID.lowercased(): World.setupMaxSecretDays])
 
     let secure = options.tls
     var issuer = TokenIssuer(signing: keys.tokenSigning)
     issuer.prepare(registrations, directory: directory)
     let validator = TokenValidator(signing: keys.tokenSigning, directory: directory)
     let router = Router(
-      entra: try EntraService(directory: directory, issuer: issuer, secure: secure),
-      bc: BusinessCentralService(directory: directory, validator: validator, secure: secure),
+      entra: try EntraService(directory: directory, issuer: issuer, secure: secure, store: store),
+      bc: BusinessCentralService(directory: directory, validator: validator, secure: secure, store: store),
       onprem: OnPremService(validator: validator, tenantID: World.mainTenantID),
+      graph: GraphService(directory: directory, validator: validator, secure: secure, store: store),
       scheme: secure ? "https" : "http",
       stopping: stopping,
       logger: logger)
@@ -280,6 +284,10 @@ public final class Emulator: Sendable {
     for (name, info) in OnPrem.scenarios(
       baseURL: baseURL, caFile: files.caFile, folder: folder, tenantID: World.mainTenantID)
     {
+      scenarios[name] = info
+    }
+    for (name, info) in World.setupScenarios(baseURL: baseURL, caFile: files.caFile) { scenarios[name] = info }
+    for (name, info) in World.seedFixScenarios(store, baseURL: baseURL, caFile: files.caFile, now: TimeText.now()) {
       scenarios[name] = info
     }
 

@@ -71,13 +71,15 @@ public struct EntraClient: Sendable {
     )
   }
 
-  /// The client credentials grant for Business Central (`/.default`).
-  public func requestToken(tenant: String, clientID: String, credential: Credential) async throws -> (
+  /// The client credentials grant for Business Central (`/.default`), or for `scope`.
+  public func requestToken(
+    tenant: String, clientID: String, credential: Credential, scope: String = BusinessCentral.scope
+  ) async throws -> (
     HTTPResponse, TokenGrant?, clientRequestID: String
   ) {
     let url = tokenURL(tenant)
     var fields: [(String, String)] = [
-      ("grant_type", "client_credentials"), ("client_id", clientID), ("scope", BusinessCentral.scope),
+      ("grant_type", "client_credentials"), ("client_id", clientID), ("scope", scope),
     ]
     switch credential {
     case .secret(let secret): fields.append(("client_secret", secret.value))

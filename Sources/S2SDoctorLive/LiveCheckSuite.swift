@@ -91,6 +91,8 @@ actor LiveSession {
   private var discoveryTask: Task<Result<TenantDiscovery, OutcomeError>, Never>?
   private var tokenTask: Task<Result<TokenGrant, OutcomeError>, Never>?
   private var companies: [JSONValue] = []
+  /// The registration as Graph shows it, read once for all `registration.*` checks.
+  var registrationTask: Task<Result<RegistrationSnapshot, OutcomeError>, Never>?
   private let ownsTransport: Bool
   let broker: TokenBroker?
 
@@ -183,6 +185,7 @@ actor LiveSession {
       if case .success(let grant) = await token() { claims = grant.claims }
       return OnPremProbes.serverConfig(settings: settings, claims: claims)
     case "onprem.server-log": return OnPremProbes.serverLog(settings: settings)
+    case _ where check.area == "registration": return await registrationProbe(check)
     default:
       return .couldNotTest(nil, "this build has no probe for \(check.id)")
     }

@@ -76,7 +76,7 @@ import Testing
     files.append(("reasons/extra.yaml", "x.one:\n  summary: s\n  colour: red\n"))
     files = files.map { file in
       file.path == "catalogue.yaml"
-        ? (file.path, file.contents.replacingOccurrences(of: "consent]", with: "consent, extra]"))
+        ? (file.path, file.contents.replacingOccurrences(of: "reasons: [", with: "reasons: [extra, "))
         : file
     }
     #expect(throws: CatalogueError.self) { try Catalogue.load(files: files) }

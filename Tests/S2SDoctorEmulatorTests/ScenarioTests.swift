@@ -7,9 +7,11 @@ import Testing
 struct ScenarioTests {
   @Test func everyScenarioIsListedWithExpectArgsAndEnv() async throws {
     let info = try await Shared.info()
-    let expected = Set(Emulator.scenarioNames + ["default"] + OnPrem.instances.map(\.scenario))
+    let expected = Set(
+      Emulator.scenarioNames + ["default"] + OnPrem.instances.map(\.scenario) + ["setup.create", "setup.create-lag"]
+        + World.fixScenarios.map(\.name))
     #expect(Set(info.scenarios.keys) == expected)
-    for (name, scenario) in info.scenarios {
+    for (name, scenario) in info.scenarios where !name.hasPrefix("setup.") {
       #expect(!scenario.expect.isEmpty, "\(name) has no expect")
       #expect(scenario.args.count >= 8, "\(name) has too few args")
       let args = ScenarioArguments(scenario.args)
@@ -32,7 +34,7 @@ struct ScenarioTests {
 
   @Test func expectationsNameReasonsOrPassed() async throws {
     let info = try await Shared.info()
-    let areas = ["input.", "entra.", "token.", "bc.", "admin.", "network.", "onprem."]
+    let areas = ["input.", "entra.", "token.", "bc.", "admin.", "network.", "onprem.", "registration."]
     for (name, scenario) in info.scenarios {
       #expect(
         scenario.expect == "passed" || areas.contains(where: scenario.expect.hasPrefix),
@@ -74,7 +76,7 @@ struct ScenarioTests {
 
   @Test func tenantsAndClientsAreGUIDs() async throws {
     let info = try await Shared.info()
-    for (name, scenario) in info.scenarios where !name.hasPrefix("input.") {
+    for (name, scenario) in info.scenarios where !name.hasPrefix("input.") && !name.hasPrefix("setup.") {
       let args = ScenarioArguments(scenario.args)
       #expect(StableID.isGUID(args["--client-id"] ?? ""), "\(name)")
       let tenant = args["--tenant"] ?? ""

@@ -282,6 +282,72 @@ def run(info):
 
     check("bc.companies-with-msal-token", bc_with_msal_token)
 
+    # Microsoft Graph: the app reads its own registration with a permission-less app-only token
+    # (MSAL for the token, plain requests for Graph), and another app's object is refused with
+    # Graph's error envelope.
+    def graph_self_read_with_requests():
+        scenario = scenarios["ok"]
+        result = msal_app(scenario, base).acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
+        expect("access_token" in result, f"no Graph token: {result}")
+        _, claims = decode_jwt(result["access_token"])
+        expect(claims.get("aud") == "https://graph.microsoft.com", f"aud {claims.get('aud')}")
+        expect("roles" not in claims, f"a permission-less Graph token has roles: {claims.get('roles')}")
+        headers = {"Authorization": f"Bearer {result['access_token']}"}
+        url = f"{base}/v1.0/applications(appId='{scenario.client_id}')"
+        response = requests.get(url, headers=headers, params={"$select": "appId,passwordCredentials,web"}, timeout=30)
+        expect(response.status_code == 200, f"status {response.status_code}: {response.text[:200]}")
+        expect(response.headers.get("Content-Type", "").startswith("application/json"), "not JSON")
+        app = response.json()
+        expect(app.get("appId") == scenario.client_id, f"appId {app.get('appId')}")
+        hints = [item.get("hint") for item in app.get("passwordCredentials", [])]
+        expect(scenario.secret[:3] in hints, f"hints {hints}")
+        expect("secretText" not in json.dumps(app) or all(
+            item.get("secretText") is None for item in app["passwordCredentials"]), "a secret value was returned")
+        sp = requests.get(f"{base}/v1.0/servicePrincipals(appId='{scenario.client_id}')", headers=headers, timeout=30)
+        expect(sp.status_code == 200 and sp.json().get("accountEnabled") is True, f"service principal {sp.text[:200]}")
+        other = scenarios["ok-domain"].client_id
+        refused = requests.get(f"{base}/v1.0/applications(appId='{other}')", headers=headers, timeout=30)
+        expect(refused.status_code == 403, f"status {refused.status_code}")
+        error = refused.json().get("error", {})
+        expect(error.get("code") == "Authorization_RequestDenied", f"error {error}")
+        expect(set(error.get("innerError", {})) >= {"date", "request-id", "client-request-id"}, f"innerError {error}")
+        anonymous = requests.get(url, timeout=30)
+        expect(anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "InvalidAuthenticationToken",
+               f"no token: {anonymous.status_code} {anonymous.text[:200]}")
+
+    check("graph.self-read-with-requests", graph_self_read_with_requests)
+
+    # MSAL's device-code flow against the empty setup tenant (the emulator approves the code by
+    # itself after one authorization_pending), then Graph with the administrator's token.
+    def msal_device_code_flow():
+        scenario = scenarios["setup.create"]
+        app = msal.PublicClientApplication(
+            "14d82eec-204b-4c2f-b7e8-296a70dab67e", authority=f"{base}/{scenario.tenant}",
+            instance_discovery=False, timeout=30)
+        flow = app.initiate_device_flow(scopes=["https://graph.microsoft.com/Application.ReadWrite.All"])
+        expect("user_code" in flow and "device_code" in flow, f"no device flow: {flow}")
+        expect(flow.get("verification_uri") == "https://microsoft.com/devicelogin", f"flow {flow}")
+        expect(flow.get("user_code", "?") in flow.get("message", ""), "the message does not name the code")
+        started = time.monotonic()
+        result = app.acquire_token_by_device_flow(flow)
+        expect("access_token" in result, f"no token: {result}")
+        expect(time.monotonic() - started < 20, "polling took too long")
+        _, claims = decode_jwt(result["access_token"])
+        expect(claims.get("aud") == "https://graph.microsoft.com", f"aud {claims.get('aud')}")
+        expect("Application.ReadWrite.All" in claims.get("scp", ""), f"scp {claims.get('scp')}")
+        expect(claims.get("idtyp") == "user" and claims.get("tid") == scenario.tenant, f"claims {claims}")
+        headers = {"Authorization": f"Bearer {result['access_token']}"}
+        bc = requests.get(f"{base}/v1.0/servicePrincipals(appId='996def3d-b36c-4153-8607-a6fd3c01b89f')",
+                          headers=headers, timeout=30)
+        expect(bc.status_code == 200, f"BC service principal: {bc.status_code} {bc.text[:200]}")
+        values = [role.get("value") for role in bc.json().get("appRoles", [])]
+        expect("API.ReadWrite.All" in values and "Automation.ReadWrite.All" in values, f"appRoles {values}")
+        empty = requests.get(f"{base}/v1.0/applications", headers=headers,
+                             params={"$filter": "displayName eq 'conformance-none'"}, timeout=30)
+        expect(empty.status_code == 200 and empty.json().get("value") == [], f"filter {empty.text[:200]}")
+
+    check("msal.device-code-flow", msal_device_code_flow)
+
     # MSAL, every Entra error scenario.
     for name, (error, code) in ENTRA_ERRORS.items():
         scenario = scenarios[name]

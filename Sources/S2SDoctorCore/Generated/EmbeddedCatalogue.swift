@@ -124,7 +124,7 @@ scope: api-path
       "catalogue.yaml",
       #"""
 # The order of reason files (explain ties) and of checks (report order).
-reasons: [input, network, entra, token, bc, onprem, consent]
+reasons: [input, network, entra, token, bc, onprem, consent, registration]
 checks:
   - input.tenant
   - input.client-id
@@ -133,6 +133,12 @@ checks:
   - input.redirect-uri
   - entra.tenant
   - entra.token
+  - registration.read
+  - registration.credentials
+  - registration.service-principal
+  - registration.permissions
+  - registration.redirect-uri
+  - registration.audience
   - token.app-only
   - token.audience
   - token.tenant
@@ -339,6 +345,13 @@ bc-server-settings: https://learn.microsoft.com/dynamics365/business-central/dev
 bc-configure-web-server: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/configure-web-server
 bc-enable-apis-onprem: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/api-reference/v2.0/enabling-apis-for-dynamics-nav
 bc-register-app-azure: https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/register-app-azure
+
+# Microsoft Graph: reading and changing the registration
+graph-application: https://learn.microsoft.com/graph/api/resources/application
+graph-serviceprincipal-get: https://learn.microsoft.com/graph/api/serviceprincipal-get
+graph-errors: https://learn.microsoft.com/graph/errors
+entra-supported-accounts: https://learn.microsoft.com/entra/identity-platform/supported-accounts-validation
+entra-multitenant: https://learn.microsoft.com/entra/identity-platform/howto-convert-app-to-be-multi-tenant
 """# + "\n"
     ),
     (
@@ -3410,6 +3423,110 @@ onprem.extension-upload-unsupported:
 """# + "\n"
     ),
     (
+      "reasons/registration.yaml",
+      #"""
+# Reasons found by reading the app registration itself through Microsoft Graph, with the app's own
+# credential (an app may read its own application object and service principal without any Graph
+# permission).
+
+registration.graph-refused:
+  summary: Microsoft Graph refused to show the app its own registration, so the registration could not be inspected.
+  why: >-
+    An app normally may read its own application object and service principal with an app-only Graph token and no
+    Graph permission. A tenant policy (Conditional Access for workload identities, a restricted Graph), a token the
+    token endpoint would not issue for Graph, or a 401/403 from Graph stops that read. Business Central access is not
+    affected by this; only the registration checks (secret expiry, configured permissions, redirect URIs) are lost.
+  fix: Allow the app an app-only token for https://graph.microsoft.com, or run the registration checks as an administrator with Application.Read.All.
+  steps:
+    - Read the Graph error code in the evidence (Authorization_RequestDenied, InvalidAuthenticationToken, or the AADSTS code of the token request).
+    - "Microsoft Entra admin center > Protection > Conditional Access: look for a policy that targets workload identities and includes this app or Microsoft Graph."
+    - If the tenant forbids it on purpose, check the registration by hand in App registrations > (your app) > Certificates & secrets and API permissions.
+  whoFixes: entra-admin
+  distinguish: "Request a token with scope https://graph.microsoft.com/.default and GET /v1.0/applications(appId='<client id>') with it: a 401/403 (Authorization_RequestDenied) or a refused token is this reason."
+  docs: [graph-errors, graph-serviceprincipal-get, entra-workload-identity-ca]
+  match:
+    - text: ["Authorization_RequestDenied", "Insufficient privileges to complete the operation"]
+      boost: -20
+
+registration.credential-expiring:
+  summary: The client secret or certificate this integration uses expires soon.
+  why: >-
+    Entra ID stops issuing tokens the moment the credential's end date passes (AADSTS7000222 for a secret), and the
+    integration stops working without warning, often first noticed on a Monday morning. Rotating before the date
+    costs nothing; rotating after it costs an outage.
+  fix: Add a new client secret (or upload a new certificate) now, put it into the integration, then delete the old one after the switch.
+  steps:
+    - "Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > Certificates & secrets > New client secret; choose an end date of at most 12 months (24 at most)."
+    - Store the new value where the integration reads its secret (Key Vault, pipeline secret, BC setup page) and run `s2s-doctor check` with it.
+    - When the check passes with the new secret, delete the old secret (matched by its hint, the first three characters) from the same page.
+  whoFixes: entra-admin
+  distinguish: "Open Certificates & secrets and find the credential whose hint (first three characters) matches the secret in use: if its Expires date is within the warning window, this is the cause."
+  docs: [entra-add-credentials, graph-application]
+  match:
+    - text: ["secret expires soon", "secret is about to expire", "certificate is about to expire", "credential is about to expire"]
+
+registration.permission-not-added:
+  summary: The Business Central application permission is not in the app registration's API permissions at all.
+  why: >-
+    Admin consent can only grant what the registration asks for: an application permission that was never added to
+    requiredResourceAccess (API permissions) cannot be consented, so the token never carries that role and Business
+    Central refuses the call. Granting consent again does not help until the permission is added.
+  fix: Add the missing Business Central application permission to the app registration, then grant admin consent and request a new token.
+  steps:
+    - "Microsoft Entra admin center > Identity > Applications > App registrations > (your app) > API permissions > Add a permission > APIs my organization uses > Dynamics 365 Business Central > Application permissions: select the missing permission (API.ReadWrite.All, Automation.ReadWrite.All)."
+    - Choose Grant admin consent for <tenant> on the same page (Cloud Application Administrator or higher).
+    - Request a fresh token and confirm its roles claim lists the permission.
+  whoFixes: entra-admin
+  distinguish: "Open App registrations > (your app) > API permissions: if the Business Central permission is not listed at all (rather than listed as Not granted), this is the cause."
+  docs: [bc-s2s, graph-application, entra-grant-admin-consent]
+
+registration.permission-not-consented:
+  summary: The Business Central application permission is added to the registration but admin consent was not granted in this tenant.
+  why: >-
+    requiredResourceAccess only describes what the app asks for; the grant is a separate admin consent per tenant.
+    Until an administrator consents, tokens are issued without that role and Business Central refuses the call. This
+    is the usual state right after adding a permission, and in every customer tenant of a multitenant app.
+  fix: Grant admin consent for the Business Central permissions in this tenant, then request a new token.
+  steps:
+    - "App registrations > (your app) > API permissions > Grant admin consent for <tenant> (Cloud Application Administrator, Application Administrator or Global Administrator)."
+    - Or open the admin consent URL (`s2s-doctor consent-url`) as an administrator of the tenant, or use Grant Consent on the Microsoft Entra Application Card in Business Central.
+    - Request a fresh token; tokens issued before consent never gain roles.
+  whoFixes: entra-admin
+  distinguish: "Open App registrations > (your app) > API permissions: if the permission is listed with status Not granted for <tenant>, this is the cause."
+  docs: [entra-grant-admin-consent, entra-admin-consent-v2, bc-s2s]
+  match:
+    - text: ["Not granted for"]
+
+registration.redirect-uri-missing:
+  summary: The redirect URI that Business Central's Grant Consent needs is not registered on the app.
+  why: >-
+    Grant Consent on the Microsoft Entra Application Card sends the administrator to the admin consent endpoint with
+    the OAuthLanding.htm page as redirect URI. If that URI is not a Web redirect URI of the registration, Entra ID
+    stops the consent with AADSTS50011 (redirect URI mismatch).
+  fix: Add the OAuthLanding.htm address as a Web platform redirect URI of the app registration.
+  steps:
+    - "App registrations > (your app) > Authentication > Add a platform > Web (or the existing Web platform) > Redirect URIs: add https://businesscentral.dynamics.com/OAuthLanding.htm (on-premises: https://<server>/<instance>/OAuthLanding.htm)."
+    - Save, then use Grant Consent on the Microsoft Entra Application Card again.
+  whoFixes: entra-admin
+  distinguish: "Open App registrations > (your app) > Authentication: if the Web platform does not list the exact OAuthLanding.htm URL Business Central uses, this is the cause."
+  docs: [bc-s2s, entra-reply-url, tshoot-aadsts50011]
+
+registration.single-tenant:
+  summary: The app registration is single-tenant but it is used in other tenants.
+  why: >-
+    An app whose supported account types is "this organizational directory only" (signInAudience AzureADMyOrg) can
+    get tokens only in its home tenant. A partner integration or a fleet that reaches customer tenants needs a
+    multitenant registration (AzureADMultipleOrgs), consented once in each customer tenant.
+  fix: Change the registration's supported account types to multitenant, then grant admin consent in each customer tenant.
+  steps:
+    - "App registrations > (your app) > Authentication > Supported account types: Accounts in any organizational directory (Any Microsoft Entra ID tenant - Multitenant); save."
+    - For each customer tenant, send its administrator the admin consent URL (`s2s-doctor consent-url --tenant <customer tenant>`).
+  whoFixes: entra-admin
+  distinguish: "Read App registrations > (your app) > Overview > Supported account types: 'My organization only' while the app is used in another tenant is this cause."
+  docs: [entra-supported-accounts, entra-multitenant]
+"""# + "\n"
+    ),
+    (
       "reasons/token.yaml",
       #"""
 # Reasons found in an issued access token whose claims are wrong for Business Central.
@@ -3644,6 +3761,92 @@ token.not-sent:
     - text: ['{"message":"Unauthorized"}', '{"message": "Unauthorized"}', '{ "message": "Unauthorized" }']
       boost: -2
 
+"""# + "\n"
+    ),
+    (
+      "registration.audience/check.yaml",
+      #"""
+id: registration.audience
+title: Single- or multitenant fits how the app is used
+rationale: >-
+  A single-tenant registration works only in its home tenant; use in customer tenants (a partner integration, a
+  fleet) needs a multitenant one.
+requires: [registration.read]
+reasons:
+  - registration.single-tenant
+scope: online
+"""# + "\n"
+    ),
+    (
+      "registration.credentials/check.yaml",
+      #"""
+id: registration.credentials
+title: The credential in use is not about to expire
+rationale: >-
+  An expired client secret or certificate is the most common way a working integration suddenly stops; the
+  registration shows the end date of the one in use (matched by the secret's hint or the certificate's thumbprint).
+requires: [registration.read]
+reasons:
+  - entra.secret-expired
+  - registration.credential-expiring
+scope: online
+"""# + "\n"
+    ),
+    (
+      "registration.permissions/check.yaml",
+      #"""
+id: registration.permissions
+title: The Business Central permissions are both added and consented
+rationale: >-
+  Comparing requiredResourceAccess (what the registration asks for) with the token's roles (what was consented)
+  tells a permission that was never added from one that still waits for admin consent.
+requires: [registration.read]
+reasons:
+  - registration.permission-not-added
+  - registration.permission-not-consented
+scope: online
+"""# + "\n"
+    ),
+    (
+      "registration.read/check.yaml",
+      #"""
+id: registration.read
+title: Microsoft Graph shows the app its own registration
+rationale: >-
+  With the same credential, the app may read its own application object and service principal through Microsoft
+  Graph without any Graph permission; that is what tells "not added" from "not consented" and sees expiring secrets.
+requires: [entra.token]
+reasons:
+  - registration.graph-refused
+scope: online
+"""# + "\n"
+    ),
+    (
+      "registration.redirect-uri/check.yaml",
+      #"""
+id: registration.redirect-uri
+title: The Grant Consent redirect URI is registered
+rationale: >-
+  Business Central's Grant Consent returns to OAuthLanding.htm; when consent is to be given from Business Central,
+  that URI must be a Web redirect URI of the registration.
+requires: [registration.read, input.redirect-uri]
+reasons:
+  - registration.redirect-uri-missing
+scope: redirect-uri
+"""# + "\n"
+    ),
+    (
+      "registration.service-principal/check.yaml",
+      #"""
+id: registration.service-principal
+title: The app's service principal is enabled
+rationale: >-
+  A disabled service principal (Enterprise applications > Properties > Enabled for users to sign in = No) gets no
+  tokens at all.
+requires: [registration.read]
+reasons:
+  - entra.app-disabled
+scope: online
 """# + "\n"
     ),
     (

@@ -51,6 +51,22 @@ final class TokenValidator: Sendable {
   }
 
   private func validate(_ token: Substring) -> AcceptedToken? {
+    guard let claims = verifiedClaims(token) else { return nil }
+    guard let tenantID = claims["tid"] as? String, let tenant = directory.tenant(id: tenantID),
+      StableID.isGUID(tenantID),
+      claims["iss"] as? String == "https://sts.windows.net/\(tenant.id)/",
+      JSONRead.strings(claims["aud"]).contains(where: Facts.bcAudiences.contains),
+      claims["scp"] == nil, (claims["idtyp"] as? String ?? "app") == "app",
+      let appID = claims["appid"] as? String,
+      let notBefore = JSONRead.int(claims["nbf"]), let expires = JSONRead.int(claims["exp"])
+    else { return nil }
+    return AcceptedToken(
+      appID: appID, tenantID: tenant.id,
+      roles: Set(JSONRead.strings(claims["roles"])), notBefore: notBefore, expires: expires)
+  }
+
+  /// The claims of a token this emulator signed (RS256 with its key), or `nil`.
+  func verifiedClaims(_ token: Substring) -> [String: Any]? {
     let parts = token.split(separator: ".", omittingEmptySubsequences: false)
     guard parts.count == 3, !parts[2].isEmpty,
       let headerData = Base64URL.decode(parts[0]), let header = JSONRead.object(headerData),
@@ -64,18 +80,7 @@ final class TokenValidator: Sendable {
       signing.publicKey.isValidSignature(
         .init(rawRepresentation: signature), for: signingInput, padding: .insecurePKCS1v1_5)
     else { return nil }
-
-    guard let tenantID = claims["tid"] as? String, let tenant = directory.tenant(id: tenantID),
-      StableID.isGUID(tenantID),
-      claims["iss"] as? String == "https://sts.windows.net/\(tenant.id)/",
-      JSONRead.strings(claims["aud"]).contains(where: Facts.bcAudiences.contains),
-      claims["scp"] == nil, (claims["idtyp"] as? String ?? "app") == "app",
-      let appID = claims["appid"] as? String,
-      let notBefore = JSONRead.int(claims["nbf"]), let expires = JSONRead.int(claims["exp"])
-    else { return nil }
-    return AcceptedToken(
-      appID: appID, tenantID: tenant.id,
-      roles: Set(JSONRead.strings(claims["roles"])), notBefore: notBefore, expires: expires)
+    return claims
   }
 }
 
@@ -85,6 +90,10 @@ struct BusinessCentralService: Sendable {
   let directory: Directory
   let validator: TokenValidator
   let secure: Bool
+  /// Apps created at run time. Business Central's *Microsoft Entra Applications* page has no API,
+  /// so the emulated environments of the setup tenants accept every app created there (as if
+  /// the administrator had registered it in Business Central, Task 2).
+  let store: GraphStore
   /// 64 KiB of JSON filler for the huge-body fault, built once.
   let filler: ByteBuffer
 
@@ -93,8 +102,9 @@ struct BusinessCentralService: Sendable {
   private let odataHeaders: HTTPFields
   private let jsonHeaders: HTTPFields
 
-  init(directory: Directory, validator: TokenValidator, secure: Bool) {
+  init(directory: Directory, validator: TokenValidator, secure: Bool, store: GraphStore = GraphStore()) {
     self.directory = directory
+    self.store = store
     self.validator = validator
     self.secure = secure
     self.filler = ByteBuffer(string: String(repeating: "0123456789abcdef", count: 4096))
@@ -224,7 +234,7 @@ struct BusinessCentralService: Sendable {
     guard let bearer = request.bearerToken, let token = validator.accept(bearer, now: now),
       let tenant = directory.tenant(id: token.tenantID)
     else { return unauthorized(correlationID) }
-    let client = directory.client(token.appID)
+    let client = directory.client(token.appID) ?? store.client(token.appID, presenting: nil, now: now)
     let offset = client?.dateOffset ?? 0
     if let tenantSegment {
       let named = tenantSegment.removingPercentEncoding ?? String(tenantSegment)
@@ -380,7 +390,8 @@ struct BusinessCentralService: Sendable {
         404, code: "Unknown", message: "No route matches '\(request.path)'.", correlationID: correlationID)
     }
     guard let bearer = request.bearerToken, let token = validator.accept(bearer, now: now),
-      let tenant = directory.tenant(id: token.tenantID), let client = directory.client(token.appID)
+      let tenant = directory.tenant(id: token.tenantID),
+      let client = directory.client(token.appID) ?? store.client(token.appID, presenting: nil, now: now)
     else {
       return adminError(
         401, code: "Unauthorized", message: "The access token is not valid.", correlationID: correlationID)

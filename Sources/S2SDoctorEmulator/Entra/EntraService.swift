@@ -9,9 +9,12 @@ struct EntraService: Sendable {
   /// The signing key as JWK members (without the per-request `issuer`), computed once.
   let jwk: [(String, JSONText)]
   let secure: Bool
+  /// Applications and sign-ins created at run time (`setup --create`).
+  let store: GraphStore
 
-  init(directory: Directory, issuer: TokenIssuer, secure: Bool) throws {
+  init(directory: Directory, issuer: TokenIssuer, secure: Bool, store: GraphStore = GraphStore()) throws {
     self.directory = directory
+    self.store = store
     self.issuer = issuer
     self.jwk = try issuer.signing.jwkMembers()
     self.secure = secure
@@ -26,6 +29,9 @@ struct EntraService: Sendable {
   /// The headers ESTS sends on token and error responses (without `x-ms-request-id`).
   private let estsBase: HTTPFields
   private let discoveryBase: HTTPFields
+
+  /// The headers of a token endpoint answer.
+  func tokenHeaders() -> HTTPFields { estsHeaders(traceID: StableID.random()) }
 
   private func estsHeaders(traceID: String) -> HTTPFields {
     var fields = estsBase
@@ -235,13 +241,18 @@ struct EntraService: Sendable {
     guard let grant = form["grant_type"], !grant.isEmpty else {
       return errorReply(.missingParameter("grant_type"), request: request, now: now)
     }
+    if grant == Self.deviceCodeGrant { return deviceToken(tenant: tenant, form: form, request: request, now: now) }
     guard grant == "client_credentials" else {
       return errorReply(.unsupportedGrant(grant), request: request, now: now)
     }
     guard let clientID = form["client_id"] ?? basic?.user, !clientID.isEmpty else {
       return errorReply(.missingParameter("client_id"), request: request, now: now)
     }
-    guard let client = directory.client(clientID), client.tenantID == tenant.id else {
+    guard
+      let client = directory.client(clientID)
+        ?? store.client(clientID, presenting: form["client_secret"] ?? basic?.password, now: now),
+      client.tenantID == tenant.id
+    else {
       return errorReply(.appNotFound(clientID, tenantName: tenant.domain), request: request, now: now)
     }
     let offset = client.dateOffset
@@ -289,7 +300,11 @@ struct EntraService: Sendable {
       return errorReply(.scopeInvalid(scope), request: request, now: now, dateOffset: offset)
     }
     let resource = String(scopes[0].dropLast("/.default".count))
-    guard Facts.bcAudiences.contains(resource) else {
+    let forGraph = Facts.graphAudiences.contains(resource)
+    if forGraph, client.graph.access == .tokenBlocked {
+      return errorReply(.conditionalAccess, request: request, now: now, dateOffset: offset)
+    }
+    guard forGraph || Facts.bcAudiences.contains(resource) else {
       return errorReply(
         .resourceNotFound(resource, tenantName: tenant.domain), request: request, now: now, dateOffset: offset)
     }
@@ -297,7 +312,8 @@ struct EntraService: Sendable {
     let accessToken: String
     do {
       accessToken = try issuer.issue(
-        for: client, tenant: tenant, resource: resource, certificateCredential: usedCertificate, now: now)
+        for: client, tenant: tenant, resource: resource, certificateCredential: usedCertificate, now: now,
+        graph: forGraph)
     } catch {
       return errorReply(.issuingFailed, request: request, now: now, dateOffset: offset, status: 500)
     }

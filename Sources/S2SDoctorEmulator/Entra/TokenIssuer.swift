@@ -4,7 +4,7 @@ import Foundation
 struct TokenIssuer: Sendable {
   let signing: RSACertificate
   /// base64url of `{"typ":"JWT","alg":"RS256","x5t":kid,"kid":kid}`, computed once.
-  private let headerSegment: String
+  let headerSegment: String
   private let unsignedHeaderSegment = Base64URL.encode(#"{"typ":"JWT","alg":"none"}"#)
 
   init(signing: RSACertificate) {
@@ -78,10 +78,19 @@ struct TokenIssuer: Sendable {
   /// - Parameter certificateCredential: the client proved itself with a certificate (`appidacr` 2).
   func issue(
     for client: ClientRegistration, tenant: Tenant, resource: String, certificateCredential: Bool,
-    now: Int
+    now: Int, graph: Bool = false
   ) throws -> String {
+    var client = client
+    if graph {
+      // A Graph token carries no Business Central roles (and the app has no Graph permissions).
+      client.token.roles = nil
+      client.token.audience = nil
+    }
     let shape = client.token
-    let parts = fragments[client.clientID.lowercased()] ?? Self.fragments(for: client, tenant: tenant)
+    let parts =
+      graph
+      ? Self.fragments(for: client, tenant: tenant)
+      : fragments[client.clientID.lowercased()] ?? Self.fragments(for: client, tenant: tenant)
     let issuedAt = shape.expired ? now - 7500 : now - 300
     let expires = shape.expired ? now - 3600 : now + Self.lifetime
     let random = StableID.opaque(count: 102)
@@ -97,6 +106,54 @@ struct TokenIssuer: Sendable {
     let payload = Base64URL.encode(json.utf8)
     if shape.unsigned { return unsignedHeaderSegment + "." + payload + "." }
     let signingInput = headerSegment + "." + payload
+    return signingInput + "." + Base64URL.encode(try signing.sign(Data(signingInput.utf8)))
+  }
+}
+
+extension TokenIssuer {
+  /// The administrator every setup tenant has (the device-code sign-in signs in as them).
+  static func adminObjectID(_ tenant: Tenant) -> String { StableID.guid("admin/" + tenant.id) }
+
+  /// A delegated v1 token for the tenant's administrator, for the resource of the first scope
+  /// (`https://graph.microsoft.com/Application.ReadWrite.All …`): `scp` lists the scope names.
+  func issueAdmin(tenant: Tenant, clientID: String, scopes: [String], now: Int) throws -> String {
+    var resource = Facts.graphResource
+    var names: [String] = []
+    for scope in scopes where !["openid", "profile", "offline_access", "email"].contains(scope) {
+      if let slash = scope.range(of: "/", options: .backwards), scope.hasPrefix("https://") {
+        resource = String(scope[..<slash.lowerBound])
+        let name = String(scope[slash.upperBound...])
+        if name != ".default" { names.append(name) }
+      } else {
+        names.append(scope)
+      }
+    }
+    if names.isEmpty { names = ["Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"] }
+    let issuer = "https://sts.windows.net/\(tenant.id)/"
+    let admin = Self.adminObjectID(tenant)
+    let claims = JSONText.object([
+      ("aud", .string(resource)),
+      ("iss", .string(issuer)),
+      ("iat", .int(now - 300)),
+      ("nbf", .int(now - 300)),
+      ("exp", .int(now + Self.lifetime)),
+      ("app_displayname", .string("Microsoft Graph Command Line Tools")),
+      ("appid", .string(clientID)),
+      ("appidacr", .string("0")),
+      ("idp", .string(issuer)),
+      ("idtyp", .string("user")),
+      ("name", .string("Emulated Administrator")),
+      ("oid", .string(admin)),
+      ("scp", .string(names.joined(separator: " "))),
+      ("sub", .string(admin)),
+      ("tid", .string(tenant.id)),
+      ("unique_name", .string("admin@" + tenant.domain)),
+      ("upn", .string("admin@" + tenant.domain)),
+      ("uti", .string(StableID.opaque(count: 22))),
+      ("ver", .string("1.0")),
+      ("wids", .array([.string("158c047a-c907-4556-b7ef-446551a6b5f7")])),
+    ])
+    let signingInput = headerSegment + "." + Base64URL.encode(claims.serialized.utf8)
     return signingInput + "." + Base64URL.encode(try signing.sign(Data(signingInput.utf8)))
   }
 }

@@ -24,6 +24,7 @@ struct Router: Sendable {
   let entra: EntraService
   let bc: BusinessCentralService
   let onprem: OnPremService
+  let graph: GraphService
   let scheme: String
   let dates = DateHeader()
   let stopping: NIOLockedValueBox<Bool>
@@ -39,7 +40,7 @@ struct Router: Sendable {
       body: nil)
     var request = request
     let reply: Reply
-    if request.method == .post {
+    if request.method == .post || request.method == .patch {
       do {
         incoming.body = try await request.collectBody(upTo: 1 << 20)
         reply = route(incoming, now: now)
@@ -76,6 +77,8 @@ struct Router: Sendable {
       return get ? bc.admin(segments: segments.dropFirst(), request: request, now: now) : methodNotAllowed()
     case "onprem":
       return get ? onprem.api(segments: segments.dropFirst(), request: request, now: now) : methodNotAllowed()
+    case "v1.0":
+      return graph.handle(segments: segments.dropFirst(), request: request, now: now)
     case "error" where segments.count == 1:
       return errorPage(request)
     default:
@@ -100,6 +103,9 @@ struct Router: Sendable {
           request: request, now: now)
       }
       return entra.token(tenantSegment: tenant, request: request, now: now)
+    case "oauth2/v2.0/devicecode":
+      guard request.method == .post else { return methodNotAllowed() }
+      return entra.deviceCode(tenantSegment: tenant, request: request, now: now)
     default:
       return notFound()
     }

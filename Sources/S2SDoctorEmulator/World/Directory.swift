@@ -138,6 +138,8 @@ struct ClientRegistration: Sendable {
   var bc: BCBehaviour = .accept
   /// Listed on the admin center's *Authorized Microsoft Entra apps* page.
   var adminAuthorized = false
+  /// What Microsoft Graph shows of the registration.
+  var graph = GraphRegistration()
 }
 
 /// Every tenant and registration of one emulator run. Immutable once built.

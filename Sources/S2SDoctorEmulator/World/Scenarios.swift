@@ -124,6 +124,7 @@ struct ScenarioSpec: Sendable {
   var dateOffset = 0
   var bc: BCBehaviour = .accept
   var adminAuthorized = false
+  var graph = GraphRegistration()
   var extraArgs: [String] = []
   var authority: AuthorityArgument = .emulator
   /// `false`: leave `--ca-file` out (only meaningful over HTTPS).
@@ -225,10 +226,19 @@ extension ScenarioSpec {
     add("token.audience-not-bc", "token.audience-not-bc") {
       $0.token.audience = "https://graph.microsoft.com"
     }
-    add("token.roles-missing", "token.roles-missing") { $0.token.roles = nil }
-    add("token.api-role-missing", "token.api-role-missing") { $0.token.roles = [Facts.automationRole] }
+    // Where Graph shows the registration, registration.permissions names the more specific
+    // reason; these three are what the tool says when it cannot read the registration.
+    add("token.roles-missing", "token.roles-missing") {
+      $0.token.roles = nil
+      $0.graph.access = .forbidden
+    }
+    add("token.api-role-missing", "token.api-role-missing") {
+      $0.token.roles = [Facts.automationRole]
+      $0.graph.access = .forbidden
+    }
     add("token.automation-role-missing", "token.automation-role-missing") {
       $0.token.roles = [Facts.apiRole]
+      $0.graph.access = .forbidden
     }
     add("token.tenant-mismatch", "token.tenant-mismatch") { $0.token.issuingTenant = World.homeTenantID }
     add("token.not-app-only", "token.not-app-only") { $0.token.delegated = true }
@@ -258,6 +268,37 @@ extension ScenarioSpec {
     add("admin.app-not-authorized", "admin.app-not-authorized") {
       $0.extraArgs = ["--admin"]
       $0.token.roles = adminRoles
+    }
+
+    add("registration.graph-refused", "registration.graph-refused") { $0.graph.access = .forbidden }
+    add("registration.graph-refused-token", "registration.graph-refused") { $0.graph.access = .tokenBlocked }
+    add("registration.credential-expiring", "registration.credential-expiring") {
+      $0.graph.secretDaysLeft = 12
+      $0.graph.otherSecrets = [.init(displayName: "old pipeline secret", daysLeft: 20)]
+    }
+    add("registration.credential-expiring-certificate", "registration.credential-expiring") {
+      $0.credential = .certificate
+      $0.graph.certificateDaysLeft = 5
+    }
+    add("registration.permission-not-added", "registration.permission-not-added") {
+      $0.token.roles = [Facts.automationRole]
+      $0.graph.configuredRoles = [Facts.automationRole]
+    }
+    add("registration.permission-not-consented", "registration.permission-not-consented") {
+      $0.token.roles = [Facts.automationRole]
+      $0.graph.configuredRoles = [Facts.apiRole, Facts.automationRole]
+    }
+    add("registration.redirect-uri-missing", "registration.redirect-uri-missing") {
+      $0.extraArgs = ["--redirect-uri", Facts.oauthLanding]
+      $0.graph.redirectURIs = ["https://localhost:8080/"]
+    }
+    add("registration.single-tenant", "registration.single-tenant") {
+      $0.extraArgs = ["--multi-tenant"]
+      $0.graph.signInAudience = "AzureADMyOrg"
+    }
+    add("ok-multi-tenant", "passed") {
+      $0.extraArgs = ["--multi-tenant"]
+      $0.graph.signInAudience = "AzureADMultipleOrgs"
     }
 
     add("network.tls-untrusted", "network.tls-untrusted") {
@@ -324,6 +365,7 @@ extension ScenarioSpec {
     registration.dateOffset = dateOffset
     registration.bc = bc
     registration.adminAuthorized = adminAuthorized
+    registration.graph = graph
     return registration
   }
 }

@@ -172,6 +172,18 @@ enum MiniCheck {
       return "network.unexpected-response"
     }
     let claims = token.claims
+
+    // The registration through Microsoft Graph (refusal and warnings only count when nothing fails).
+    var pending: String?
+    switch await registration(
+      args, env: env, form: form, tokenEndpoint: tokenEndpoint, bcRoles: claims["roles"] as? [String] ?? [],
+      client: client, timeout: timeout)
+    {
+    case .failed(let reason): return reason
+    case .pending(let reason): pending = reason
+    case .fine: break
+    }
+
     guard let roles = claims["roles"] as? [String] else { return "token.roles-missing" }
     if !roles.contains("API.ReadWrite.All") { return "token.api-role-missing" }
     if !args.flags.contains("--no-automation"), !roles.contains("Automation.ReadWrite.All") {
@@ -236,7 +248,85 @@ enum MiniCheck {
         if let reason = bcReason(fetched) { return reason }
       }
     }
-    return "passed"
+    return pending ?? "passed"
+  }
+
+  private enum RegistrationVerdict {
+    case fine
+    /// Could-not-test or a warning: the answer unless something fails later.
+    case pending(String)
+    case failed(String)
+  }
+
+  /// Reads the app's own registration through Graph with a Graph token from the same credential.
+  private static func registration(
+    _ args: ScenarioArguments, env: [String: String], form: [(String, String)], tokenEndpoint: String,
+    bcRoles: [String], client: HTTPClient, timeout: Int64
+  ) async -> RegistrationVerdict {
+    guard let graph = args["--graph-host"] ?? args["--authority-host"], let clientID = args["--client-id"] else {
+      return .pending("harness: flags")
+    }
+    let graphForm = form.map { $0.0 == "scope" ? ("scope", "https://graph.microsoft.com/.default") : $0 }
+    guard
+      case .response(let tokenFetched) = await fetch(
+        "POST", tokenEndpoint, form: graphForm, client: client, timeout: timeout),
+      tokenFetched.status == 200, let graphToken = tokenFetched.json?["access_token"] as? String
+    else { return .pending("registration.graph-refused") }
+    let bearer = [("Authorization", "Bearer \(graphToken)")]
+    var objects: [[String: Any]] = []
+    for collection in ["applications", "servicePrincipals"] {
+      guard
+        case .response(let fetched) = await fetch(
+          "GET", "\(graph)/v1.0/\(collection)(appId='\(clientID)')", headers: bearer, client: client, timeout: timeout)
+      else { return .pending("network.unexpected-response") }
+      if fetched.status == 401 || fetched.status == 403 { return .pending("registration.graph-refused") }
+      guard fetched.status == 200, let json = fetched.json else { return .pending("registration.graph-refused") }
+      objects.append(json)
+    }
+    let (application, servicePrincipal) = (objects[0], objects[1])
+    if servicePrincipal["accountEnabled"] as? Bool == false { return .failed("entra.app-disabled") }
+
+    var warning: String?
+    let now = Date()
+    func end(_ item: [String: Any]) -> Date? {
+      guard let text = item["endDateTime"] as? String else { return nil }
+      return ISO8601DateFormatter().date(from: String(text.prefix(19)) + "Z")
+    }
+    let inUse: [String: Any]?
+    if args["--certificate"] != nil {
+      inUse = (application["keyCredentials"] as? [[String: Any]])?.first
+    } else {
+      let hint = String((env["AZURE_CLIENT_SECRET"] ?? "").prefix(3))
+      inUse = (application["passwordCredentials"] as? [[String: Any]])?.first { $0["hint"] as? String == hint }
+    }
+    if let inUse, let expires = end(inUse) {
+      if expires < now { return .failed("entra.secret-expired") }
+      if expires.timeIntervalSince(now) < 30 * 86_400 { warning = "registration.credential-expiring" }
+    }
+
+    let ids = [
+      "a42b0b75-311e-488d-b67e-8fe84f924341": "API.ReadWrite.All",
+      "d365bc00-a990-0000-00bc-160000000001": "Automation.ReadWrite.All",
+      "a20fe46f-4f63-4666-8e0e-9b882d90b837": "AdminCenter.ReadWrite.All",
+    ]
+    let configured = ((application["requiredResourceAccess"] as? [[String: Any]]) ?? [])
+      .filter { $0["resourceAppId"] as? String == "996def3d-b36c-4153-8607-a6fd3c01b89f" }
+      .flatMap { ($0["resourceAccess"] as? [[String: Any]]) ?? [] }
+      .compactMap { ($0["id"] as? String).flatMap { ids[$0] } }
+    var required = ["API.ReadWrite.All"]
+    if !args.flags.contains("--no-automation") { required.append("Automation.ReadWrite.All") }
+    if args.flags.contains("--admin") { required.append("AdminCenter.ReadWrite.All") }
+    if required.contains(where: { !configured.contains($0) }) { return .failed("registration.permission-not-added") }
+    if required.contains(where: { !bcRoles.contains($0) }) { return .failed("registration.permission-not-consented") }
+
+    if let redirect = args["--redirect-uri"] {
+      let registered = ((application["web"] as? [String: Any])?["redirectUris"] as? [String]) ?? []
+      if !registered.contains(redirect) { return .failed("registration.redirect-uri-missing") }
+    }
+    if args.flags.contains("--multi-tenant"), application["signInAudience"] as? String == "AzureADMyOrg" {
+      return .failed("registration.single-tenant")
+    }
+    return warning.map(RegistrationVerdict.pending) ?? .fine
   }
 
   /// The reason of a failed Business Central answer, `nil` for 200.

@@ -106,7 +106,7 @@ struct ScenarioArguments {
   var flags: Set<String> = []
 
   init(_ args: [String]) {
-    let booleans: Set<String> = ["--admin", "--no-automation"]
+    let booleans: Set<String> = ["--admin", "--no-automation", "--multi-tenant"]
     var index = 0
     while index < args.count {
       let arg = args[index]

@@ -1,0 +1,122 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// What administrators create through Graph while the emulator runs: applications, service
+/// principals, app role assignments, client secrets, and the device codes of their sign-ins.
+///
+/// Objects created in a tenant with a replication lag stay invisible to reads (and to the token
+/// endpoint) for that many seconds, as Entra ID's eventual consistency makes them.
+final class GraphStore: Sendable {
+  struct Password: Sendable {
+    var keyID: String
+    var displayName: String
+    var secret: String
+    var start: Int
+    var end: Int
+  }
+
+  struct Application: Sendable {
+    var objectID: String
+    var appID: String
+    var tenantID: String
+    var displayName: String
+    var signInAudience: String
+    /// Business Central role ids in `requiredResourceAccess`.
+    var roleIDs: [String]
+    var redirectURIs: [String]
+    var passwords: [Password] = []
+    var createdAt: Int
+  }
+
+  struct ServicePrincipal: Sendable {
+    var objectID: String
+    var appID: String
+    var tenantID: String
+    var accountEnabled = true
+    var createdAt: Int
+  }
+
+  struct Assignment: Sendable {
+    var id: String
+    var principalID: String
+    var resourceID: String
+    var appRoleID: String
+    var createdAt: Int
+  }
+
+  enum DeviceBehaviour: Sendable {
+    /// Pending on the first poll, approved on the next (the emulator signs in by itself).
+    case approve
+    /// `slow_down` on the first poll, then as `approve`.
+    case slowDown
+    case declined
+    case expired
+  }
+
+  struct DeviceCode: Sendable {
+    var deviceCode: String
+    var userCode: String
+    var clientID: String
+    var tenantID: String
+    var scope: String
+    var issuedAt: Int
+    var polls = 0
+    var behaviour: DeviceBehaviour
+  }
+
+  struct State: Sendable {
+    var applications: [String: Application] = [:]
+    var servicePrincipals: [String: ServicePrincipal] = [:]
+    var assignments: [Assignment] = []
+    var deviceCodes: [String: DeviceCode] = [:]
+  }
+
+  let state = NIOLockedValueBox(State())
+  /// Seconds new objects stay invisible, per tenant id.
+  let lag: [String: Int]
+  /// An app management policy's longest client secret lifetime in days, per tenant id.
+  let maxSecretDays: [String: Int]
+
+  init(lag: [String: Int] = [:], maxSecretDays: [String: Int] = [:]) {
+    self.lag = lag
+    self.maxSecretDays = maxSecretDays
+  }
+
+  func lag(_ tenantID: String) -> Int { lag[tenantID.lowercased()] ?? 0 }
+
+  func visible(createdAt: Int, tenantID: String, now: Int) -> Bool { now >= createdAt + lag(tenantID) }
+
+  func withState<T>(_ body: (inout State) -> T) -> T { state.withLockedValue(body) }
+
+  /// The Business Central service principal's object id in a tenant.
+  static func bcServicePrincipalID(_ tenantID: String) -> String { StableID.guid("bc-sp/" + tenantID.lowercased()) }
+
+  /// A created app as the token endpoint and Business Central see it, once replicated.
+  func client(_ clientID: some StringProtocol, presenting secret: String?, now: Int) -> ClientRegistration? {
+    state.withLockedValue { state -> ClientRegistration? in
+      let key = clientID.lowercased()
+      guard let app = state.applications[key], visible(createdAt: app.createdAt, tenantID: app.tenantID, now: now),
+        let sp = state.servicePrincipals[key], visible(createdAt: sp.createdAt, tenantID: sp.tenantID, now: now)
+      else { return nil }
+      let live = app.passwords.filter { $0.end > now }
+      let matching = live.first { $0.secret == secret } ?? live.first
+      var registration = ClientRegistration(
+        clientID: app.appID, tenantID: app.tenantID, displayName: app.displayName, objectID: sp.objectID,
+        secret: matching?.secret)
+      if matching == nil, let expired = app.passwords.first(where: { $0.secret == secret }) {
+        registration.secret = expired.secret
+        registration.secretExpired = true
+      }
+      let bc = Self.bcServicePrincipalID(app.tenantID)
+      let roles = state.assignments.filter {
+        $0.principalID == sp.objectID && $0.resourceID == bc
+          && visible(createdAt: $0.createdAt, tenantID: app.tenantID, now: now)
+      }.compactMap { assignment in Facts.bcAppRoles.first { $0.id == assignment.appRoleID }?.value }
+      registration.token.roles = roles.isEmpty ? nil : roles
+      registration.graph.signInAudience = app.signInAudience
+      registration.graph.redirectURIs = app.redirectURIs
+      registration.graph.accountEnabled = sp.accountEnabled
+      return registration
+    }
+  }
+}

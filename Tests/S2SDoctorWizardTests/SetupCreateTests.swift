@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+@testable import S2SDoctorEmulator
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `setup --create` from an empty emulated tenant, with pipes and on a pseudo-terminal.
+/// Each test names its own application, so the tests share the emulator without meeting.
+@Suite(.serialized) struct SetupCreateTests {
+  static func arguments(_ scenario: String, app: String) async throws -> [String] {
+    try await SharedEmulator.scenario(scenario).args + ["--app-name", app]
+  }
+
+  static func uniqueName() -> String { "S2S Doctor test " + UUID().uuidString.prefix(8) }
+
+  static func plan(_ arguments: [String], _ sandbox: Sandbox) throws -> [[String: String]] {
+    let run = try PipedRun.run(["setup", "--create", "--plan"] + arguments, environment: sandbox.environment)
+    #expect(run.status == 0, "\(run.stderr)")
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+    #expect(json["schemaVersion"] as? Int == 1)
+    let changes = try #require(json["changes"] as? [[String: String]])
+    for change in changes { #expect(Set(change.keys) == ["action", "target", "detail"]) }
+    return changes
+  }
+
+  @Test func planPrintsJSONAndChangesNothing() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName())
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let first = try Self.plan(arguments, sandbox)
+      #expect(first.first == ["action": "create", "target": "application", "detail": first.first?["detail"] ?? ""])
+      #expect(first.contains { $0["target"] == "admin-consent" && $0["detail"] == "API.ReadWrite.All" })
+      #expect(first.contains { $0["target"] == "client-secret" })
+      // Nothing was created: the same plan again.
+      #expect(try Self.plan(arguments, sandbox) == first)
+    }
+  }
+
+  @Test func withYesEmptyTenantEndsPassingAndASecondRunChangesNothing() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName())
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let secretFile = sandbox.home + "/new.secret"
+      let run = try PipedRun.run(
+        ["setup", "--create", "--yes", "--secret-out", secretFile] + arguments, environment: sandbox.environment,
+        timeout: 120)
+      #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+      #expect(run.stdout.contains("The registration works"), "\(run.stdout)")
+      var info = stat()
+      #expect(stat(secretFile, &info) == 0)
+      #expect(info.st_mode & 0o777 == 0o600)
+      let secret = try String(contentsOfFile: secretFile, encoding: .utf8).trimmingCharacters(in: .newlines)
+      #expect(secret.count >= 16)
+      #expect(!run.stdout.contains(secret) && !run.stderr.contains(secret), "the secret leaked into the output")
+      #expect(sandbox.files(containing: secret) == ["new.secret"], "the secret is only in --secret-out")
+      // Neither the administrator's token nor the app's (both JWTs) reach the output or a file.
+      #expect(!run.stdout.contains("eyJ") && !run.stderr.contains("eyJ"), "a token leaked into the output")
+      #expect(sandbox.files(containing: "eyJ").isEmpty, "a token was written to a file")
+
+      // Idempotent: nothing left to change, and a second --yes run changes nothing.
+      #expect(try Self.plan(arguments, sandbox).isEmpty)
+      let again = try PipedRun.run(
+        ["setup", "--create", "--yes", "--secret-out", sandbox.home + "/second.secret"] + arguments,
+        environment: sandbox.environment, timeout: 120)
+      #expect(again.status == 0, "\(again.stderr)")
+      #expect(again.stderr.contains("nothing to change"))
+      #expect(!FileManager.default.fileExists(atPath: sandbox.home + "/second.secret"))
+    }
+  }
+
+  @Test func replicationLagStillEndsWithAPassingCheck() async throws {
+    let arguments = try await Self.arguments("setup.create-lag", app: Self.uniqueName())
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let run = try PipedRun.run(
+        ["setup", "--create", "--yes", "--secret-out", sandbox.home + "/lag.secret"] + arguments,
+        environment: sandbox.environment, timeout: 180)
+      #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+      #expect(run.stdout.contains("The registration works"), "\(run.stdout)")
+    }
+  }
+
+  @Test func withoutATerminalNothingChangesUnlessYes() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName())
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let run = try PipedRun.run(["setup", "--create"] + arguments, environment: sandbox.environment)
+      #expect(run.status == 64)
+      #expect(run.stderr.contains("--yes"))
+      let noSecretFile = try PipedRun.run(["setup", "--create", "--yes"] + arguments, environment: sandbox.environment)
+      #expect(noSecretFile.status == 64)
+      #expect(noSecretFile.stderr.contains("--secret-out"))
+      #expect(try Self.plan(arguments, sandbox).first?["action"] == "create", "nothing was created")
+    }
+  }
+
+  @Test func onATerminalItAsksThenShowsTheSecretOnceAndPasses() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName())
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let p = try PTYProcess(
+        path: try doctorBinary(), arguments: ["setup", "--create"] + arguments, environment: sandbox.environment)
+      try p.expect("enter the code", timeout: 30)
+      try p.expect("Apply these 7 changes? [y/N] ", timeout: 30)
+      p.send("y\r")
+      try p.expect("shown only this once", timeout: 60)
+      try p.expect("The registration works", timeout: 120)
+      #expect(try p.waitForExit(timeout: 60) == ExitState(waitStatus: 0))
+      let lines = p.transcript.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+      let index = try #require(lines.firstIndex { $0.contains("shown only this once") })
+      let secret = lines[index + 1]
+      #expect(secret.count >= 16)
+      #expect(p.transcript.components(separatedBy: secret).count == 2, "the secret is shown exactly once")
+      #expect(sandbox.files(containing: secret).isEmpty, "the secret is in no file")
+    }
+  }
+
+  @Test func declinedSignInChangesNothing() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName())
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let run = try PipedRun.run(
+        [
+          "setup", "--create", "--yes", "--secret-out", sandbox.home + "/x", "--admin-client-id",
+          StableID.guid("public/declined"),
+        ] + arguments, environment: sandbox.environment)
+      #expect(run.status == 2)
+      #expect(run.stderr.contains("declined"))
+      #expect(try Self.plan(arguments, sandbox).first?["action"] == "create")
+    }
+  }
+}
+
+extension SetupCreateTests {
+  /// The setup tenant caps secrets at a year: an 18-month request is shortened, not failed.
+  @Test func secretLifetimePolicyShortensTheSecret() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName())
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let run = try PipedRun.run(
+        ["setup", "--create", "--yes", "--secret-months", "18", "--secret-out", sandbox.home + "/p.secret"]
+          + arguments, environment: sandbox.environment, timeout: 120)
+      #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+      #expect(run.stderr.contains("app management policy refused a 18-month secret"), "\(run.stderr)")
+      let expected = RegistrationDay.inMonths(9)
+      #expect(run.stderr.contains("(ends \(expected))"), "\(run.stderr)")
+    }
+  }
+}
+
+enum RegistrationDay {
+  static func inMonths(_ months: Int) -> String {
+    let date = Calendar(identifier: .gregorian).date(byAdding: .month, value: months, to: Date())!
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withFullDate]
+    return formatter.string(from: date)
+  }
+}
