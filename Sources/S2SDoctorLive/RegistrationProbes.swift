@@ -68,7 +68,16 @@ extension LiveSession {
     do {
       reader = (GraphReader(settings: settings, transport: try transport()), try credential())
     } catch { return .failure(Self.wrap(error)) }
-    let task = Task<Result<RegistrationSnapshot, OutcomeError>, Never> { await reader.0.read(credential: reader.1) }
+    let read: @Sendable () async -> Result<RegistrationSnapshot, OutcomeError> = {
+      await reader.0.read(credential: reader.1)
+    }
+    let task: Task<Result<RegistrationSnapshot, OutcomeError>, Never>
+    if let broker {
+      let key = sharingKey + "|graph"
+      task = Task { await broker.registration(key: key, make: read) }
+    } else {
+      task = Task { await read() }
+    }
     registrationTask = task
     return await task.value
   }

@@ -8,6 +8,7 @@ import S2SDoctorCore
 public actor TokenBroker {
   private var discoveries: [String: Task<Result<TenantDiscovery, LiveSession.OutcomeError>, Never>] = [:]
   private var tokens: [String: Task<Result<TokenGrant, LiveSession.OutcomeError>, Never>] = [:]
+  private var registrations: [String: Task<Result<RegistrationSnapshot, LiveSession.OutcomeError>, Never>] = [:]
   public private(set) var tokenRequests = 0
 
   public init() {}
@@ -18,6 +19,17 @@ public actor TokenBroker {
     if let task = discoveries[key] { return await task.cancellableValue }
     let task = Task { await make() }
     discoveries[key] = task
+    return await task.cancellableValue
+  }
+
+  /// The app's registration as Graph shows it: read once per authority, tenant, client and
+  /// credential, like the token (a fleet's rows for one app and tenant share one Graph read).
+  func registration(
+    key: String, make: @Sendable @escaping () async -> Result<RegistrationSnapshot, LiveSession.OutcomeError>
+  ) async -> Result<RegistrationSnapshot, LiveSession.OutcomeError> {
+    if let task = registrations[key] { return await task.cancellableValue }
+    let task = Task { await make() }
+    registrations[key] = task
     return await task.cancellableValue
   }
 
