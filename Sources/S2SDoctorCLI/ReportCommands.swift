@@ -177,6 +177,16 @@ struct ConsentURL: ParsableCommand {
 
   func run() throws {
     let settings = connection.secretlessSettings(for: "consent-url")
+    // A URL with a wrong tenant, client id or redirect URI would be sent to a customer's admin
+    // and fail there; say what to change here instead.
+    let problems = [
+      InputValidation.tenant(settings.tenant ?? ""), InputValidation.clientID(settings.clientID ?? ""),
+      settings.redirectURI.flatMap { InputValidation.redirectURI($0, online: settings.deployment == .online) },
+    ].compactMap { $0 }
+    if !problems.isEmpty {
+      for problem in problems { Output.err("consent-url: \(problem.detail) (\(problem.reason))\n") }
+      terminate(.usage)
+    }
     guard let url = settings.adminConsentURL else {
       Output.err("Cannot build a consent URL from the authority host \(settings.authorityHost).\n")
       terminate(.usage)

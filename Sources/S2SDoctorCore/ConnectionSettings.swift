@@ -77,9 +77,15 @@ public struct ConnectionSettings: Codable, Sendable, Equatable {
     guard let tenant, let clientID else { return nil }
     var components = URLComponents(string: authorityHost)
     components?.path = "/\(tenant)/adminconsent"
-    var items = [URLQueryItem(name: "client_id", value: clientID)]
-    if let redirectURI { items.append(URLQueryItem(name: "redirect_uri", value: redirectURI)) }
-    components?.queryItems = items
+    // Values are percent-encoded whole (":" and "/" too), as Entra ID expects a redirect_uri.
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    func encode(_ value: String) -> String {
+      value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+    var query = "client_id=" + encode(clientID)
+    if let redirectURI { query += "&redirect_uri=" + encode(redirectURI) }
+    components?.percentEncodedQuery = query
     return components?.string
   }
 }

@@ -158,8 +158,26 @@ import Testing
       ])
     #expect(
       redirect.stdout
-        == "https://login.microsoftonline.us/\(Fixtures.tenant)/adminconsent?client_id=\(Fixtures.clientID)&redirect_uri=https://businesscentral.dynamics.com/OAuthLanding.htm\n"
+        == "https://login.microsoftonline.us/\(Fixtures.tenant)/adminconsent?client_id=\(Fixtures.clientID)&redirect_uri=https%3A%2F%2Fbusinesscentral.dynamics.com%2FOAuthLanding.htm\n"
     )
+  }
+
+  @Test func consentURLRefusesInputsThatCannotWork() throws {
+    let placeholder = try Self.run(["consent-url", "--tenant", "<tenant id>", "--client-id", Fixtures.clientID])
+    #expect(placeholder.status == 64 && placeholder.stdout.isEmpty)
+    #expect(placeholder.stderr.contains("input.tenant-invalid"), "\(placeholder.stderr)")
+    let notGUID = try Self.run(["consent-url", "--tenant", Fixtures.tenant, "--client-id", "my-app"])
+    #expect(notGUID.status == 64 && notGUID.stderr.contains("input.client-id-invalid"), "\(notGUID.stderr)")
+    let landing = try Self.run([
+      "consent-url", "--tenant", Fixtures.tenant, "--client-id", Fixtures.clientID,
+      "--redirect-uri", "https://businesscentral.dynamics.com/oauthlanding.htm",
+    ])
+    #expect(landing.status == 64 && landing.stderr.contains("input.redirect-uri"), "\(landing.stderr)")
+    let http = try Self.run([
+      "consent-url", "--tenant", Fixtures.tenant, "--client-id", Fixtures.clientID, "--deployment", "onprem",
+      "--bc-url", "https://bc.contoso.com:7048/BC", "--redirect-uri", "http://bc.contoso.com/BC/OAuthLanding.htm",
+    ])
+    #expect(http.status == 64 && http.stderr.contains("input.redirect-uri-invalid"), "\(http.stderr)")
   }
 
   @Test func missingTenantOrClientExits64NamingTheFlags() throws {
