@@ -32,20 +32,6 @@ public struct ExplainResult: Sendable, Encodable {
   /// The claims of a token found in the input (never the token itself).
   public var claims: PastedToken.Shown?
 
-  enum CodingKeys: String, CodingKey {
-    case schemaVersion, input, signals, diagnoses, check, claims
-  }
-
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(schemaVersion, forKey: .schemaVersion)
-    try c.encode(input, forKey: .input)
-    try c.encode(signals, forKey: .signals)
-    try c.encode(diagnoses, forKey: .diagnoses)
-    try c.encodeIfPresent(check, forKey: .check)
-    try c.encodeIfPresent(claims, forKey: .claims)
-  }
-
   public struct CheckSummary: Sendable, Encodable {
     public var id: String
     public var title: String

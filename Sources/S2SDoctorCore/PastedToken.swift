@@ -213,13 +213,9 @@ public struct PastedToken: Sendable, Equatable {
 
   /// Whether the claims are what Business Central needs (audience, app-only, the role).
   public func isGoodForBC(endpoint: String?) -> Bool {
-    let aud = claims.audiences
-    guard aud.contains(where: { BusinessCentral.audiences.contains($0.lowercased()) }),
-      claims.scopes == nil, claims.identityType.map({ $0 == "app" }) ?? true
-    else { return false }
-    let roles = claims.roles ?? []
-    if endpoint == "automation" { return roles.contains(BusinessCentral.automationRole) }
-    return roles.contains(BusinessCentral.apiRole)
+    let right = ruledOut(endpoint: endpoint)
+    let role = endpoint == "automation" ? "token.automation-role-missing" : "token.api-role-missing"
+    return right.isSuperset(of: ["token.audience-not-bc", "token.not-app-only", role])
   }
 
   public func shown(decided: [String]) -> Shown {
