@@ -284,6 +284,7 @@ public struct Catalogue: Sendable, Codable, Equatable {
             file: object.file, line: rule.line(of: "endpoint"),
             message: "endpoint '\(endpoint)' is not one of \(Explainer.endpoints.joined(separator: ", "))")
         }
+        parsed.unless = try rule.strings("unless")
         parsed.boost = try rule.ints("boost").first ?? 0
         try rule.finish()
         rules.append(parsed)

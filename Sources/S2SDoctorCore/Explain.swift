@@ -234,7 +234,7 @@ public struct Explainer: Sendable {
         guard let reason = catalogue.reason(id) else { continue }
         let rules = reason.match.filter {
           $0.http.contains(status) && $0.aadsts.isEmpty && $0.bc.isEmpty && $0.text.isEmpty
-            && $0.oauthError.isEmpty && $0.url.isEmpty
+            && $0.oauthError.isEmpty && $0.url.isEmpty && !ruledOut($0, context)
         }
         guard
           let rule = rules.first(where: { rule in
@@ -267,10 +267,16 @@ public struct Explainer: Sendable {
     return nil
   }
 
+  /// Whether the text holds one of the rule's `unless` phrases.
+  func ruledOut(_ rule: MatchRule, _ context: Context) -> Bool {
+    rule.unless.contains { context.text.position(of: $0) != nil }
+  }
+
   /// Scores one rule: nil when a condition fails. Returns (score, what matched, where).
   func evaluate(_ rule: MatchRule, _ context: Context) -> (Int, String, Int)? {
     let signals = context.signals
     let text = context.text
+    if ruledOut(rule, context) { return nil }
     var score = 0
     var matched: [String] = []
     var position = Int.max

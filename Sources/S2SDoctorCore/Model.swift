@@ -93,6 +93,9 @@ public struct MatchRule: Codable, Sendable, Equatable {
   public var endpoint: [String] = []
   /// Shapes of a URL in the text (`custom-route`, `company-segment`, `tenant-common`, …); any one.
   public var url: [String] = []
+  /// Phrases that rule this rule out: when one is in the text the rule does not apply (e.g. a
+  /// tool that always requests the Business Central scope rules out a wrong audience).
+  public var unless: [String] = []
   /// Extra points, to order reasons that share a signal.
   public var boost: Int = 0
 

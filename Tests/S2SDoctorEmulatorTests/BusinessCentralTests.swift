@@ -102,6 +102,7 @@ struct BusinessCentralTests {
     ("bc.throttled", 429, "Application_TooManyRequests"),
     ("bc.unavailable", 503, nil),
     ("bc.server-error", 500, "Internal_ServerError"),
+    ("bc.request-malformed", 400, "BadRequest"),
     ("fault.wrong-content-type", 401, nil),
     ("fault.redirect-loop", 302, nil),
     ("fault.redirect-other-host", 302, nil),
@@ -126,6 +127,8 @@ struct BusinessCentralTests {
           "You do not have the following permissions on Page APIV2 - Companies: Execute.  CorrelationId:  ") == true)
     case "bc.no-companies-visible":
       #expect((fetched.json?["value"] as? [Any])?.isEmpty == true)
+    case "bc.request-malformed":
+      #expect(fetched.text.contains("Bad Request - Error in query syntax.  CorrelationId:  "))
     case "bc.server-error":
       #expect(fetched.text.contains("Cannot establish a connection to the SQL Server/Database.  CorrelationId:  "))
     case "bc.throttled":

@@ -41,6 +41,7 @@ reasons:
   - bc.throttled
   - bc.unavailable
   - bc.server-error
+  - bc.request-malformed
   - bc.unknown-error
   - network.dns-failed
   - network.connection-refused
@@ -70,6 +71,7 @@ reasons:
   - bc.throttled
   - bc.unavailable
   - bc.server-error
+  - bc.request-malformed
   - bc.unknown-error
   - onprem.audience-not-valid
   - onprem.tenant-parameter-missing
@@ -110,6 +112,7 @@ reasons:
   - bc.throttled
   - bc.unavailable
   - bc.server-error
+  - bc.request-malformed
   - bc.unknown-error
   - network.dns-failed
   - network.connection-refused
@@ -2014,7 +2017,7 @@ bc.endpoint-not-found:
       boost: 12
     - http: [404]
       endpoint: [bc-api, automation]
-      boost: -3
+      boost: 1
     - text: ["No HTTP resource", "resource * was not found", "not a valid segment", "API * not found", "page * is not published", "web service * not found", "The requested API is not available"]
       boost: -5
     - http: [400]
@@ -2146,6 +2149,69 @@ bc.server-error:
     - text: ["transaction must be started", "Identification fields and values", "AL stack trace", "AL call stack", "NavCSideException", "NavNCLDialogException", "AL-stacktracering"]
       boost: -15
 
+bc.request-malformed:
+  summary: Business Central could not read the request itself (HTTP 400); the URL, query, headers or body are wrong, not the credentials.
+  why: >-
+    A 400 without a permission message means the call was authenticated and reached Business Central, which then refused
+    its form: an unknown field or a value of the wrong type in the body, a $filter BC cannot parse, a missing If-Match on
+    a change, a wrong Content-Type, or a file upload sent in the wrong shape (a JSON byte array where extensionContent
+    expects the raw .app bytes).
+  fix: Read the message BC returned with the 400 and correct the part of the request it names; for extension uploads, send the .app file's bytes as application/octet-stream.
+  steps:
+    - Repeat the call so the response body is visible (curl -v; in PowerShell read $_.ErrorDetails.Message or use -Verbose) and read the code and message; they name the field, segment or value.
+    - Compare the URL, the API version and the body's field names and types with the API reference of the entity you call.
+    - "For extension uploads through the automation API: PATCH the .app bytes to extensionUpload(<id>)/extensionContent with Content-Type application/octet-stream and If-Match: *, then call Microsoft.NAV.upload; if a deployment tool (BcContainerHelper, AL-Go) builds this request, update it."
+  whoFixes: integration-developer
+  distinguish: "Read the 400's message: if it names a field, a value, a $filter, a segment or the request body (not permissions or credentials), the request is malformed and this is the cause."
+  docs: [bc-error-codes, bc-automation-apis]
+  match:
+    - bc: [BadRequest, BadRequest_InvalidRequestUrl, BadRequest_RequiredParamNotProvided, BadRequest_InvalidOperation, BadRequest_InvalidToken]
+    - http: [400]
+      endpoint: [bc-api, automation, onprem]
+    - text: ["Bad Request", "Ungültige Anforderung", "Demande incorrecte", "Solicitud incorrecta", "Ongeldige aanvraag", "Richiesta non valida", "Invalid Request Body", "Unable to convert value"]
+      endpoint: [bc-api, automation, onprem]
+      boost: -10
+
+bc.extension-deployment-failed:
+  summary: Business Central accepted the extension upload but failed to install it; the reason is on the Extension Deployment Status page, not in the API answer.
+  why: >-
+    The automation API's upload only queues the deployment. Installing can then fail inside the environment for reasons
+    the upload call never sees: a missing or older dependency, an app id or version already installed, an AppSource app
+    sent as a per-tenant extension, a compile or breaking-change error, or an install or upgrade codeunit that errors.
+  fix: Open Extension Deployment Status in the environment, read the failed entry's details, and fix what it names (dependency, version, app id or the extension's code) before deploying again.
+  steps:
+    - In Business Central, search for Extension Deployment Status, open the failed entry and choose View Details for the error.
+    - "If it names a dependency, deploy that app first (or in dependency order); if the version is already installed, raise the app's version."
+    - "If the app is an AppSource app, it cannot be installed as a per-tenant extension through S2S: install it from the marketplace or deploy with a user context."
+    - If it is a compile or runtime error in the extension, fix the extension and build again.
+  whoFixes: integration-developer
+  distinguish: "Open Extension Deployment Status in the environment: a failed entry for this app, with the upload call itself answered 2xx, is this cause; its details name the real error."
+  docs: [bc-automation-apis, bc-s2s]
+  match:
+    - text: ["Extension Deployment Status", "extensionDeploymentStatus * failed", "deployment status * Failed", "Unable to publish app"]
+      endpoint: [automation, bc-api]
+      boost: 2
+    - text: ["Extension Deployment Status", "Unable to publish app"]
+      boost: -5
+
+bc.scheduled-tasks-not-allowed:
+  summary: The S2S session may not create or run scheduled tasks in this Business Central version; extra permission sets do not change that.
+  why: >-
+    Code that schedules a task (TaskScheduler.CreateTask, job queue entries started from the call) runs under the app's
+    integration session. Business Central online allows this from an S2S session only from version 21.2; before that the
+    platform refuses it with a permission message, whatever permission sets the Microsoft Entra application has.
+  fix: Update the environment to 21.2 or later; until then, let a user session or a job queue started by a user create the task, or move the work out of the S2S call.
+  steps:
+    - Check the environment's version in the admin center (or Help & Support > Troubleshooting in BC).
+    - On 21.2 or later, make sure the app's user has permission to run the job queue and the objects the task calls (permission sets on the Microsoft Entra Applications card, never SUPER).
+    - On an older version, schedule the task from a user session, or have the integration write a record that a user-scheduled job queue entry processes.
+  whoFixes: bc-admin
+  distinguish: "Check the error's wording and the environment version: a refusal to create or run scheduled tasks from an S2S call on a version before 21.2 is this cause; on 21.2+ it is a missing permission."
+  docs: [bc-s2s]
+  match:
+    - text: ["permission to create or run scheduled tasks", "permission to create * scheduled task", "not allowed to schedule * task", "cannot create * scheduled task", "TaskScheduler.CreateTask"]
+      boost: 10
+
 bc.basic-auth-deprecated:
   summary: The call used a user name and web service access key (Basic authentication), which Business Central online no longer accepts.
   why: >-
@@ -2183,6 +2249,12 @@ bc.appsource-app-via-automation:
   docs: [bc-automation-apis, bc-s2s]
   match:
     - text: ["already exists in the AppSource marketplace", "use the extension marketplace to install the extension from AppSource", "AppSource app * per-tenant", "cannot be published as a per-tenant extension"]
+    - text: ["Extension Deployment Status", "Unable to publish app"]
+      endpoint: [automation]
+      boost: -10
+    - text: ["Extension Deployment Status", "Unable to publish app"]
+      boost: -12
+
 """## + "\n"
     ),
     (
@@ -2359,6 +2431,10 @@ entra.tenant-not-found:
     - http: [400]
       endpoint: [token]
       boost: -3
+    - text: ["could not find tenant id for provided tenant domain", "provided service principal * is found in the provided tenant domain"]
+      boost: -4
+    - text: ["parameter authContext because it is null", "parameter bcAuthContext because it is null", "authContext * is null", "New-BcAuthContext * Authentication failed"]
+      boost: -6
 
 entra.tenant-in-other-cloud:
   summary: The tenant belongs to a national cloud that this sign-in host does not serve.
@@ -2423,6 +2499,10 @@ entra.app-not-found:
     - aadsts: [70001, 50001]
       text: ["Application with identifier * was not found", "was not found in the directory"]
       boost: 10
+    - text: ["could not find tenant id for provided tenant domain", "provided service principal * is found in the provided tenant domain"]
+      boost: -6
+    - text: ["parameter authContext because it is null", "parameter bcAuthContext because it is null", "authContext * is null", "New-BcAuthContext * Authentication failed"]
+      boost: -4
 
 entra.secret-invalid:
   summary: Entra ID rejected the client secret; most often the Secret ID was sent instead of the secret Value.
@@ -2453,6 +2533,10 @@ entra.secret-invalid:
       boost: 3
     - http: [401]
       boost: -8
+    - text: ["could not find tenant id for provided tenant domain", "provided service principal * is found in the provided tenant domain"]
+      boost: -2
+    - text: ["parameter authContext because it is null", "parameter bcAuthContext because it is null", "authContext * is null", "New-BcAuthContext * Authentication failed"]
+      boost: -2
 
 entra.secret-expired:
   summary: The client secret has expired.
@@ -2472,6 +2556,10 @@ entra.secret-expired:
       boost: -10
     - http: [401]
       endpoint: [token]
+    - text: ["could not find tenant id for provided tenant domain", "provided service principal * is found in the provided tenant domain"]
+      boost: 0
+    - text: ["parameter authContext because it is null", "parameter bcAuthContext because it is null", "authContext * is null", "New-BcAuthContext * Authentication failed"]
+      boost: 0
 
 entra.credential-missing:
   summary: The token request carried no client secret or certificate assertion (or lacked another required form field).
@@ -3552,11 +3640,17 @@ token.audience-not-bc:
       boost: -10
     - http: [401]
       endpoint: [bc-api, automation, onprem, admin]
+      unless: &bc-scope-clients ["BcContainerHelper", "New-BcAuthContext", "Publish-PerTenantExtensionApps", "Authenticated as app", "AL-Go", "Deploying to * failed"]
       boost: 4
     - text: ["InvalidAuthenticationToken", "Access token validation failure", "invalid audience", "audience is invalid", "wrong audience", "aud claim"]
       boost: -5
     - http: [401]
+      unless: *bc-scope-clients
       boost: -6
+    - http: [500]
+      endpoint: [bc-api]
+      unless: *bc-scope-clients
+      boost: -20
 
 token.roles-missing:
   summary: The token has no roles claim, so no Business Central application permission has been consented for this app.
@@ -3611,7 +3705,7 @@ token.automation-role-missing:
   match:
     - http: [401, 403]
       endpoint: [automation]
-      boost: 0
+      boost: 3
 
 token.tenant-mismatch:
   summary: The token was issued by a different tenant (tid) than the Business Central tenant being called.

@@ -317,6 +317,9 @@ struct BusinessCentralService: Sendable {
       return error(
         500, code: "Internal_ServerError", message: "Cannot establish a connection to the SQL Server/Database.",
         correlationID: correlationID)
+    case .badRequest:
+      return error(
+        400, code: "BadRequest", message: "Bad Request - Error in query syntax.", correlationID: correlationID)
     case .hugeBody:
       var reply = Reply(status: 200, headers: headers(json: true, correlationID: correlationID), body: ByteBuffer())
       reply.delivery = .repeated(chunk: filler, total: 50 * 1024 * 1024)

@@ -109,6 +109,8 @@ enum BCBehaviour: Sendable, Equatable {
   case unavailable
   /// 500 `Internal_ServerError` (SQL connection).
   case serverError
+  /// 400 `BadRequest`: BC could not read the request (a query it cannot parse).
+  case badRequest
   /// A 50 MB companies body.
   case hugeBody
   /// A 401 OData XML error with `application/xml`.

@@ -265,6 +265,7 @@ extension ScenarioSpec {
     add("bc.throttled", "bc.throttled") { $0.bc = .throttled }
     add("bc.unavailable", "bc.unavailable") { $0.bc = .unavailable }
     add("bc.server-error", "bc.server-error") { $0.bc = .serverError }
+    add("bc.request-malformed", "bc.request-malformed") { $0.bc = .badRequest }
     add("admin.app-not-authorized", "admin.app-not-authorized") {
       $0.extraArgs = ["--admin"]
       $0.token.roles = adminRoles

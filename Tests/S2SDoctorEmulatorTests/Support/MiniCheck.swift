@@ -348,6 +348,7 @@ enum MiniCheck {
     case "BadRequest_NotFound": return "bc.endpoint-not-found"
     case "Internal_TenantUnavailable": return "bc.tenant-unavailable"
     case "Internal_CompanyNotFound": return "bc.company-not-found"
+    case "BadRequest": return "bc.request-malformed"
     default: break
     }
     switch fetched.status {
