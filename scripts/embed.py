@@ -25,7 +25,7 @@ def render(folder: str, name: str) -> str:
         dirnames.sort()
         for filename in sorted(filenames):
             rel = os.path.relpath(os.path.join(dirpath, filename), base)
-            if rel in SKIP or filename.startswith("."):
+            if rel in SKIP or filename.startswith(".") or rel.startswith("examples" + os.sep):
                 continue
             with open(os.path.join(dirpath, filename), encoding="utf-8") as handle:
                 entries.append((rel.replace(os.sep, "/"), handle.read()))

@@ -54,6 +54,7 @@ struct Check: AsyncParsableCommand {
 
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var output: OutputOptions
+  @OptionGroup var checkFolders: CheckFolderOptions
 
   @Option(
     name: .customLong("check"),
@@ -94,7 +95,7 @@ struct Check: AsyncParsableCommand {
         throw ValidationError("\(error)")
       }
     }
-    let catalogue = Catalogue.builtIn
+    let catalogue = try checkFolders.catalogue()
     let selectors = (only + skip).flatMap { $0.split(separator: ",").map(String.init) }
     for selector in selectors
     where catalogue.check(selector) == nil && !catalogue.checks.contains(where: { $0.area == selector }) {

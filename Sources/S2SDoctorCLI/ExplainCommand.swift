@@ -83,6 +83,8 @@ struct ListChecks: ParsableCommand {
   @Option(help: "text or json.")
   var format: Explain.ExplainFormat = .text
 
+  @OptionGroup var checkFolders: CheckFolderOptions
+
   struct Listing: Encodable {
     var schemaVersion = 1
     var checks: [Entry]
@@ -92,14 +94,19 @@ struct ListChecks: ParsableCommand {
       var requires: [String]
       var reasons: [String]
       var scope: String
+      var probe: String
+      /// `built-in`, or the folder the check was added from.
+      var source: String
     }
   }
 
   func run() throws {
-    let catalogue = Catalogue.builtIn
+    let catalogue = try checkFolders.catalogue()
     let listing = Listing(
       checks: catalogue.checks.map {
-        .init(id: $0.id, title: $0.title, requires: $0.requires, reasons: $0.reasons, scope: $0.scope)
+        .init(
+          id: $0.id, title: $0.title, requires: $0.requires, reasons: $0.reasons, scope: $0.scope, probe: $0.probe,
+          source: $0.origin ?? "built-in")
       })
     switch format {
     case .json: Output.out(Output.encodeJSON(listing))

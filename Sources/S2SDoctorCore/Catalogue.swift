@@ -85,7 +85,8 @@ public struct Catalogue: Sendable, Codable, Equatable {
       var isDir: ObjCBool = false
       guard FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue
       else { continue }
-      if relative == "README.md" { continue }
+      // Worked examples of added checks are not part of the built-in catalogue.
+      if relative == "README.md" || relative.hasPrefix("examples/") { continue }
       files.append((relative, try String(contentsOfFile: full, encoding: .utf8)))
     }
     return try load(files: files.sorted { $0.path < $1.path })
@@ -180,20 +181,7 @@ public struct Catalogue: Sendable, Codable, Equatable {
         let expect = stem.components(separatedBy: "--").first ?? stem
         return Fixture(expect: expect, file: file.path, contents: file.contents)
       }
-      let declaration = CheckDeclaration(
-        id: id,
-        title: try object.string("title", required: true),
-        rationale: try object.string("rationale", required: true),
-        requires: try object.strings("requires"),
-        reasons: try object.strings("reasons"),
-        scope: try object.optionalString("scope", required: false) ?? "always",
-        fixtures: fixtures)
-      try object.finish()
-      for reason in declaration.reasons where reasons[reason] == nil {
-        throw CatalogueError(
-          file: path, line: object.line(of: "reasons"),
-          message: "reason '\(reason)' is not defined in Checks/reasons")
-      }
+      let declaration = try parseCheck(id: id, object, path: path, fixtures: fixtures, reasons: reasons)
       for fixture in fixtures where fixture.expect != "passed" && reasons[fixture.expect] == nil {
         throw CatalogueError(
           file: fixture.file, line: 0,
@@ -228,6 +216,107 @@ public struct Catalogue: Sendable, Codable, Equatable {
         message: "check '\(folder)' is not listed in catalogue.yaml")
     }
     return Catalogue(checks: checks, reasons: reasons, reasonOrder: reasonOrder, links: links)
+  }
+
+  /// The probes this build registers (`S2SDoctorLive.ProbeRegistry` holds one for each name; a
+  /// test keeps the two lists equal). `http` is the declarative probe a check folder describes.
+  public static let probeNames: [String] = [
+    "input.tenant", "input.client-id", "input.credential", "input.target", "input.redirect-uri", "entra.tenant",
+    "entra.token", "registration.read", "registration.credentials", "registration.service-principal",
+    "registration.permissions", "registration.redirect-uri", "registration.audience", "token.app-only",
+    "token.audience", "token.tenant", "token.roles", "token.clock", "onprem.server-config", "onprem.server-log",
+    "bc.companies", "bc.company", "bc.automation", "bc.custom-api", "bc.admin", "http",
+  ]
+
+  /// One check declaration, validated: its probe, scope and reasons must exist.
+  static func parseCheck(
+    id: String, _ object: YAMLObject, path: String, fixtures: [Fixture], reasons: [String: ReasonDefinition]
+  ) throws(CatalogueError) -> CheckDeclaration {
+    var declaration = CheckDeclaration(
+      id: id,
+      title: try object.string("title", required: true),
+      rationale: try object.string("rationale", required: true),
+      requires: try object.strings("requires"),
+      reasons: try object.strings("reasons"),
+      scope: try object.optionalString("scope", required: false) ?? "always",
+      fixtures: fixtures)
+    declaration.probe = try object.string("probe", required: true)
+    guard Self.probeNames.contains(declaration.probe) else {
+      throw CatalogueError(
+        file: path, line: object.line(of: "probe"),
+        message: "probe '\(declaration.probe)' is not one of \(Self.probeNames.joined(separator: ", "))")
+    }
+    guard CheckDeclaration.scopes.contains(declaration.scope) else {
+      throw CatalogueError(
+        file: path, line: object.line(of: "scope"),
+        message: "scope '\(declaration.scope)' is not one of \(CheckDeclaration.scopes.joined(separator: ", "))")
+    }
+    if let node = object.node("http") {
+      guard declaration.probe == "http", let mapping = node.mapping else {
+        throw CatalogueError(
+          file: path, line: object.line(of: "http"), message: "http: is a mapping, and only for probe: http")
+      }
+      declaration.http = try parseHTTP(try YAMLObject(mapping, file: path), path: path, reasons: reasons)
+    } else if declaration.probe == "http" {
+      throw CatalogueError(file: path, line: object.line(of: "probe"), message: "probe: http needs an http: mapping")
+    }
+    try object.finish()
+    for reason in declaration.reasons + [declaration.http?.emptyReason].compactMap({ $0 })
+    where reasons[reason] == nil {
+      throw CatalogueError(
+        file: path, line: object.line(of: "reasons"),
+        message: "reason '\(reason)' is not defined in Checks/reasons")
+    }
+    return declaration
+  }
+
+  static func parseHTTP(_ object: YAMLObject, path: String, reasons: [String: ReasonDefinition])
+    throws(CatalogueError) -> HTTPProbeSpec
+  {
+    var spec = HTTPProbeSpec()
+    spec.method = (try object.optionalString("method", required: false) ?? "GET").uppercased()
+    guard HTTPProbeSpec.methods.contains(spec.method) else {
+      throw CatalogueError(
+        file: path, line: object.line(of: "method"),
+        message: "method '\(spec.method)' is not allowed: a check only reads (GET or HEAD)")
+    }
+    spec.url = try object.string("url", required: true)
+    spec.token = try object.optionalString("token", required: false) ?? "bc"
+    guard HTTPProbeSpec.tokens.contains(spec.token) else {
+      throw CatalogueError(
+        file: path, line: object.line(of: "token"), message: "token '\(spec.token)' is not one of bc, none")
+    }
+    // The Business Central token goes only to Business Central: the URL must start at {bcBase}.
+    if spec.token == "bc" && !spec.url.hasPrefix("{bcBase}/") {
+      throw CatalogueError(
+        file: path, line: object.line(of: "url"),
+        message: "url must start with {bcBase}/ when the probe sends the Business Central token (token: bc)")
+    }
+    spec.endpoint = try object.optionalString("endpoint", required: false) ?? "bc-api"
+    guard Explainer.endpoints.contains(spec.endpoint) else {
+      throw CatalogueError(
+        file: path, line: object.line(of: "endpoint"),
+        message: "endpoint '\(spec.endpoint)' is not one of \(Explainer.endpoints.joined(separator: ", "))")
+    }
+    let statuses = try object.ints("status")
+    if !statuses.isEmpty { spec.status = statuses }
+    spec.nonEmpty = try object.optionalString("nonEmpty", required: false)
+    if let facts = object.node("facts") {
+      guard let mapping = facts.mapping else {
+        throw CatalogueError(file: path, line: object.line(of: "facts"), message: "facts: name: json.path pairs")
+      }
+      for (key, value) in mapping {
+        guard let name = key.string, let jsonPath = value.string else {
+          throw CatalogueError(file: path, line: object.line(of: "facts"), message: "facts: name: json.path pairs")
+        }
+        spec.facts[name] = jsonPath
+      }
+    }
+    spec.passed = try object.string("passed", required: true)
+    spec.empty = try object.optionalString("empty", required: false) ?? ""
+    spec.emptyReason = try object.optionalString("emptyReason", required: false)
+    try object.finish()
+    return spec
   }
 
   static func isValidID(_ id: String) -> Bool {

@@ -173,13 +173,13 @@ public struct ProfileStore: Sendable {
   public let directory: String
 
   public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-    let base: String
-    if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") {
-      base = xdg
-    } else {
-      base = (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
-    }
-    directory = base + "/s2s-doctor/profiles"
+    directory = Self.configFolder(environment: environment) + "/profiles"
+  }
+
+  /// `$XDG_CONFIG_HOME/s2s-doctor` (default `~/.config/s2s-doctor`): profiles and added checks.
+  public static func configFolder(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") { return xdg + "/s2s-doctor" }
+    return (environment["HOME"] ?? NSHomeDirectory()) + "/.config/s2s-doctor"
   }
 
   public init(directory: String) { self.directory = directory }

@@ -109,12 +109,52 @@ public struct CheckDeclaration: Codable, Sendable, Equatable {
   public var rationale: String
   public var requires: [String]
   public var reasons: [String]
-  /// When the check applies: `always`, `online`, `onprem`, `automation`, `admin`, `server-config`, `server-log`.
+  /// When the check applies: one of `CheckDeclaration.scopes`.
   public var scope: String
   /// Names of fixture files under the check's `fixtures/` folder, with their contents.
   public var fixtures: [Fixture]
+  /// The probe that observes: one of `Catalogue.probeNames` (registered in `S2SDoctorLive`).
+  public var probe: String = ""
+  /// The request of an `http` probe.
+  public var http: HTTPProbeSpec?
+  /// The folder a check was added from at run time (`--checks`); nil for the built-in checks.
+  public var origin: String?
 
   public var area: String { String(id.prefix(while: { $0 != "." })) }
+
+  /// The scopes a check may declare; the loader rejects any other.
+  public static let scopes: [String] = [
+    "always", "online", "onprem", "redirect-uri", "company", "automation", "api-path", "admin", "server-config",
+    "server-log",
+  ]
+}
+
+/// A declarative HTTP probe: one request built from the run's settings and earlier checks' facts,
+/// what its answer must show, the facts it keeps and the words of its outcome.
+public struct HTTPProbeSpec: Codable, Sendable, Equatable {
+  public var method: String = "GET"
+  /// A template over `{bcBase}`, `{tenant}`, `{environment}`, `{companyId}`, `{companyName}` and facts.
+  public var url: String = ""
+  /// `bc` (the Business Central token from `entra.token`) or `none`.
+  public var token: String = "bc"
+  /// Where the request goes, for classifying a failure (`bc-api`, `automation`, `admin`, `onprem`).
+  public var endpoint: String = "bc-api"
+  /// The statuses that pass.
+  public var status: [Int] = [200]
+  /// A JSON path (`value`, `value.0.id`) that must exist and not be empty.
+  public var nonEmpty: String?
+  /// Facts kept for later checks and the outcome's words: name -> JSON path.
+  public var facts: [String: String] = [:]
+  /// The words of a pass, a template with `{fact}` placeholders.
+  public var passed: String = ""
+  /// The words of an answer that passed the status but not `nonEmpty`, and the reason it gives.
+  public var empty: String = ""
+  public var emptyReason: String?
+
+  public init() {}
+
+  public static let methods: Set<String> = ["GET", "HEAD"]
+  public static let tokens: Set<String> = ["bc", "none"]
 }
 
 /// A recorded observation for a check, named after the outcome it must produce.

@@ -61,7 +61,8 @@ public struct LiveCheckSuite: Sendable {
     let runner = CheckRunner(
       catalogue: catalogue, timeLimit: .milliseconds(Int64((settings.timeoutSeconds + 5) * 1000)))
     let (checks, skipped) = runner.select(only: only, skip: skip, applies: applies)
-    let session = LiveSession(settings: settings, secret: secret, transport: transport, broker: broker)
+    let session = LiveSession(
+      settings: settings, secret: secret, catalogue: catalogue, transport: transport, broker: broker)
     let results = await runner.run(checks, skipped: skipped) { check in
       try await session.probe(check)
     }
@@ -87,10 +88,13 @@ public struct LiveCheckSuite: Sendable {
 actor LiveSession {
   let settings: ConnectionSettings
   let secret: Secret?
+  let catalogue: Catalogue
   private var transportResult: Result<HTTPTransport, TransportFailure>?
   private var discoveryTask: Task<Result<TenantDiscovery, OutcomeError>, Never>?
   private var tokenTask: Task<Result<TokenGrant, OutcomeError>, Never>?
-  private var companies: [JSONValue] = []
+  var companies: [JSONValue] = []
+  /// Facts `http` probes extracted, for later checks' URLs and words.
+  var facts: [String: String] = [:]
   /// The registration as Graph shows it, read once for all `registration.*` checks.
   var registrationTask: Task<Result<RegistrationSnapshot, OutcomeError>, Never>?
   private let ownsTransport: Bool
@@ -102,9 +106,13 @@ actor LiveSession {
     (error as? OutcomeError) ?? OutcomeError(outcome: .couldNotTest(nil, "\(error)"))
   }
 
-  init(settings: ConnectionSettings, secret: Secret?, transport: HTTPTransport? = nil, broker: TokenBroker? = nil) {
+  init(
+    settings: ConnectionSettings, secret: Secret?, catalogue: Catalogue = .builtIn, transport: HTTPTransport? = nil,
+    broker: TokenBroker? = nil
+  ) {
     self.settings = settings
     self.secret = secret
+    self.catalogue = catalogue
     self.ownsTransport = transport == nil
     self.broker = broker
     if let transport { transportResult = .success(transport) }
@@ -143,53 +151,60 @@ actor LiveSession {
     }
   }
 
+  /// Runs the probe a check names (`probe:` in its check.yaml), from the registry.
   func probe(_ check: CheckDeclaration) async throws -> Outcome {
-    switch check.id {
-    case "input.tenant":
-      return input(InputValidation.tenant(settings.tenant ?? ""), passed: "tenant \(settings.tenant ?? "")")
-    case "input.client-id":
-      return input(InputValidation.clientID(settings.clientID ?? ""), passed: "client \(settings.clientID ?? "")")
-    case "input.credential": return credentialCheck()
-    case "input.target": return targetCheck()
-    case "input.redirect-uri":
-      return input(
-        InputValidation.redirectURI(settings.redirectURI ?? "", online: settings.deployment == .online),
-        passed: "redirect URI \(settings.redirectURI ?? "")")
-    case "entra.tenant":
-      return await unwrap(await discovery()) { d in
-        .passed(
-          "tenant \(settings.tenant ?? "") is \(d.tenantID) in \(d.cloudInstance ?? "this cloud")",
-          evidence: [.init("tenant.id", d.tenantID), .init("tenant.cloud", d.cloudInstance ?? "?")])
-      }
-    case "entra.token":
-      return await unwrap(await token()) { grant in
-        var evidence = grant.claims.displayEvidence
-        evidence.append(.init("token.clientRequestId", grant.clientRequestID))
-        if let id = grant.requestID { evidence.append(.init("token.requestId", id)) }
-        if let expires = grant.expiresIn { evidence.append(.init("token.expiresIn", "\(expires) s")) }
-        return .passed(
-          "token issued (\(grant.claims.roles?.joined(separator: ", ") ?? "no roles"))", evidence: evidence)
-      }
-    case "token.app-only": return await withToken(tokenAppOnly)
-    case "token.audience": return await withToken(tokenAudience)
-    case "token.tenant": return await withToken(tokenTenant)
-    case "token.roles": return await withToken(tokenRoles)
-    case "token.clock": return await withToken(tokenClock)
-    case "bc.companies": return try await bcCompanies()
-    case "bc.company": return bcCompany()
-    case "bc.automation": return try await bcAutomation()
-    case "bc.custom-api": return try await bcCustomAPI()
-    case "bc.admin": return try await bcAdmin()
-    case "onprem.server-config":
-      var claims: TokenClaims?
-      if case .success(let grant) = await token() { claims = grant.claims }
-      return OnPremProbes.serverConfig(settings: settings, claims: claims)
-    case "onprem.server-log": return OnPremProbes.serverLog(settings: settings)
-    case _ where check.area == "registration": return await registrationProbe(check)
-    default:
-      return .couldNotTest(nil, "this build has no probe for \(check.id)")
+    guard let probe = ProbeRegistry.probes[check.probe] else {
+      return .couldNotTest(nil, "this build has no probe '\(check.probe)' for \(check.id)")
+    }
+    return try await probe(self, check)
+  }
+
+  func inputTenant() -> Outcome {
+    input(InputValidation.tenant(settings.tenant ?? ""), passed: "tenant \(settings.tenant ?? "")")
+  }
+
+  func inputClientID() -> Outcome {
+    input(InputValidation.clientID(settings.clientID ?? ""), passed: "client \(settings.clientID ?? "")")
+  }
+
+  func inputRedirectURI() -> Outcome {
+    input(
+      InputValidation.redirectURI(settings.redirectURI ?? "", online: settings.deployment == .online),
+      passed: "redirect URI \(settings.redirectURI ?? "")")
+  }
+
+  func entraTenant() async -> Outcome {
+    await unwrap(await discovery()) { d in
+      .passed(
+        "tenant \(settings.tenant ?? "") is \(d.tenantID) in \(d.cloudInstance ?? "this cloud")",
+        evidence: [.init("tenant.id", d.tenantID), .init("tenant.cloud", d.cloudInstance ?? "?")])
     }
   }
+
+  func entraToken() async -> Outcome {
+    await unwrap(await token()) { grant in
+      var evidence = grant.claims.displayEvidence
+      evidence.append(.init("token.clientRequestId", grant.clientRequestID))
+      if let id = grant.requestID { evidence.append(.init("token.requestId", id)) }
+      if let expires = grant.expiresIn { evidence.append(.init("token.expiresIn", "\(expires) s")) }
+      return .passed(
+        "token issued (\(grant.claims.roles?.joined(separator: ", ") ?? "no roles"))", evidence: evidence)
+    }
+  }
+
+  func onPremServerConfig() async -> Outcome {
+    var claims: TokenClaims?
+    if case .success(let grant) = await token() { claims = grant.claims }
+    return OnPremProbes.serverConfig(settings: settings, claims: claims)
+  }
+
+  func onPremServerLog() -> Outcome { OnPremProbes.serverLog(settings: settings) }
+
+  func tokenAppOnlyProbe() async -> Outcome { await withToken(tokenAppOnly) }
+  func tokenAudienceProbe() async -> Outcome { await withToken(tokenAudience) }
+  func tokenTenantProbe() async -> Outcome { await withToken(tokenTenant) }
+  func tokenRolesProbe() async -> Outcome { await withToken(tokenRoles) }
+  func tokenClockProbe() async -> Outcome { await withToken(tokenClock) }
 
   // MARK: input
 
@@ -313,6 +328,7 @@ actor LiveSession {
       transport = try self.transport()
       credential = try self.credential()
     } catch { return .failure(Self.wrap(error)) }
+    let tokenReasons = catalogue.check("entra.token")?.reasons ?? []
     let make: @Sendable () async -> Result<TokenGrant, OutcomeError> = {
       let client = EntraClient(transport: transport, authorityHost: settings.authorityHost)
       do {
@@ -320,7 +336,7 @@ actor LiveSession {
           tenant: settings.tenant ?? "", clientID: settings.clientID ?? "", credential: credential)
         if let grant { return .success(grant) }
         var outcome = Classifier.classify(
-          response, endpoint: "token", allowed: Catalogue.builtIn.check("entra.token")?.reasons ?? [],
+          response, endpoint: "token", allowed: tokenReasons,
           fallback: "entra.unknown-error", prefix: "token")
         outcome.evidence.append(.init("token.clientRequestId", requestID))
         return .failure(OutcomeError(outcome: outcome))
@@ -472,7 +488,7 @@ actor LiveSession {
     }
   }
 
-  func bcCompanies() async throws -> Outcome {
+  func bcCompanies(_ check: CheckDeclaration) async throws -> Outcome {
     guard case .success(let grant) = await token() else { return .skipped("no token") }
     let endpoint = settings.deployment == .onprem ? "onprem" : "bc-api"
     let url = withTenantParameter(await environmentBase() + "/api/v2.0/companies")
@@ -493,7 +509,7 @@ actor LiveSession {
         "\(value.count) compan\(value.count == 1 ? "y" : "ies"): \(names.prefix(5).joined(separator: ", "))",
         evidence: evidence)
     }
-    let allowed = Catalogue.builtIn.check("bc.companies")?.reasons ?? []
+    let allowed = check.reasons
     let signals = SignalExtractor.extract(SearchableText(response.text))
     let evidence = Classifier.evidence(response, prefix: "companies")
     if endpoint == "onprem", response.status == 401,
@@ -536,7 +552,7 @@ actor LiveSession {
       evidence: [.init("companies.names", names.joined(separator: "; "))])
   }
 
-  func bcAutomation() async throws -> Outcome {
+  func bcAutomation(_ check: CheckDeclaration) async throws -> Outcome {
     guard case .success(let grant) = await token() else { return .skipped("no token") }
     let url = withTenantParameter(await environmentBase() + "/api/microsoft/automation/v2.0/companies")
     let response: HTTPResponse
@@ -557,11 +573,11 @@ actor LiveSession {
         evidence: Classifier.evidence(response, prefix: "automation"))
     }
     return Classifier.classify(
-      response, endpoint: "automation", allowed: Catalogue.builtIn.check("bc.automation")?.reasons ?? [],
+      response, endpoint: "automation", allowed: check.reasons,
       fallback: "bc.unknown-error", prefix: "automation")
   }
 
-  func bcCustomAPI() async throws -> Outcome {
+  func bcCustomAPI(_ check: CheckDeclaration) async throws -> Outcome {
     guard case .success(let grant) = await token(), var path = settings.apiPath else { return .skipped("no token") }
     if !path.hasPrefix("/") { path = "/" + path }
     let url = withTenantParameter(await environmentBase() + path)
@@ -578,11 +594,11 @@ actor LiveSession {
         evidence: Classifier.evidence(response, prefix: "customApi"))
     }
     return Classifier.classify(
-      response, endpoint: "bc-api", allowed: Catalogue.builtIn.check("bc.custom-api")?.reasons ?? [],
+      response, endpoint: "bc-api", allowed: check.reasons,
       fallback: "bc.unknown-error", prefix: "customApi")
   }
 
-  func bcAdmin() async throws -> Outcome {
+  func bcAdmin(_ check: CheckDeclaration) async throws -> Outcome {
     guard case .success(let grant) = await token() else { return .skipped("no token") }
     let url = "\(settings.bcAPIHost)/admin/v2.24/applications/BusinessCentral/environments"
     let response: HTTPResponse
@@ -606,7 +622,7 @@ actor LiveSession {
         evidence: evidence)
     }
     return Classifier.classify(
-      response, endpoint: "admin", allowed: Catalogue.builtIn.check("bc.admin")?.reasons ?? [],
+      response, endpoint: "admin", allowed: check.reasons,
       fallback: "bc.unknown-error", prefix: "admin")
   }
 }

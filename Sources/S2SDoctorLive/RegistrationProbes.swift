@@ -21,7 +21,7 @@ extension LiveSession {
     }
     let elsewhere =
       "the application object is not in this tenant (a multitenant app lives in its home tenant); check against the home tenant to see it"
-    switch check.id {
+    switch check.probe {
     case "registration.read":
       let name = snapshot.application?["displayName"]?.string ?? snapshot.servicePrincipal?["displayName"]?.string
       let count = snapshot.application.map { RegistrationHealth.credentials($0).count }

@@ -218,6 +218,7 @@ public enum ConsoleText {
       if !check.requires.isEmpty { out += "    needs: \(check.requires.joined(separator: ", "))\n" }
       if check.scope != "always" { out += "    applies: \(check.scope)\n" }
       if !check.reasons.isEmpty { out += "    reasons: \(check.reasons.joined(separator: ", "))\n" }
+      if let origin = check.origin { out += "    from: \(origin)\n" }
     }
     out +=
       "\n\(catalogue.checks.count) checks, \(catalogue.reasons.count) reasons. Details: s2s-doctor explain <check or reason id>\n"

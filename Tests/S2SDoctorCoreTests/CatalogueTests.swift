@@ -118,7 +118,11 @@ import Testing
   @Test func loaderRejectsDanglingPrerequisites() {
     var files = EmbeddedCatalogue.files.filter { !$0.path.hasSuffix("check.yaml") && $0.path != "catalogue.yaml" }
     files.append(("catalogue.yaml", "reasons: [input, network, entra, token, bc, onprem, consent]\nchecks: [a.one]\n"))
-    files.append(("a.one/check.yaml", "id: a.one\ntitle: T\nrationale: R\nrequires: [a.zero]\nreasons: []\n"))
+    files.append(
+      (
+        "a.one/check.yaml",
+        "id: a.one\ntitle: T\nrationale: R\nrequires: [a.zero]\nreasons: []\nprobe: http\nhttp: {url: \"{bcBase}/x\", passed: ok}\n"
+      ))
     do {
       _ = try Catalogue.load(files: files)
       Issue.record("a dangling prerequisite must be an error")

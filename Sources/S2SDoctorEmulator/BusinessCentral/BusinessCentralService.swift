@@ -219,13 +219,17 @@ struct BusinessCentralService: Sendable {
     let environmentName: Substring
     let apiPath: ArraySlice<Substring>
     let start = segments.startIndex
-    if segments.count >= 2, segments[start + 1] == "api" {
+    let roots: Set<Substring> = ["api", "ODataV4"]
+    let root: Substring
+    if segments.count >= 2, roots.contains(segments[start + 1]) {
       tenantSegment = nil
       environmentName = segments[start]
+      root = segments[start + 1]
       apiPath = segments.dropFirst(2)
-    } else if segments.count >= 3, segments[start + 2] == "api" {
+    } else if segments.count >= 3, roots.contains(segments[start + 2]) {
       tenantSegment = segments[start]
       environmentName = segments[start + 1]
+      root = segments[start + 2]
       apiPath = segments.dropFirst(3)
     } else {
       return noRoute(request, correlationID: correlationID)
@@ -258,6 +262,13 @@ struct BusinessCentralService: Sendable {
         correlationID: correlationID, dateOffset: offset)
     }
 
+    if root == "ODataV4" || apiPath.first == Self.partnerAPI.first {
+      guard token.roles.contains(Facts.apiRole) else { return unauthorized(correlationID, dateOffset: offset) }
+      var reply = partnerData(
+        root: root, path: apiPath, environment: environment, request: request, correlationID: correlationID)
+      reply.dateOffset = offset
+      return reply
+    }
     let route: Route
     switch apiPath.joined(separator: "/") {
     case "v2.0/companies": route = .companies
@@ -345,6 +356,43 @@ struct BusinessCentralService: Sendable {
       fields[.msCorrelationX] = correlationID
       return Reply(status: 302, headers: fields, body: "")
     }
+  }
+
+  /// The custom API a partner extension publishes in every emulated environment
+  /// (`api/contoso/sales/v1.0/companies({id})/salesOrders`) and one published OData V4 web service
+  /// (`ODataV4/Company('{name}')/Chart_of_Accounts`); any other page is not published.
+  static let partnerAPI: [Substring] = ["contoso", "sales", "v1.0"]
+  static let publishedWebService = "Chart_of_Accounts"
+
+  private func partnerData(
+    root: Substring, path: ArraySlice<Substring>, environment: BCEnvironment, request: Incoming, correlationID: String
+  ) -> Reply {
+    let parts = path.map { $0.removingPercentEncoding ?? String($0) }
+    let company: (key: String, entity: String)?
+    if root == "ODataV4", parts.count == 2, parts[0].hasPrefix("Company('"), parts[0].hasSuffix("')") {
+      company = (String(parts[0].dropFirst("Company('".count).dropLast(2)), parts[1])
+    } else if root == "api", parts.count == 5, Array(path.prefix(3)) == Self.partnerAPI,
+      parts[3].hasPrefix("companies("), parts[3].hasSuffix(")")
+    {
+      company = (String(parts[3].dropFirst("companies(".count).dropLast()), parts[4])
+    } else {
+      company = nil
+    }
+    let published = root == "ODataV4" ? Self.publishedWebService : "salesOrders"
+    guard let company, company.entity == published else { return noRoute(request, correlationID: correlationID) }
+    guard let found = environment.companies.first(where: { $0.id == company.key || $0.name == company.key }) else {
+      return error(
+        400, code: "Internal_CompanyNotFound",
+        message: "Cannot open the company '\(company.key)'. The company does not exist.", correlationID: correlationID)
+    }
+    let row: JSONText =
+      root == "ODataV4"
+      ? .object([("No", .string("1000")), ("Name", .string("BALANCE SHEET")), ("Account_Type", .string("Heading"))])
+      : .object([("id", .string(StableID.guid(found.id + "/order/101001"))), ("number", .string("101001"))])
+    let body = JSONText.object([
+      ("@odata.context", .string(request.base + request.path + "/$metadata")), ("value", .array([row])),
+    ]).serialized
+    return Reply(status: 200, headers: headers(json: true, correlationID: correlationID), body: body)
   }
 
   private func success(

@@ -1,0 +1,115 @@
+import Foundation
+import S2SDoctorCore
+
+/// The declarative `http` probe: a check folder describes one read-only request, what its answer
+/// must show, the facts it keeps for later checks, and the words of its outcome.
+extension LiveSession {
+  func httpProbe(_ check: CheckDeclaration) async -> Outcome {
+    guard let spec = check.http else { return .couldNotTest(nil, "\(check.id) declares probe http without http:") }
+    var headers = [("Accept", "application/json")]
+    if spec.token == "bc" {
+      guard case .success(let grant) = await token() else { return .skipped("no token") }
+      headers.append(("Authorization", "Bearer \(grant.accessToken)"))
+    }
+    let url: String
+    switch await fill(spec.url, encode: true) {
+    case .success(let filled): url = withTenantParameter(filled)
+    case .failure(let missing):
+      return .skipped("\(check.id) needs {\(missing.name)}, which no earlier check provided")
+    }
+    guard
+      url.lowercased().hasPrefix("https://")
+        || (settings.allowHTTPBCURL == true && url.hasPrefix(settings.bcURL ?? "\u{0}"))
+    else {
+      return .failed("input.server-url-invalid", "\(check.id) builds \(url), which is not an https URL")
+    }
+    let response: HTTPResponse
+    do {
+      response = try await self.transport().send(HTTPRequest(method: spec.method, url: url, headers: headers))
+    } catch let failure as TransportFailure {
+      return Classifier.outcome(reason: failure.reason, detail: failure.detail, evidence: [.init("request.url", url)])
+    } catch {
+      return Self.wrap(error).outcome
+    }
+    let prefix = check.id
+    var evidence = Classifier.evidence(response, prefix: prefix)
+    guard spec.status.contains(response.status), Classifier.isServiceAnswer(response) else {
+      return Classifier.classify(
+        response, endpoint: spec.endpoint, allowed: check.reasons, fallback: "bc.unknown-error", prefix: prefix)
+    }
+    if let path = spec.nonEmpty, Self.isEmpty(response.json.flatMap { Self.value(at: path, in: $0) }) {
+      let reason = spec.emptyReason ?? check.reasons.first ?? "bc.unknown-error"
+      let words = spec.empty.isEmpty ? "the answer has nothing at \(path)" : spec.empty
+      return .failed(reason, (try? await fill(words, encode: false).get()) ?? words, evidence: evidence)
+    }
+    for (name, path) in spec.facts.sorted(by: { $0.key < $1.key }) {
+      guard let json = response.json, let value = Self.value(at: path, in: json) else { continue }
+      let text = value.array.map { String($0.count) } ?? value.string ?? ""
+      facts[name] = text
+      evidence.append(.init("\(prefix).\(name)", text))
+    }
+    let words = (try? await fill(spec.passed, encode: false).get()) ?? spec.passed
+    return .passed(words, evidence: evidence)
+  }
+
+  struct MissingFact: Error { var name: String }
+
+  /// Fills `{name}` placeholders from the settings, the companies `bc.companies` read, and facts.
+  func fill(_ template: String, encode: Bool) async -> Result<String, MissingFact> {
+    var output = ""
+    var rest = Substring(template)
+    while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+      output += rest[..<open]
+      let name = String(rest[rest.index(after: open)..<close])
+      guard let value = await placeholder(name) else { return .failure(MissingFact(name: name)) }
+      output += encode && name != "bcBase" ? Self.encodedSegment(value) : value
+      rest = rest[rest.index(after: close)...]
+    }
+    return .success(output + rest)
+  }
+
+  func placeholder(_ name: String) async -> String? {
+    switch name {
+    case "bcBase": return await environmentBase()
+    case "tenant": return await tenantSegment()
+    case "environment": return settings.environment
+    case "companyId", "companyName":
+      let company =
+        settings.company.flatMap { wanted in
+          companies.first { [$0["name"]?.string, $0["displayName"]?.string, $0["id"]?.string].contains(wanted) }
+        } ?? companies.first
+      return company?[name == "companyId" ? "id" : "name"]?.string
+    default: return facts[name]
+    }
+  }
+
+  /// A value placed in a URL path or query: everything but unreserved characters is encoded.
+  static func encodedSegment(_ value: String) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+  }
+
+  /// `value.0.id`: object keys and array indexes, separated by dots.
+  static func value(at path: String, in json: JSONValue) -> JSONValue? {
+    var current: JSONValue? = json
+    for part in path.split(separator: ".") {
+      if let index = Int(part), let array = current?.array {
+        current = index < array.count ? array[index] : nil
+      } else {
+        current = current?[String(part)]
+      }
+    }
+    return current
+  }
+
+  static func isEmpty(_ value: JSONValue?) -> Bool {
+    switch value {
+    case nil, .null?: true
+    case .array(let items)?: items.isEmpty
+    case .string(let text)?: text.isEmpty
+    case .object(let members)?: members.isEmpty
+    default: false
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+@testable import S2SDoctorCLI
+@testable import S2SDoctorCore
+@testable import S2SDoctorEmulator
+@testable import S2SDoctorLive
+
+/// Checks are data: a folder names its probe, and the loader refuses what this build cannot run.
+@Suite struct PluggableCheckTests {
+  static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../../Checks/examples").standardizedFileURL.path
+
+  @Test func everyNamedProbeIsRegisteredAndEveryRegisteredProbeIsNamed() {
+    #expect(Set(ProbeRegistry.probes.keys) == Set(Catalogue.probeNames))
+    for check in Catalogue.builtIn.checks {
+      #expect(ProbeRegistry.probes[check.probe] != nil, "\(check.id) names probe \(check.probe)")
+    }
+  }
+
+  /// A copy of the examples with one line of one check.yaml replaced.
+  func examplesWith(_ file: String, replacing old: String, by new: String) throws -> String {
+    let folder = NSTemporaryDirectory() + "s2s-checks-" + UUID().uuidString
+    try FileManager.default.copyItem(atPath: Self.examples, toPath: folder)
+    let path = "\(folder)/\(file)/check.yaml"
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(text.contains(old), "fixture edit: \(old)")
+    try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: true, encoding: .utf8)
+    return folder
+  }
+
+  func loadError(_ folder: String) -> CatalogueError? {
+    do {
+      _ = try Catalogue.builtIn.adding(checkFolders: [folder])
+      return nil
+    } catch { return error }
+  }
+
+  @Test(arguments: [
+    ("probe: http", "probe: htp", "probe 'htp'"),
+    ("scope: online", "scope: onlin", "scope 'onlin'"),
+    ("  status: [200]", "  status: [200]\n  endpoint: bc-data", "endpoint 'bc-data'"),
+    ("  status: [200]", "  status: [200]\n  method: POST", "only reads"),
+    ("  url: \"{bcBase}/api", "  url: \"https://example.com/api", "{bcBase}"),
+    ("  - bc.endpoint-not-found", "  - bc.endpont-not-found", "bc.endpont-not-found"),
+    ("  status: [200]", "  status: [200]\n  colour: red", "colour"),
+  ])
+  func loaderRejectsWhatThisBuildCannotRunNamingFileAndLine(_ old: String, _ new: String, _ says: String) throws {
+    let folder = try examplesWith("partner.custom-api", replacing: old, by: new)
+    let error = try #require(loadError(folder))
+    #expect(error.file.hasSuffix("partner.custom-api/check.yaml"))
+    #expect(error.message.contains(says), "\(error)")
+    if !says.contains("colour") { #expect(error.line > 0, "\(error)") }
+  }
+
+  @Test func builtInLoaderRejectsAnUnknownProbeAndScopeToo() {
+    for (old, new) in [("probe: token.roles", "probe: token.rolez"), ("scope: always", "scope: sometimes")] {
+      let files = EmbeddedCatalogue.files.map { file in
+        file.path == "token.roles/check.yaml"
+          ? (file.path, file.contents.replacingOccurrences(of: old, with: new)) : file
+      }
+      do {
+        _ = try Catalogue.load(files: files)
+        Issue.record("\(new) must be refused")
+      } catch {
+        #expect(error.file == "token.roles/check.yaml" && error.line > 0, "\(error)")
+      }
+    }
+  }
+
+  @Test func anAddedCheckCannotReplaceABuiltInOne() throws {
+    let folder = try examplesWith("partner.custom-api", replacing: "id: partner.custom-api", by: "id: bc.companies")
+    #expect(loadError(folder)?.message.contains("already exists") == true)
+  }
+
+  func run(_ scenario: String, checks folder: String) async throws -> RunReport {
+    let info = try await SharedEmulator.shared.start()
+    let scenario = try #require(info.scenarios[scenario])
+    let options = try ConnectionOptions.parse(scenario.args)
+    let (settings, secret) = try options.resolve(environment: scenario.env)
+    let catalogue = try Catalogue.builtIn.adding(checkFolders: [folder])
+    return await LiveCheckSuite(settings: settings, secret: secret, catalogue: catalogue).run()
+  }
+
+  @Test func theWorkedExamplesRunAgainstTheEmulator() async throws {
+    let report = try await run("ok", checks: Self.examples)
+    let custom = try #require(report.results.first { $0.check == "partner.custom-api" })
+    #expect(custom.status == .passed, "\(custom)")
+    #expect(custom.detail?.contains("1 row read, first 101001") == true, "\(custom.detail ?? "")")
+    let odata = try #require(report.results.first { $0.check == "partner.odata-web-service" })
+    #expect(odata.status == .passed, "\(odata)")
+    #expect(odata.detail?.contains("CRONUS USA, Inc.") == true)
+    let plain = try await runScenario(try #require(try await SharedEmulator.shared.start().scenarios["ok"]))
+    #expect(report.results.count == plain.results.count + 2)
+  }
+
+  @Test func anUnpublishedServiceIsClassifiedThroughTheCatalogue() async throws {
+    let folder = try examplesWith(
+      "partner.odata-web-service", replacing: "Chart_of_Accounts?", by: "Customer_List?")
+    let report = try await run("ok", checks: folder)
+    let odata = try #require(report.results.first { $0.check == "partner.odata-web-service" })
+    #expect(odata.status == .failed)
+    #expect(odata.reason == "bc.endpoint-not-found")
+  }
+
+  @Test func anAddedCheckInheritsTheStateOfItsPrerequisites() async throws {
+    // Without the app on BC's page the companies check fails; the added check is skipped, not run.
+    let report = try await run("bc.app-not-accepted", checks: Self.examples)
+    let custom = try #require(report.results.first { $0.check == "partner.custom-api" })
+    #expect(custom.status == .skipped)
+  }
+}
