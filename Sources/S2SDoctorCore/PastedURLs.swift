@@ -231,10 +231,12 @@ public struct URLFacts: Sendable, Equatable {
       // nothing; only what a template or script sent unfilled does ("{client-ID}", "$clientId",
       // "%CLIENT_ID%", "null").
       let lower = value.lowercased()
+      // Sample configurations ship "Enter_the_Application_Id_here", "your-app-id", "CHANGEME".
+      let words = Set(lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init))
       let template =
         lower.contains("{") || lower.hasPrefix("$") || (lower.hasPrefix("%") && lower.hasSuffix("%"))
-        || ["null", "undefined", "none", "client_id", "clientid", "client-id", "your-client-id", "your_client_id"]
-          .contains(lower)
+        || ["null", "undefined", "none", "client_id", "clientid", "client-id"].contains(lower)
+        || !words.isDisjoint(with: ["enter", "here", "your", "placeholder", "changeme", "todo"])
       if template { tags.insert("client-id-malformed") }
     }
   }

@@ -266,6 +266,61 @@ import Testing
     #expect(reasons.contains("token.audience-not-bc"))
   }
 
+  @Test func federatedCredentialsAndAssertionsHaveTheirOwnCauses() {
+    #expect(
+      first(
+        "ClientAssertionCredential authentication failed: AADSTS700213: No matching federated identity record found for presented assertion subject 'repo:Contoso/bc-apps:ref:refs/heads/Main'."
+      )
+        == "entra.federated-credential-mismatch")
+    #expect(
+      first(
+        "MsalServiceException: AADSTS700024: Client assertion is not within its valid time range. Current time: 2025-03-01T10:00:00Z"
+      )
+        == "entra.certificate-rejected")
+  }
+
+  @Test func oldTLSIsNotACertificateProblem() {
+    #expect(
+      first(
+        "{\"error\":\"invalid_request\",\"error_description\":\"AADSTS1002016: You are using TLS version 1.0, 1.1 and/or 3DES cipher which are deprecated.\"}"
+      )
+        == "network.tls-version-too-old")
+    #expect(
+      first("The client and server cannot communicate, because they do not possess a common algorithm.")
+        == "network.tls-version-too-old")
+  }
+
+  @Test func sampleConfigurationsSendPlaceholdersAsClientIDs() {
+    #expect(
+      first("AADSTS700016: Application with identifier 'YOUR_CLIENT_ID_HERE' was not found in the directory 'Contoso'.")
+        == "input.client-id-invalid")
+  }
+
+  @Test func newerEntraWordingsOfKnownCauses() {
+    #expect(
+      first("Usage of the /common endpoint is not supported for such applications created after '10/15/2018'.")
+        == "consent.single-tenant-common")
+    #expect(
+      first("Graph call failed with httpCode=Forbidden, errorCode=Authorization_RequestDenied")
+        == "registration.graph-refused")
+    #expect(
+      first("The resource parameter provided in the request does not match the requested scopes.")
+        == "entra.resource-not-found")
+  }
+
+  @Test func aBareAuthenticationFailureListsTheCredentialCausesAtLowConfidence() {
+    let result = explainer.explain("##[error]Authentication failed.")
+    #expect(
+      result.diagnoses.prefix(3).map(\.reason) == [
+        "entra.secret-expired", "entra.secret-invalid", "entra.app-not-found",
+      ])
+    #expect(result.diagnoses.allSatisfy { $0.confidence == "low" })
+    // A TLS handshake that "failed to authenticate" is not a credential problem.
+    let tls = explainer.explain(
+      "System.Security.Authentication.AuthenticationException: Authentication failed, see inner exception.")
+    #expect(!tls.diagnoses.contains { $0.reason.hasPrefix("entra.secret") })
+  }
+
   @Test func endpointRulesDoNotFireWithoutAnEndpoint() {
     // A 403 with nothing saying where it came from: no admin-center diagnosis at full strength.
     let result = explainer.explain("403 Forbidden")
@@ -415,8 +470,8 @@ import Testing
 
 /// The real-world corpus: the figures may only rise (`make bench` prints them).
 @Suite struct CorpusTests {
-  static let entries: [CorpusEntry] = {
-    let folder = repositoryRoot.appendingPathComponent("Tests/Corpus/entries")
+  static func read(_ folderName: String) -> [CorpusEntry] {
+    let folder = repositoryRoot.appendingPathComponent("Tests/Corpus/\(folderName)")
     let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
     return names.sorted().compactMap { name in
       guard name.hasSuffix(".txt"),
@@ -424,11 +479,19 @@ import Testing
       else { return nil }
       return CorpusEntry.parse(name: name, raw)
     }
-  }()
+  }
+
+  static let entries = read("entries")
+  static let heldOut = read("heldout")
 
   @Test func corpusIsLargeAndWellFormed() {
     #expect(Self.entries.count >= 150)
-    for entry in Self.entries {
+    #expect(Self.heldOut.count >= 60)
+    let corpusSources = Set(Self.entries.map(\.source))
+    for entry in Self.heldOut {
+      #expect(!corpusSources.contains(entry.source), "\(entry.name): a held-out source must not be in the corpus")
+    }
+    for entry in Self.entries + Self.heldOut {
       #expect(entry.source.hasPrefix("https://"), "\(entry.name): source")
       #expect(["confirmed", "documented", "reported"].contains(entry.confidence), "\(entry.name): confidence")
       for reason in entry.expected where !reason.hasPrefix("new:") {

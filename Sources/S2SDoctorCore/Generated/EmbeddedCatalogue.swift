@@ -25,6 +25,7 @@ reasons:
   - network.proxy-auth-required
   - network.unexpected-response
 scope: admin
+probe: bc.admin
 """# + "\n"
     ),
     (
@@ -50,6 +51,7 @@ reasons:
   - network.proxy-auth-required
   - network.unexpected-response
 scope: automation
+probe: bc.automation
 """# + "\n"
     ),
     (
@@ -83,6 +85,7 @@ reasons:
   - network.proxy-auth-required
   - network.unexpected-response
 scope: always
+probe: bc.companies
 """# + "\n"
     ),
     (
@@ -96,6 +99,7 @@ requires: [bc.companies]
 reasons:
   - bc.company-not-found
 scope: company
+probe: bc.company
 """# + "\n"
     ),
     (
@@ -121,6 +125,7 @@ reasons:
   - network.proxy-auth-required
   - network.unexpected-response
 scope: api-path
+probe: bc.custom-api
 """# + "\n"
     ),
     (
@@ -176,6 +181,7 @@ reasons:
   - network.proxy-auth-required
   - network.unexpected-response
 scope: always
+probe: entra.tenant
 """# + "\n"
     ),
     (
@@ -209,6 +215,7 @@ reasons:
   - network.proxy-auth-required
   - network.unexpected-response
 scope: always
+probe: entra.token
 """# + "\n"
     ),
     (
@@ -222,6 +229,7 @@ requires: []
 reasons:
   - input.client-id-invalid
 scope: always
+probe: input.client-id
 """# + "\n"
     ),
     (
@@ -238,6 +246,7 @@ reasons:
   - input.secret-has-stray-characters
   - input.certificate-invalid
 scope: always
+probe: input.credential
 """# + "\n"
     ),
     (
@@ -254,6 +263,7 @@ reasons:
   - input.redirect-uri-default-port
   - input.redirect-uri-online-mismatch
 scope: redirect-uri
+probe: input.redirect-uri
 """# + "\n"
     ),
     (
@@ -269,6 +279,7 @@ reasons:
   - input.server-url-invalid
   - network.cleartext-http
 scope: always
+probe: input.target
 """# + "\n"
     ),
     (
@@ -283,6 +294,7 @@ reasons:
   - input.tenant-invalid
   - input.tenant-not-specific
 scope: always
+probe: input.tenant
 """# + "\n"
     ),
     (
@@ -385,6 +397,7 @@ reasons:
   - onprem.version-unsupported
   - onprem.tenant-parameter-missing
 scope: server-config
+probe: onprem.server-config
 """# + "\n"
     ),
     (
@@ -1474,6 +1487,7 @@ reasons:
   - onprem.token-lifetime-exceeded
   - token.clock-skew
 scope: server-log
+probe: onprem.server-log
 """# + "\n"
     ),
     (
@@ -2368,6 +2382,8 @@ consent.single-tenant-common:
     - aadsts: [650059]
     - aadsts: [50194]
     - text: ["isn't configured as a multitenant application", "is not configured as a multi-tenant application"]
+    - text: ["common endpoint is not supported for such applications", "Use a tenant-specific endpoint or configure the application to be multi-tenant"]
+      boost: 10
 
 consent.partner-preconsent-missing:
   summary: A partner delegated administrator tried to consent, but the app has no pre-consent for the customer's tenant.
@@ -2435,6 +2451,9 @@ entra.tenant-not-found:
       boost: -4
     - text: ["parameter authContext because it is null", "parameter bcAuthContext because it is null", "authContext * is null", "New-BcAuthContext * Authentication failed"]
       boost: -6
+    - text: ["Authentication failed", "Failed to authenticate", "Could not authenticate"]
+      unless: ["SSL", "TLS", "transport stream", "inner exception", "certificate", "proxy", "Basic authentication", "password"]
+      boost: -31
 
 entra.tenant-in-other-cloud:
   summary: The tenant belongs to a national cloud that this sign-in host does not serve.
@@ -2503,6 +2522,9 @@ entra.app-not-found:
       boost: -6
     - text: ["parameter authContext because it is null", "parameter bcAuthContext because it is null", "authContext * is null", "New-BcAuthContext * Authentication failed"]
       boost: -4
+    - text: ["Authentication failed", "Failed to authenticate", "Could not authenticate"]
+      unless: ["SSL", "TLS", "transport stream", "inner exception", "certificate", "proxy", "Basic authentication", "password"]
+      boost: -30
 
 entra.secret-invalid:
   summary: Entra ID rejected the client secret; most often the Secret ID was sent instead of the secret Value.
@@ -2537,6 +2559,9 @@ entra.secret-invalid:
       boost: -2
     - text: ["parameter authContext because it is null", "parameter bcAuthContext because it is null", "authContext * is null", "New-BcAuthContext * Authentication failed"]
       boost: -2
+    - text: ["Authentication failed", "Failed to authenticate", "Could not authenticate"]
+      unless: ["SSL", "TLS", "transport stream", "inner exception", "certificate", "proxy", "Basic authentication", "password"]
+      boost: -29
 
 entra.secret-expired:
   summary: The client secret has expired.
@@ -2560,6 +2585,9 @@ entra.secret-expired:
       boost: 0
     - text: ["parameter authContext because it is null", "parameter bcAuthContext because it is null", "authContext * is null", "New-BcAuthContext * Authentication failed"]
       boost: 0
+    - text: ["Authentication failed", "Failed to authenticate", "Could not authenticate"]
+      unless: ["SSL", "TLS", "transport stream", "inner exception", "certificate", "proxy", "Basic authentication", "password"]
+      boost: -28
 
 entra.credential-missing:
   summary: The token request carried no client secret or certificate assertion (or lacked another required form field).
@@ -2631,6 +2659,8 @@ entra.resource-not-found:
     - text: ["The resource principal named"]
     - text: ["resource principal named * was not found", "resource principal * was not found"]
       boost: -10
+    - text: ["resource parameter * does not match * scopes"]
+      boost: 5
 
 entra.app-disabled:
   summary: The app's service principal (enterprise application) is disabled in this tenant.
@@ -2688,7 +2718,7 @@ entra.certificate-rejected:
   distinguish: "Decode the client assertion header and compare its x5t thumbprint with Certificates & secrets > Certificates: if none matches (AADSTS700027), this is the cause."
   docs: [entra-certificate-credentials, entra-error-codes]
   match:
-    - aadsts: [50012, 50027, 50032, 50048, 50098, 50120, 70021, 700211, 700212, 700213, 700229, 900384, 7002138]
+    - aadsts: [50012, 50027, 50032, 50048, 50098, 50120, 700229, 900384]
     - aadsts: [700027, 700024, 700030]
     - text: ["Client assertion failed signature validation", "Client assertion is not within its valid time range"]
 
@@ -2750,6 +2780,26 @@ entra.unknown-error:
   distinguish: "Open https://login.microsoftonline.com/error?code=<AADSTS number>: if the code fits none of the other candidates, follow that page and look up the correlation id in Service principal sign-ins."
   docs: [entra-error-codes]
 
+entra.federated-credential-mismatch:
+  summary: Entra ID found no federated identity credential on the app that matches the presented token (issuer, subject or audience), so the workload identity federation sign-in was refused.
+  why: >-
+    With workload identity federation (GitHub Actions OIDC in AL-Go, Azure DevOps, Kubernetes) the app trusts tokens
+    from an external issuer only for the exact issuer, subject and audience of one of its federated credentials. A
+    branch, environment or repository name that differs (Entra compares the subject case-sensitively), a pull-request
+    or tag run, or a different audience than api://AzureADTokenExchange leaves no match.
+  fix: Add or correct the federated credential on the app registration so that issuer, subject and audience equal what the pipeline presents (read them from the error or the OIDC token).
+  steps:
+    - "Microsoft Entra admin center > App registrations > (your app) > Certificates & secrets > Federated credentials: open the credential for the pipeline."
+    - "Compare it with the error: the subject (for GitHub, repo:<owner>/<repo>:environment:<name> or :ref:refs/heads/<branch>, case and all), the issuer (https://token.actions.githubusercontent.com) and the audience (api://AzureADTokenExchange)."
+    - Add a credential for each branch, environment or tag the pipeline signs in from, then run it again.
+  whoFixes: entra-admin
+  distinguish: "Read the AADSTS code: 70021, 700211, 700212, 700213 or 7002138 (no matching federated identity record) is this cause; an expired assertion (700024) is not."
+  docs: [entra-certificate-credentials, entra-error-codes]
+  match:
+    - aadsts: [70021, 700211, 700212, 700213, 7002138]
+    - text: ["No matching federated identity record found", "federated identity credential * not found", "presented assertion subject", "presented assertion issuer", "presented assertion audience"]
+      boost: 5
+
 entra.scope-multiple-resources:
   summary: The token request asked for scopes of more than one resource; a token is issued for one resource at a time.
   why: >-
@@ -2801,6 +2851,9 @@ entra.request-malformed:
       boost: 2
     - http: [400]
       boost: -6
+    - aadsts: [7000110]
+    - text: ["Request is ambiguous * multiple application identifiers"]
+      boost: 5
 
 entra.public-client:
   summary: The app registration is treated as a public client, which must not send a secret and cannot use client credentials.
@@ -3201,6 +3254,25 @@ network.timeout:
         - "ReadTimeout"
         - "Zeitüberschreitung"
 
+network.tls-version-too-old:
+  summary: The client connected with TLS 1.0 or 1.1, which Microsoft Entra ID and Business Central online no longer accept.
+  why: >-
+    Microsoft's cloud endpoints require TLS 1.2 or later. Windows PowerShell 5.1 and older .NET Framework builds still
+    offer TLS 1.0 by default unless told otherwise, so a script that worked for years suddenly fails at the token request
+    (AADSTS1002016) or cannot open the connection at all.
+  fix: Make the client use TLS 1.2 or later (PowerShell 7, an up-to-date .NET, or enable TLS 1.2 in the script or the machine's .NET settings).
+  steps:
+    - "In Windows PowerShell 5.1, before the first request: [Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12 (or move to PowerShell 7)."
+    - "For .NET Framework applications, set SchUseStrongCrypto (and SystemDefaultTlsVersions) in the registry, or target .NET Framework 4.7 or later."
+    - Check that no proxy between the client and Microsoft downgrades the connection.
+  whoFixes: integration-developer
+  distinguish: "Read the error: AADSTS1002016, or 'TLS 1.0/1.1 deprecated' wording, is this cause; a certificate error (untrusted, self-signed) is not."
+  docs: [entra-error-codes, m365-endpoints]
+  match:
+    - aadsts: [1002016]
+    - text: ["TLS version * deprecated", "TLS 1.0 * deprecated", "TLS 1.2 or higher", "TLS 1.2 or later", "tls version not supported", "protocol version * not supported", "The client and server cannot communicate, because they do not possess a common algorithm"]
+      boost: -5
+
 network.tls-untrusted:
   summary: The server's TLS certificate was not trusted, usually because a TLS-inspecting proxy replaced it with its own.
   why: >-
@@ -3533,8 +3605,8 @@ registration.graph-refused:
   distinguish: "Request a token with scope https://graph.microsoft.com/.default and GET /v1.0/applications(appId='<client id>') with it: a 401/403 (Authorization_RequestDenied) or a refused token is this reason."
   docs: [graph-errors, graph-serviceprincipal-get, entra-workload-identity-ca]
   match:
-    - text: ["Authorization_RequestDenied", "Insufficient privileges to complete the operation"]
-      boost: -20
+    - text: ["Authorization_RequestDenied", "Insufficient privileges to complete the operation", "Graph call failed * Forbidden", "can only be performed by an administrator"]
+      boost: -5
 
 registration.credential-expiring:
   summary: The client secret or certificate this integration uses expires soon.
@@ -3869,6 +3941,7 @@ requires: [registration.read]
 reasons:
   - registration.single-tenant
 scope: online
+probe: registration.audience
 """# + "\n"
     ),
     (
@@ -3884,6 +3957,7 @@ reasons:
   - entra.secret-expired
   - registration.credential-expiring
 scope: online
+probe: registration.credentials
 """# + "\n"
     ),
     (
@@ -3899,6 +3973,7 @@ reasons:
   - registration.permission-not-added
   - registration.permission-not-consented
 scope: online
+probe: registration.permissions
 """# + "\n"
     ),
     (
@@ -3913,6 +3988,7 @@ requires: [entra.token]
 reasons:
   - registration.graph-refused
 scope: online
+probe: registration.read
 """# + "\n"
     ),
     (
@@ -3927,6 +4003,7 @@ requires: [registration.read, input.redirect-uri]
 reasons:
   - registration.redirect-uri-missing
 scope: redirect-uri
+probe: registration.redirect-uri
 """# + "\n"
     ),
     (
@@ -3941,6 +4018,7 @@ requires: [registration.read]
 reasons:
   - entra.app-disabled
 scope: online
+probe: registration.service-principal
 """# + "\n"
     ),
     (
@@ -3954,6 +4032,7 @@ requires: [entra.token]
 reasons:
   - token.not-app-only
 scope: always
+probe: token.app-only
 """# + "\n"
     ),
     (
@@ -3967,6 +4046,7 @@ requires: [entra.token]
 reasons:
   - token.audience-not-bc
 scope: always
+probe: token.audience
 """# + "\n"
     ),
     (
@@ -3980,6 +4060,7 @@ requires: [entra.token]
 reasons:
   - token.clock-skew
 scope: always
+probe: token.clock
 """# + "\n"
     ),
     (
@@ -3995,6 +4076,7 @@ reasons:
   - token.api-role-missing
   - token.automation-role-missing
 scope: always
+probe: token.roles
 """# + "\n"
     ),
     (
@@ -4008,6 +4090,7 @@ requires: [entra.token]
 reasons:
   - token.tenant-mismatch
 scope: always
+probe: token.tenant
 """# + "\n"
     ),
   ]
