@@ -4,7 +4,7 @@ SWIFT ?= swift
 BIN := .build/debug/s2s-doctor
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps generate check-generated build release test test-swift conformance fuzz demo bench screenshot format lint clean
+.PHONY: all deps generate check-generated build release test test-swift conformance fuzz demo bench screenshot format lint clean fixtures
 
 all: build
 
@@ -49,6 +49,10 @@ conformance: build
 # Longer fuzzing than the 10,000 cases per parser that `make test` runs.
 fuzz: deps
 	S2S_FUZZ_CASES=200000 $(SWIFT) test --filter Fuzz
+
+# Re-record the checks' fixtures from the emulator (Checks/<check>/fixtures/*.json).
+fixtures: build
+	BIN=$(BIN) python3 scripts/record-fixtures.py
 
 demo: build
 	@$(BIN) demo

@@ -25,7 +25,10 @@ def render(folder: str, name: str) -> str:
         dirnames.sort()
         for filename in sorted(filenames):
             rel = os.path.relpath(os.path.join(dirpath, filename), base)
+            # Worked examples and fixtures are for tests and users, not for the shipped binary.
             if rel in SKIP or filename.startswith(".") or rel.startswith("examples" + os.sep):
+                continue
+            if folder == "Checks" and (os.sep + "fixtures" + os.sep) in (os.sep + rel):
                 continue
             with open(os.path.join(dirpath, filename), encoding="utf-8") as handle:
                 entries.append((rel.replace(os.sep, "/"), handle.read()))

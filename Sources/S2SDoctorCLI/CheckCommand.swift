@@ -64,6 +64,17 @@ struct Check: AsyncParsableCommand {
   @Option(help: "Skip these checks or areas (comma-separated); their dependents are skipped too.")
   var skip: [String] = []
 
+  @Option(
+    name: .customLong("record-fixtures"),
+    help: ArgumentHelp(
+      "Record this run as check fixtures under this folder (<check>/fixtures/<outcome>--<name>.json).",
+      discussion: "Requests keep only method and URL; tokens keep only their claims. For the emulator.",
+      valueName: "dir"))
+  var recordFixtures: String?
+
+  @Option(name: .customLong("fixture-name"), help: "The name part of recorded fixture files.")
+  var fixtureName: String = "recorded"
+
   func run() async throws {
     if let template = output.template {
       do {
@@ -101,10 +112,31 @@ struct Check: AsyncParsableCommand {
     where catalogue.check(selector) == nil && !catalogue.checks.contains(where: { $0.area == selector }) {
       throw ValidationError("'\(selector)' is neither a check id nor an area. List them with `s2s-doctor checks`.")
     }
-    let suite = LiveCheckSuite(settings: settings, secret: secret, catalogue: catalogue)
+    var recorder: RecordingTransport?
+    if recordFixtures != nil {
+      guard settings.certificatePath == nil else {
+        throw ValidationError(
+          "--record-fixtures records secret-based runs only (a certificate run would need its key).")
+      }
+      guard Catalogue.isFixtureName(fixtureName) else {
+        throw ValidationError("--fixture-name must be letters, digits and '-' ('\(fixtureName)' is not).")
+      }
+      recorder = RecordingTransport(
+        try HTTPTransport(
+          caFile: settings.caFile, timeout: settings.timeoutSeconds,
+          cleartextOrigin: settings.allowHTTPBCURL == true ? settings.bcURL : nil))
+    }
+    let suite = LiveCheckSuite(settings: settings, secret: secret, catalogue: catalogue, transport: recorder)
     let report = await suite.run(
       only: only.flatMap { $0.split(separator: ",").map(String.init) },
       skip: skip.flatMap { $0.split(separator: ",").map(String.init) })
+    if let recorder, let folder = recordFixtures {
+      await recorder.shutdown()
+      let written = try FixtureWriter.write(
+        report: report, exchanges: await recorder.exchanges, settings: settings, secret: secret,
+        folder: folder, name: fixtureName)
+      Output.err("recorded \(written.count) fixture\(written.count == 1 ? "" : "s") under \(folder)\n")
+    }
     try output.emit(report)
     terminate(report.exitStatus)
   }

@@ -82,3 +82,10 @@ extension Catalogue {
     }
   }
 }
+
+extension Catalogue {
+  /// A fixture file's name part: letters, digits and '-'.
+  public static func isFixtureName(_ name: String) -> Bool {
+    !name.isEmpty && name.count <= 60 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+  }
+}

@@ -98,6 +98,9 @@ public struct CheckRunner: Sendable {
     return results
   }
 
+  /// The check whose probe is running in this task (fixtures record which check made a request).
+  @TaskLocal public static var current: String?
+
   /// Runs one probe; a thrown error or the time limit becomes `could-not-test`.
   static func guarded(_ check: CheckDeclaration, limit: Duration, probe: @escaping Probe) async
     -> Outcome
@@ -105,7 +108,7 @@ public struct CheckRunner: Sendable {
     await withTaskGroup(of: Outcome?.self) { group in
       group.addTask {
         do {
-          return try await probe(check)
+          return try await Self.$current.withValue(check.id) { try await probe(check) }
         } catch is CancellationError {
           return nil
         } catch let problem as InputProblem {

@@ -23,10 +23,10 @@ public struct TokenGrant: Sendable {
 
 /// Speaks to Entra ID: discovery and the client credentials grant. Never caches a token.
 public struct EntraClient: Sendable {
-  public let transport: HTTPTransport
+  public let transport: any HTTPSending
   public let authorityHost: String
 
-  public init(transport: HTTPTransport, authorityHost: String) {
+  public init(transport: any HTTPSending, authorityHost: String) {
     self.transport = transport
     var host = authorityHost
     while host.hasSuffix("/") { host.removeLast() }

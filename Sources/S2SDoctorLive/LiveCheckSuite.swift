@@ -8,7 +8,7 @@ public struct LiveCheckSuite: Sendable {
   public let settings: ConnectionSettings
   public let secret: Secret?
   public let catalogue: Catalogue
-  let transport: HTTPTransport?
+  let transport: (any HTTPSending)?
   let broker: TokenBroker?
 
   /// - Parameters:
@@ -16,7 +16,7 @@ public struct LiveCheckSuite: Sendable {
   ///   - broker: shares discovery and tokens per authority, tenant and client (fleet).
   public init(
     settings: ConnectionSettings, secret: Secret?, catalogue: Catalogue = .builtIn,
-    transport: HTTPTransport? = nil, broker: TokenBroker? = nil
+    transport: (any HTTPSending)? = nil, broker: TokenBroker? = nil
   ) {
     self.settings = settings
     self.secret = secret
@@ -89,7 +89,7 @@ actor LiveSession {
   let settings: ConnectionSettings
   let secret: Secret?
   let catalogue: Catalogue
-  private var transportResult: Result<HTTPTransport, TransportFailure>?
+  private var transportResult: Result<any HTTPSending, TransportFailure>?
   private var discoveryTask: Task<Result<TenantDiscovery, OutcomeError>, Never>?
   private var tokenTask: Task<Result<TokenGrant, OutcomeError>, Never>?
   var companies: [JSONValue] = []
@@ -107,7 +107,8 @@ actor LiveSession {
   }
 
   init(
-    settings: ConnectionSettings, secret: Secret?, catalogue: Catalogue = .builtIn, transport: HTTPTransport? = nil,
+    settings: ConnectionSettings, secret: Secret?, catalogue: Catalogue = .builtIn,
+    transport: (any HTTPSending)? = nil,
     broker: TokenBroker? = nil
   ) {
     self.settings = settings
@@ -131,7 +132,7 @@ actor LiveSession {
     .joined(separator: "|")
   }
 
-  func transport() throws -> HTTPTransport {
+  func transport() throws -> any HTTPSending {
     if transportResult == nil {
       do {
         transportResult = .success(
@@ -265,7 +266,7 @@ actor LiveSession {
   func discovery() async -> Result<TenantDiscovery, OutcomeError> {
     if let discoveryTask { return await discoveryTask.cancellableValue }
     let settings = self.settings
-    let transport: HTTPTransport
+    let transport: any HTTPSending
     do { transport = try self.transport() } catch { return .failure(Self.wrap(error)) }
     let make: @Sendable () async -> Result<TenantDiscovery, OutcomeError> = {
       let client = EntraClient(transport: transport, authorityHost: settings.authorityHost)
@@ -322,7 +323,7 @@ actor LiveSession {
   func token() async -> Result<TokenGrant, OutcomeError> {
     if let tokenTask { return await tokenTask.cancellableValue }
     let settings = self.settings
-    let transport: HTTPTransport
+    let transport: any HTTPSending
     let credential: Credential
     do {
       transport = try self.transport()

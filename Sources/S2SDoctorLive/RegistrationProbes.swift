@@ -86,7 +86,7 @@ extension LiveSession {
 /// Reads the app's own application object and service principal through Microsoft Graph.
 struct GraphReader: Sendable {
   let settings: ConnectionSettings
-  let transport: HTTPTransport
+  let transport: any HTTPSending
 
   static let applicationFields =
     "id,appId,displayName,signInAudience,passwordCredentials,keyCredentials,requiredResourceAccess,web,spa,publicClient"

@@ -24,7 +24,14 @@ import Testing
     #expect(
       disk.reasonOrder == embedded.reasonOrder,
       "The embedded catalogue is out of date: run `make generate`.")
-    #expect(disk.checks == embedded.checks, "The embedded catalogue is out of date: run `make generate`.")
+    // Fixtures stay on disk (they are tests, not part of the shipped binary).
+    #expect(embedded.checks.allSatisfy { $0.fixtures.isEmpty })
+    let withoutFixtures = disk.checks.map { check in
+      var copy = check
+      copy.fixtures = []
+      return copy
+    }
+    #expect(withoutFixtures == embedded.checks, "The embedded catalogue is out of date: run `make generate`.")
     #expect(disk.links == embedded.links, "The embedded catalogue is out of date: run `make generate`.")
   }
 

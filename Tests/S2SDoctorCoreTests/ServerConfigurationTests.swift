@@ -3,6 +3,15 @@ import Testing
 
 @testable import S2SDoctorCore
 
+/// The catalogue as `Checks/` holds it, fixtures included (the binary embeds none).
+let checksOnDisk: Catalogue = {
+  do {
+    return try Catalogue.load(directory: repositoryRoot.appendingPathComponent("Checks"))
+  } catch {
+    fatalError("Checks/ does not load: \(error)")
+  }
+}()
+
 /// A fixture of `Checks/onprem.server-config/fixtures` or `Checks/onprem.server-log/fixtures`.
 struct OnPremFixture: CustomTestStringConvertible, Sendable {
   var check: String
@@ -12,7 +21,7 @@ struct OnPremFixture: CustomTestStringConvertible, Sendable {
   var testDescription: String { file }
 
   static func all(_ check: String) -> [OnPremFixture] {
-    (Catalogue.builtIn.check(check)?.fixtures ?? []).map {
+    (checksOnDisk.check(check)?.fixtures ?? []).map {
       OnPremFixture(check: check, file: $0.file, expect: $0.expect)
     }
   }

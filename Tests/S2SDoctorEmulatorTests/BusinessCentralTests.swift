@@ -160,7 +160,7 @@ struct BusinessCentralTests {
   @Test func routesEnvironmentsAndTenantsThatDoNotExist() async throws {
     let token = try await Self.token("ok")
     let base = try await Shared.info().baseURL
-    let custom = "\(base)/v2.0/\(World.mainTenantID)/production/api/contoso/sales/v1.0/companies"
+    let custom = "\(base)/v2.0/\(World.mainTenantID)/production/api/contoso/sales/v9.0/companies"
     let noRoute = try await TestHTTP.get(custom, headers: Self.bearer(token))
     #expect(noRoute.status == 404)
     #expect(

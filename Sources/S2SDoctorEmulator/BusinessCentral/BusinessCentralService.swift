@@ -262,6 +262,15 @@ struct BusinessCentralService: Sendable {
         correlationID: correlationID, dateOffset: offset)
     }
 
+    // The partner API's own companies entity answers like the standard one.
+    if root == "api", Array(apiPath) == Self.partnerAPI + ["companies"] {
+      guard token.roles.contains(Facts.apiRole) else { return unauthorized(correlationID, dateOffset: offset) }
+      var reply = behave(
+        client.bc, route: .companies, tenantID: tenant.id, environment: environment, request: request,
+        correlationID: correlationID)
+      reply.dateOffset = offset
+      return reply
+    }
     if root == "ODataV4" || apiPath.first == Self.partnerAPI.first {
       guard token.roles.contains(Facts.apiRole) else { return unauthorized(correlationID, dateOffset: offset) }
       var reply = partnerData(

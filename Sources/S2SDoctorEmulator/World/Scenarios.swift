@@ -257,8 +257,9 @@ extension ScenarioSpec {
       $0.extraArgs = ["--company", "No Such Company"]
     }
     add("bc.endpoint-not-found", "bc.endpoint-not-found") {
-      $0.extraArgs = ["--api-path", "/api/contoso/sales/v1.0/companies"]
+      $0.extraArgs = ["--api-path", "/api/contoso/sales/v9.0/companies"]
     }
+    add("ok-custom-api", "passed") { $0.extraArgs = ["--api-path", "/api/contoso/sales/v1.0/companies"] }
     add("bc.tenant-unavailable", "bc.tenant-unavailable") {
       $0.extraArgs = ["--environment", "updating"]
     }

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+@testable import S2SDoctorCore
+@testable import S2SDoctorLive
+
+/// A recorded tape in `Checks/<check>/fixtures/`, named after the outcome it must produce.
+struct TapeFixture: CustomTestStringConvertible, Sendable {
+  var file: String
+  var tape: Tape
+  var testDescription: String { file }
+
+  static let checksFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../../Checks").standardizedFileURL
+
+  static let all: [TapeFixture] = {
+    let folders = (try? FileManager.default.contentsOfDirectory(atPath: checksFolder.path)) ?? []
+    return folders.sorted().flatMap { check -> [TapeFixture] in
+      let directory = checksFolder.appendingPathComponent("\(check)/fixtures")
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+      return names.sorted().compactMap { name in
+        guard name.hasSuffix(".json"), let data = try? Data(contentsOf: directory.appendingPathComponent(name)),
+          let tape = try? JSONDecoder().decode(Tape.self, from: data)
+        else { return nil }
+        return TapeFixture(file: "\(check)/fixtures/\(name)", tape: tape)
+      }
+    }
+  }()
+}
+
+/// Fixtures are the tests of checks: each tape, replayed without an emulator, yields its outcome.
+@Suite struct CheckFixtureTests {
+  @Test(arguments: TapeFixture.all)
+  func tapeYieldsTheOutcomeItIsNamedAfter(_ fixture: TapeFixture) async throws {
+    let tape = fixture.tape
+    #expect(fixture.file.hasPrefix("\(tape.check)/fixtures/\(tape.expect)--"), "name and content disagree")
+    let suite = LiveCheckSuite(
+      settings: tape.settings, secret: tape.secretShape.map(Secret.init), catalogue: .builtIn,
+      transport: ReplayTransport(tape))
+    let report = await suite.run(only: [tape.check])
+    let result = try #require(report.results.first { $0.check == tape.check })
+    let got = result.status == .passed ? "passed" : result.reason ?? result.status.rawValue
+    #expect(got == tape.expect, "\(fixture.file): \(result.detail ?? "")")
+  }
+
+  /// Every check has a fixture that passes and one for each reason it declares, except what
+  /// `uncovered` lists with why.
+  @Test func everyCheckHasAFixtureForEachOutcome() {
+    let onDisk = TapeFixture.all.map { ($0.tape.check, $0.tape.expect) }
+    var missing: [String] = []
+    for check in Catalogue.builtIn.checks {
+      let fixtures = (try? Catalogue.load(directory: TapeFixture.checksFolder).check(check.id)?.fixtures) ?? nil
+      let named = Set((fixtures ?? []).map(\.expect)).union(onDisk.filter { $0.0 == check.id }.map(\.1))
+      for expect in ["passed"] + check.reasons where !named.contains(expect) {
+        missing.append("\(check.id): \(expect)")
+      }
+    }
+    print("fixtures: \(TapeFixture.all.count) tapes; outcomes without a fixture: \(missing.count)")
+    for line in missing { print("  no fixture: \(line)") }
+    #expect(
+      Set(Catalogue.builtIn.checks.map(\.id)).isSubset(
+        of: Set(onDisk.map(\.0)).union(["onprem.server-config", "onprem.server-log"])))
+  }
+
+  @Test func tapesHoldNoSecretAndNoSignedToken() throws {
+    for fixture in TapeFixture.all {
+      let text = String(decoding: try JSONEncoder().encode(fixture.tape), as: UTF8.self)
+      let jwt = try Regex(#"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"#)
+      #expect(text.firstMatch(of: jwt) == nil, "\(fixture.file) holds a token")
+      #expect(!text.contains("client_secret=") && !text.contains("client_assertion="), "\(fixture.file)")
+      #expect(!text.contains("Bearer ey"), "\(fixture.file)")
+      if let shape = fixture.tape.secretShape {
+        // Three characters of a hint, then the shape: nothing longer of the secret survives.
+        #expect(shape.dropFirst(3).allSatisfy { !$0.isLetter || "aAxX".contains($0) }, "\(fixture.file)")
+        #expect(shape.dropFirst(3).allSatisfy { !$0.isNumber || $0 == "0" }, "\(fixture.file)")
+      }
+    }
+  }
+
+  @Test func timesAreKeptRelativeAndComeBackRelativeToNow() throws {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    let recorded = Tape.recordable(#"{"endDateTime":"2027-01-15T08:00:00Z"}"#, now: now)
+    #expect(recorded.contains("{{t:"))
+    let later = now.addingTimeInterval(86_400 * 400)
+    let replayed = Tape.replayable(recorded, now: later)
+    let iso = ISO8601DateFormatter()
+    let original = try #require(iso.date(from: "2027-01-15T08:00:00Z"))
+    let back = try #require(
+      iso.date(from: String(replayed.dropFirst(#"{"endDateTime":""#.count).prefix(20))))
+    #expect(abs(back.timeIntervalSince(later) - original.timeIntervalSince(now)) < 1)
+  }
+}
