@@ -97,6 +97,9 @@ let package = Package(
 
     .executableTarget(name: "s2s-doctor", dependencies: ["S2SDoctorCLI"]),
 
+    /// The one generator of the embedded catalogue snapshot (`make generate`); not shipped.
+    .executableTarget(name: "catalogue-gen", dependencies: ["S2SDoctorCore"]),
+
     .testTarget(
       name: "S2SDoctorCoreTests", dependencies: ["S2SDoctorCore", "CS2SSystem"], exclude: ["Fixtures"]),
     .testTarget(

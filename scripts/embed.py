@@ -10,8 +10,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# The check catalogue is not embedded as YAML: catalogue-gen writes its validated JSON snapshot.
 JOBS = [
-    ("Checks", "Sources/S2SDoctorCore/Generated/EmbeddedCatalogue.swift", "EmbeddedCatalogue"),
     ("Templates", "Sources/S2SDoctorReports/Generated/EmbeddedTemplates.swift", "EmbeddedTemplates"),
 ]
 

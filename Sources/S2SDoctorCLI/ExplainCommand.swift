@@ -110,7 +110,7 @@ struct ListChecks: ParsableCommand {
       })
     switch format {
     case .json: Output.out(Output.encodeJSON(listing))
-    case .text: Output.out(ConsoleText.checkList(catalogue))
+    case .text: Output.out(ConsoleText.checkList(catalogue, width: Output.width(of: STDOUT_FILENO)))
     }
   }
 }

@@ -17,7 +17,7 @@ public struct S2SDoctorCommand: AsyncParsableCommand {
     version: version,
     subcommands: [
       Setup.self, Check.self, Fix.self, Explain.self, ListChecks.self, Report.self, Export.self,
-      ConsentURL.self, Fleet.self, ProfileCommand.self, Emulate.self, Demo.self, CatalogueSnapshotCommand.self,
+      ConsentURL.self, Fleet.self, ProfileCommand.self, Emulate.self, Demo.self,
       CorpusCommand.self,
     ]
   )

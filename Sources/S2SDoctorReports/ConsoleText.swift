@@ -211,17 +211,24 @@ public enum ConsoleText {
 
   // MARK: checks
 
-  public static func checkList(_ catalogue: Catalogue) -> String {
+  public static func checkList(_ catalogue: Catalogue, width: Int = defaultWidth) -> String {
     var out = ""
     for check in catalogue.checks {
-      out += "\(check.id)  \(check.title)\n"
-      if !check.requires.isEmpty { out += "    needs: \(check.requires.joined(separator: ", "))\n" }
-      if check.scope != "always" { out += "    applies: \(check.scope)\n" }
-      if !check.reasons.isEmpty { out += "    reasons: \(check.reasons.joined(separator: ", "))\n" }
-      if let origin = check.origin { out += "    from: \(origin)\n" }
+      out += wrap("\(check.id)  \(check.title)", indent: "", width: width) + "\n"
+      if !check.requires.isEmpty {
+        out += wrap("needs: \(check.requires.joined(separator: ", "))", indent: "    ", width: width) + "\n"
+      }
+      if check.scope != "always" { out += wrap("applies: \(check.scope)", indent: "    ", width: width) + "\n" }
+      if !check.reasons.isEmpty {
+        out += wrap("reasons: \(check.reasons.joined(separator: ", "))", indent: "    ", width: width) + "\n"
+      }
+      if let origin = check.origin { out += wrap("from: \(origin)", indent: "    ", width: width) + "\n" }
     }
     out +=
-      "\n\(catalogue.checks.count) checks, \(catalogue.reasons.count) reasons. Details: s2s-doctor explain <check or reason id>\n"
-    return out
+      "\n"
+      + wrap(
+        "\(catalogue.checks.count) checks, \(catalogue.reasons.count) reasons. Details: s2s-doctor explain <check or reason id>",
+        indent: "", width: width)
+    return out + "\n"
   }
 }

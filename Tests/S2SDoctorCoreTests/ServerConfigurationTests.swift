@@ -3,6 +3,15 @@ import Testing
 
 @testable import S2SDoctorCore
 
+/// The files of `Checks/`, as the loader reads them.
+let checksFiles: [(path: String, contents: String)] = {
+  do {
+    return try Catalogue.files(in: repositoryRoot.appendingPathComponent("Checks"))
+  } catch {
+    fatalError("Checks/ cannot be read: \(error)")
+  }
+}()
+
 /// The catalogue as `Checks/` holds it, fixtures included (the binary embeds none).
 let checksOnDisk: Catalogue = {
   do {

@@ -447,7 +447,7 @@ import Testing
 
   @Test func loaderRejectsUnknownURLShapesAndEndpointsNamingFileAndLine() {
     for (key, value) in [("url", "[custom-rout]"), ("endpoint", "[bc-apii]")] {
-      let files = EmbeddedCatalogue.files.map { file in
+      let files = checksFiles.map { file in
         file.path == "reasons/bc.yaml"
           ? (
             file.path,

@@ -53,9 +53,9 @@ import Testing
     if !says.contains("colour") { #expect(error.line > 0, "\(error)") }
   }
 
-  @Test func builtInLoaderRejectsAnUnknownProbeAndScopeToo() {
+  @Test func builtInLoaderRejectsAnUnknownProbeAndScopeToo() throws {
     for (old, new) in [("probe: token.roles", "probe: token.rolez"), ("scope: always", "scope: sometimes")] {
-      let files = EmbeddedCatalogue.files.map { file in
+      let files = try Catalogue.files(in: URL(fileURLWithPath: Self.examples).deletingLastPathComponent()).map { file in
         file.path == "token.roles/check.yaml"
           ? (file.path, file.contents.replacingOccurrences(of: old, with: new)) : file
       }
