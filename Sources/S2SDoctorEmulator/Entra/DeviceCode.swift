@@ -83,6 +83,7 @@ extension EntraService {
       do {
         let token = try issuer.issueAdmin(
           tenant: tenant, clientID: entry.clientID, scopes: scopes, now: now)
+        store.ledger?.record(.adminToken, token)
         let granted = scopes.filter { !["openid", "profile", "offline_access"].contains($0) }
         let body = JSONText.object([
           ("token_type", .string("Bearer")),

@@ -317,6 +317,7 @@ struct EntraService: Sendable {
     } catch {
       return errorReply(.issuingFailed, request: request, now: now, dateOffset: offset, status: 500)
     }
+    store.ledger?.record(.appToken, accessToken)
     var reply = Reply(
       status: 200, headers: estsHeaders(traceID: StableID.random()),
       body: Self.tokenResponse(accessToken))

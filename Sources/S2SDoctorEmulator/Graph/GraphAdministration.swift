@@ -136,6 +136,7 @@ extension GraphService {
             code: "CredentialInvalidLifetimeAsPerAppPolicy", request: request, now: now)
         }
         let secret = Self.newSecret()
+        store.ledger?.record(.secret, secret)
         let password = GraphStore.Password(
           keyID: StableID.random(), displayName: credential["displayName"] as? String ?? "", secret: secret,
           start: now, end: end)

@@ -77,9 +77,13 @@ final class GraphStore: Sendable {
   /// An app management policy's longest client secret lifetime in days, per tenant id.
   let maxSecretDays: [String: Int]
 
-  init(lag: [String: Int] = [:], maxSecretDays: [String: Int] = [:]) {
+  /// Every token and secret handed out, when the emulator was asked to keep them (leak tests).
+  let ledger: CredentialLedger?
+
+  init(lag: [String: Int] = [:], maxSecretDays: [String: Int] = [:], ledger: CredentialLedger? = nil) {
     self.lag = lag
     self.maxSecretDays = maxSecretDays
+    self.ledger = ledger
   }
 
   func lag(_ tenantID: String) -> Int { lag[tenantID.lowercased()] ?? 0 }
@@ -119,4 +123,31 @@ final class GraphStore: Sendable {
       return registration
     }
   }
+}
+
+/// The credentials the emulator handed out, kept only when `EmulatorOptions.recordCredentials`
+/// asks for it: a leak test then searches a command's output and files for each of them.
+public final class CredentialLedger: Sendable {
+  public enum Kind: String, Sendable {
+    /// A delegated token of a setup tenant's administrator (device code).
+    case adminToken
+    /// An app-only token from the token endpoint (Business Central or Graph).
+    case appToken
+    /// A client secret created through Graph (`addPassword`).
+    case secret
+  }
+
+  public struct Entry: Sendable, Equatable {
+    public var kind: Kind
+    public var value: String
+  }
+
+  private let entries = NIOLockedValueBox<[Entry]>([])
+
+  public init() {}
+
+  func record(_ kind: Kind, _ value: String) { entries.withLockedValue { $0.append(Entry(kind: kind, value: value)) } }
+
+  /// Everything recorded so far, oldest first.
+  public var all: [Entry] { entries.withLockedValue { $0 } }
 }
