@@ -182,13 +182,7 @@ enum SetupCreate {
     if result.secret != nil { checked.certificatePath = nil }
     let report = await checkUntilPropagated(settings: checked, secret: secret)
     Output.out(ConsoleText.report(report, verbose: false, color: Output.useColor) + "\n")
-    Output.err(
-      """
-      Next, in Business Central (Task 2): open Microsoft Entra Applications, add client ID \(result.appID), \
-      describe it (who and what it is for), set State to Enabled, assign the permission sets it needs \
-      (D365 AUTOMATION, EXTEN. MGT. - ADMIN as needed, never SUPER) and choose Grant Consent.
-      \(settings.deployment == .online ? "The page (9860): https://businesscentral.dynamics.com/\(tenant)/\(settings.environment)/?page=9860\n" : "")
-      """)
+    if let next = ConsoleText.taskTwo(checked, width: Output.errorWidth) { Output.err(next) }
     terminate(report.exitStatus)
   }
 

@@ -49,6 +49,14 @@ import Testing
         timeout: 120)
       #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
       #expect(run.stdout.contains("The registration works"), "\(run.stdout)")
+      // The end of setup: Task 2 on the environment's Microsoft Entra Applications page.
+      let tenant = try #require(arguments.firstIndex(of: "--tenant").map { arguments[$0 + 1] })
+      #expect(
+        run.stderr.contains("https://businesscentral.dynamics.com/\(tenant)/production/?page=9860"), "\(run.stderr)")
+      let words = run.stderr.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+      for item in ["☐ New, then Client ID: ", "never SUPER", "Grant Consent", "EXTEN. MGT. - ADMIN"] {
+        #expect(words.contains(item), "the checklist lacks \(item)")
+      }
       var info = stat()
       #expect(stat(secretFile, &info) == 0)
       #expect(info.st_mode & 0o777 == 0o600)
