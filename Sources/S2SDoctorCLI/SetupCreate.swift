@@ -29,7 +29,24 @@ struct ChangeOptions: ParsableArguments {
   @Option(name: .customLong("secret-months"), help: "Months until a new secret ends (1-24). Default: 6.")
   var secretMonths = 6
 
-  var used: Bool { plan || yes || secretOut != nil || adminClientID != nil }
+  enum SignIn: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case deviceCode = "device-code"
+    case browser
+  }
+
+  @Option(
+    name: .customLong("sign-in"),
+    help:
+      "How the administrator signs in: device-code, or browser (authorization code with PKCE on a 127.0.0.1 redirect, where Conditional Access blocks device code). Default: device-code."
+  )
+  var signIn: SignIn = .deviceCode
+
+  @Flag(
+    name: .customLong("open-browser"),
+    help: "With --sign-in browser: open the sign-in page with $BROWSER or xdg-open (done by itself on a terminal).")
+  var openBrowser = false
+
+  var used: Bool { plan || yes || secretOut != nil || adminClientID != nil || signIn != .deviceCode || openBrowser }
 
   func validate() throws {
     if !(1...24).contains(secretMonths) {
@@ -37,6 +54,9 @@ struct ChangeOptions: ParsableArguments {
     }
     if let adminClientID, !InputValidation.isGUID(adminClientID) {
       throw ValidationError("--admin-client-id must be an application (client) ID GUID.")
+    }
+    if openBrowser && signIn != .browser {
+      throw ValidationError("--open-browser needs --sign-in browser.")
     }
   }
 }
@@ -59,7 +79,8 @@ struct CreateOptions: ParsableArguments {
 
   func validate() throws {
     if !create && (change.used || newSecret) {
-      throw ValidationError("--plan, --yes, --secret-out, --admin-client-id and --new-secret need --create.")
+      throw ValidationError(
+        "--plan, --yes, --secret-out, --admin-client-id, --sign-in, --open-browser and --new-secret need --create.")
     }
   }
 }
@@ -114,14 +135,11 @@ enum SetupCreate {
       terminate(.couldNotTest)
     }
 
-    let signIn = DeviceCodeSignIn(
-      transport: transport, authorityHost: settings.authorityHost, tenant: tenant,
-      clientID: options.adminClientID ?? DeviceCodeSignIn.defaultClientID)
     let creator: RegistrationCreator
     let plan: CreationPlan
     do {
-      Output.err("Signing in as an administrator of \(tenant) (device code).\n")
-      let token = try await signIn.signIn(prompt: { Output.err($0 + "\n") })
+      let token = try await signIn(
+        options, transport: transport, settings: settings, tenant: tenant, terminal: terminal)
       creator = RegistrationCreator(transport: transport, graphBase: settings.graphBase, token: token)
       plan = try await creator.plan(request)
     } catch {
@@ -184,6 +202,49 @@ enum SetupCreate {
     Output.out(ConsoleText.report(report, verbose: false, color: Output.useColor) + "\n")
     if let next = ConsoleText.taskTwo(checked, width: Output.errorWidth) { Output.err(next) }
     terminate(report.exitStatus)
+  }
+
+  /// Signs the administrator in with the device code (default) or a browser and PKCE.
+  static func signIn(
+    _ options: ChangeOptions, transport: HTTPTransport, settings: ConnectionSettings, tenant: String, terminal: Bool
+  ) async throws -> AdminToken {
+    let clientID = options.adminClientID ?? DeviceCodeSignIn.defaultClientID
+    switch options.signIn {
+    case .deviceCode:
+      Output.err("Signing in as an administrator of \(tenant) (device code).\n")
+      return try await DeviceCodeSignIn(
+        transport: transport, authorityHost: settings.authorityHost, tenant: tenant, clientID: clientID
+      ).signIn(prompt: { Output.err($0 + "\n") })
+    case .browser:
+      Output.err("Signing in as an administrator of \(tenant) (browser: authorization code with PKCE).\n")
+      let open = options.openBrowser || terminal
+      return try await BrowserSignIn(
+        transport: transport, authorityHost: settings.authorityHost, tenant: tenant, clientID: clientID
+      ).signIn { url in
+        Output.err(
+          "Open this address in a browser and sign in; the answer comes back to this machine (127.0.0.1):\n  \(url)\n")
+        if open && !launchBrowser(url) {
+          Output.err("Could not start a browser; open the address above yourself.\n")
+        }
+      }
+    }
+  }
+
+  /// Opens `url` with the first program of `$BROWSER`, else `xdg-open`; no shell is involved.
+  static func launchBrowser(_ url: String) -> Bool {
+    let configured = ProcessInfo.processInfo.environment["BROWSER"]?.split(separator: ":").first.map(String.init)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [configured ?? "xdg-open", url]
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    do {
+      try process.run()
+      return true
+    } catch {
+      return false
+    }
   }
 
   /// Shows the secret once on the terminal, or writes it 0600 to `path`. Never through the

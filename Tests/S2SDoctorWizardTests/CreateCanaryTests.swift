@@ -67,6 +67,12 @@ import Testing
     let refusals = try await onOwnThread { () throws -> [(String, PipedRun)] in
       [
         ("plan", try PipedRun.run(["setup", "--create", "--plan"] + arguments, environment: sandbox.environment)),
+        (
+          "plan (browser sign-in)",
+          try PipedRun.run(
+            ["setup", "--create", "--plan", "--sign-in", "browser", "--open-browser"] + arguments,
+            environment: try SetupCreateTests.browser(sandbox, arguments: arguments))
+        ),
         ("no --yes", try PipedRun.run(["setup", "--create"] + arguments, environment: sandbox.environment)),
         (
           "no --secret-out",
@@ -74,7 +80,7 @@ import Testing
         ),
       ]
     }
-    #expect(refusals.map(\.1.status) == [0, 64, 64], "\(refusals.map(\.1.stderr))")
+    #expect(refusals.map(\.1.status) == [0, 0, 64, 64], "\(refusals.map(\.1.stderr))")
     let afterRefusals = try await SharedEmulator.issued().dropFirst(before)
     #expect(!afterRefusals.contains { $0.kind == .secret }, "a refused run created a secret")
     #expect(afterRefusals.contains { $0.kind == .adminToken }, "the plan signed the administrator in")

@@ -167,3 +167,59 @@ enum RegistrationDay {
     return formatter.string(from: date)
   }
 }
+
+extension SetupCreateTests {
+  /// A "browser" for `--sign-in browser`: curl, following the emulator's redirect to the
+  /// tool's loopback listener, as `$BROWSER`.
+  static func browser(_ sandbox: Sandbox, arguments: [String]) throws -> [String: String] {
+    let caFile = arguments.firstIndex(of: "--ca-file").map { arguments[$0 + 1] }
+    let script = sandbox.home + "/browser.sh"
+    try
+      "#!/bin/sh\nexec /usr/bin/curl -sS -L --max-time 30 \(caFile.map { "--cacert '\($0)'" } ?? "") -o /dev/null \"$1\"\n"
+      .write(toFile: script, atomically: true, encoding: .utf8)
+    chmod(script, 0o700)
+    return sandbox.environment.merging(["BROWSER": script]) { $1 }
+  }
+
+  /// Authorization code with PKCE on a loopback redirect, from an empty tenant to a passing check.
+  @Test func browserSignInWithPKCEEndsPassing() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName())
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let environment = try Self.browser(sandbox, arguments: arguments)
+      let run = try PipedRun.run(
+        [
+          "setup", "--create", "--yes", "--sign-in", "browser", "--open-browser", "--secret-out",
+          sandbox.home + "/b.secret",
+        ]
+          + arguments, environment: environment, timeout: 120)
+      #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+      #expect(run.stderr.contains("(browser: authorization code with PKCE)"))
+      #expect(run.stderr.contains("/oauth2/v2.0/authorize?client_id="))
+      #expect(run.stderr.contains("code_challenge_method=S256"))
+      #expect(run.stderr.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"))
+      #expect(run.stdout.contains("The registration works"), "\(run.stdout)")
+      #expect(
+        !run.stderr.contains("code=1.AQ") && !run.stdout.contains("code=1.AQ"),
+        "the code stays between browser and tool")
+    }
+  }
+
+  @Test func browserSignInDeclinedChangesNothing() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName())
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let environment = try Self.browser(sandbox, arguments: arguments)
+      let run = try PipedRun.run(
+        [
+          "setup", "--create", "--yes", "--sign-in", "browser", "--open-browser", "--secret-out", sandbox.home + "/x",
+          "--admin-client-id", StableID.guid("public/declined"),
+        ] + arguments, environment: environment, timeout: 60)
+      #expect(run.status == 2, "\(run.stderr)")
+      #expect(run.stderr.contains("declined"))
+      #expect(try Self.plan(arguments, sandbox).first?["action"] == "create")
+      let mixed = try PipedRun.run(["setup", "--create", "--open-browser"] + arguments, environment: environment)
+      #expect(mixed.status == 64 && mixed.stderr.contains("--open-browser needs --sign-in browser"))
+    }
+  }
+}

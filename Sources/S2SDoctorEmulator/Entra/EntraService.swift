@@ -242,6 +242,7 @@ struct EntraService: Sendable {
       return errorReply(.missingParameter("grant_type"), request: request, now: now)
     }
     if grant == Self.deviceCodeGrant { return deviceToken(tenant: tenant, form: form, request: request, now: now) }
+    if grant == "authorization_code" { return codeToken(tenant: tenant, form: form, request: request, now: now) }
     guard grant == "client_credentials" else {
       return errorReply(.unsupportedGrant(grant), request: request, now: now)
     }

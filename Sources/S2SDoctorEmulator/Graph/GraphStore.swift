@@ -69,6 +69,17 @@ final class GraphStore: Sendable {
     var servicePrincipals: [String: ServicePrincipal] = [:]
     var assignments: [Assignment] = []
     var deviceCodes: [String: DeviceCode] = [:]
+    var authorizationCodes: [String: AuthorizationCode] = [:]
+  }
+
+  /// A code `/authorize` handed to a loopback redirect, waiting to be redeemed with its verifier.
+  struct AuthorizationCode: Sendable {
+    var clientID: String
+    var tenantID: String
+    var redirectURI: String
+    var scope: String
+    var challenge: String
+    var issuedAt: Int
   }
 
   let state = NIOLockedValueBox(State())

@@ -106,6 +106,8 @@ struct Router: Sendable {
     case "oauth2/v2.0/devicecode":
       guard request.method == .post else { return methodNotAllowed() }
       return entra.deviceCode(tenantSegment: tenant, request: request, now: now)
+    case "oauth2/v2.0/authorize":
+      return get ? entra.authorize(tenantSegment: tenant, request: request, now: now) : methodNotAllowed()
     default:
       return notFound()
     }
