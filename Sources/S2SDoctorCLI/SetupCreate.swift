@@ -101,9 +101,18 @@ enum SetupCreate {
     var roles = [BusinessCentral.apiRole]
     if settings.checkAutomation { roles.append(BusinessCentral.automationRole) }
     if settings.checkAdmin { roles.append(BusinessCentral.adminRole) }
-    let request = CreationRequest(
+    var request = CreationRequest(
       displayName: options.appName, multiTenant: settings.multiTenant == true, roles: roles,
       redirectURI: settings.redirectURI, secretMonths: options.change.secretMonths, newSecret: options.newSecret)
+    if let path = settings.certificatePath {
+      // --certificate: upload its public certificate instead of adding a secret.
+      do {
+        request.certificate = try UploadCertificate(pemFile: path)
+      } catch {
+        Output.err("s2s-doctor setup --create: \(error.reason): \(error.detail)\n")
+        terminate(.usage)
+      }
+    }
     await execute(
       command: "setup --create", settings: settings, tenant: tenant, existingSecret: existingSecret,
       request: request, change: options.change)
@@ -122,7 +131,8 @@ enum SetupCreate {
       )
       terminate(.usage)
     }
-    if !options.plan && options.secretOut == nil && !terminal {
+    let mayAddSecret = request.certificate == nil || request.newSecret
+    if !options.plan && options.secretOut == nil && !terminal && mayAddSecret {
       Output.err(
         "s2s-doctor \(command): a new client secret can only be shown on a terminal; pass --secret-out FILE.\n")
       terminate(.usage)
@@ -188,6 +198,15 @@ enum SetupCreate {
       }
     }
     let secret = result.secret ?? existingSecret
+    if result.secret == nil, let certificate = request.certificate, !certificate.hasPrivateKey {
+      Output.err(
+        "The certificate is uploaded. Run `s2s-doctor check --tenant \(tenant) --client-id \(result.appID) --certificate FILE` with a PEM file holding the certificate and its private key.\n"
+      )
+      var created = settings
+      created.clientID = result.appID
+      if let next = ConsoleText.taskTwo(created, width: Output.errorWidth) { Output.err(next) }
+      terminate(.ok)
+    }
     if secret == nil && (settings.certificatePath == nil || result.secret != nil) {
       Output.err(
         "No new secret was added; run `s2s-doctor check --tenant \(tenant) --client-id \(result.appID)` with the app's secret.\n"

@@ -29,6 +29,8 @@ public struct CreationRequest: Sendable {
   public var appID: String?
   /// Leave an existing application's signInAudience as it is (`fix` without `--multi-tenant`).
   public var keepAudience = false
+  /// A certificate to upload as a key credential instead of adding a secret.
+  public var certificate: UploadCertificate?
 
   public init(
     displayName: String, multiTenant: Bool, roles: [String], redirectURI: String?, secretMonths: Int,
@@ -201,7 +203,15 @@ public struct RegistrationCreator: Sendable {
     let validSecret = (app.map(RegistrationHealth.credentials) ?? []).contains {
       $0.kind == .secret && ($0.end.map { $0 > now } ?? true)
     }
-    if request.newSecret || !validSecret {
+    if let certificate = request.certificate, !Self.hasCertificate(certificate, in: app) {
+      changes.append(
+        .init(
+          action: "upload", target: "certificate",
+          detail:
+            "\(certificate.subject), thumbprint \(certificate.thumbprintSHA1Hex), ends \(Self.day(certificate.notAfter))"
+        ))
+    }
+    if request.newSecret || (request.certificate == nil && !validSecret) {
       let end = Calendar(identifier: .gregorian).date(byAdding: .month, value: request.secretMonths, to: now) ?? now
       changes.append(
         .init(
@@ -209,6 +219,31 @@ public struct RegistrationCreator: Sendable {
           detail: "ends \(Self.day(end)) (\(request.secretMonths) month\(request.secretMonths == 1 ? "" : "s"))"))
     }
     return changes
+  }
+
+  static func hasCertificate(_ certificate: UploadCertificate, in application: JSONValue?) -> Bool {
+    (application.map(RegistrationHealth.credentials) ?? []).contains {
+      $0.kind == .certificate && $0.identifier.caseInsensitiveCompare(certificate.thumbprintSHA1Hex) == .orderedSame
+    }
+  }
+
+  /// The application's key credentials with the certificate added (the collection is replaced
+  /// as a whole; entries are sent as read, with their keyId).
+  static func keyCredentials(_ application: JSONValue, adding certificate: UploadCertificate) -> JSONValue {
+    var entries = (application["keyCredentials"]?.array ?? []).map { entry -> JSONValue in
+      var kept: [String: JSONValue] = [:]
+      for key in ["keyId", "type", "usage", "displayName", "key"] {
+        if let value = entry[key], value != .null { kept[key] = value }
+      }
+      return .object(kept)
+    }
+    entries.append(
+      .object([
+        "type": .string("AsymmetricX509Cert"), "usage": .string("Verify"),
+        "key": .string(Data(certificate.der).base64EncodedString()),
+        "displayName": .string(certificate.subject),
+      ]))
+    return .array(entries)
   }
 
   public func plan(_ request: CreationRequest) async throws -> CreationPlan {
@@ -329,6 +364,18 @@ public struct RegistrationCreator: Sendable {
         "granting \(role.value)",
         { try await call("POST", "servicePrincipals/\(state.bcServicePrincipalID)/appRoleAssignedTo", body: body) }
       ) { $0.status == 201 || $0.message.lowercased().contains("already exists") }
+    }
+
+    // The certificate, as a key credential (public part only).
+    if let certificate = request.certificate, changes.contains(where: { $0.target == "certificate" }) {
+      let current =
+        try await retrying(
+          "reading the application", { try await call("GET", "applications(appId='\(appID)')") }
+        ) { $0.status == 200 }.json ?? application
+      let patch: JSONValue = .object(["keyCredentials": Self.keyCredentials(current, adding: certificate)])
+      _ = try await retrying(
+        "uploading the certificate", { try await call("PATCH", "applications/\(objectID)", body: patch) }
+      ) { $0.status == 204 || $0.status == 200 }
     }
 
     // The client secret, with an explicit end date.

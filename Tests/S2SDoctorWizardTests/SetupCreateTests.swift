@@ -223,3 +223,45 @@ extension SetupCreateTests {
     }
   }
 }
+
+extension SetupCreateTests {
+  /// `--certificate FILE`: the public certificate is uploaded as a key credential instead of a
+  /// secret; with its private key in the same file the checks then pass by client assertion.
+  @Test func certificateIsUploadedAndTheChecksPassWithIt() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName())
+    let before = try await SharedEmulator.issued().filter { $0.kind == .secret }.count
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let certificate = try RSACertificate.generate(commonName: "S2S Doctor setup test")
+      let both = sandbox.home + "/app.pem"
+      try certificate.combinedPEM.write(toFile: both, atomically: true, encoding: .utf8)
+      chmod(both, 0o600)
+      let publicOnly = sandbox.home + "/public.pem"
+      let certificateBlock =
+        certificate.combinedPEM.components(separatedBy: "-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n"
+      try certificateBlock.write(toFile: publicOnly, atomically: true, encoding: .utf8)
+
+      // The plan names the certificate and no secret; the public certificate alone is enough.
+      let planned = try Self.plan(arguments + ["--certificate", publicOnly], sandbox)
+      let upload = try #require(planned.first { $0["target"] == "certificate" })
+      #expect(upload["action"] == "upload")
+      #expect(
+        upload["detail"]?.contains("thumbprint \(certificate.sha1Digest.map { String(format: "%02X", $0) }.joined())")
+          == true)
+      #expect(!planned.contains { $0["target"] == "client-secret" })
+
+      // Applied without --secret-out (no secret is made), then checked with the certificate.
+      let run = try PipedRun.run(
+        ["setup", "--create", "--yes", "--certificate", both] + arguments, environment: sandbox.environment,
+        timeout: 120)
+      #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+      #expect(run.stderr.contains("✓ upload certificate"), "\(run.stderr)")
+      #expect(run.stdout.contains("The registration works"), "\(run.stdout)")
+      #expect(!run.stderr.contains("PRIVATE KEY") && !run.stdout.contains("PRIVATE KEY"))
+      // Idempotent: the same certificate is not uploaded twice.
+      #expect(try Self.plan(arguments + ["--certificate", both], sandbox).isEmpty)
+    }
+    let after = try await SharedEmulator.issued().filter { $0.kind == .secret }.count
+    #expect(after == before, "no client secret was added")
+  }
+}

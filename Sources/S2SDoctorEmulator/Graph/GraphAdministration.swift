@@ -114,6 +114,35 @@ extension GraphService {
         if let web = json["web"] as? [String: Any], let uris = web["redirectUris"] as? [String] {
           app.redirectURIs = uris
         }
+        if let credentials = json["keyCredentials"] as? [[String: Any]] {
+          // The whole collection is replaced; an entry without `key` keeps the one with its keyId.
+          var keys: [GraphStore.Key] = []
+          for credential in credentials {
+            if credential["key"] == nil, let id = credential["keyId"] as? String,
+              let kept = app.keys.first(where: { $0.keyID == id })
+            {
+              keys.append(kept)
+              continue
+            }
+            guard credential["type"] as? String == "AsymmetricX509Cert",
+              credential["usage"] as? String == "Verify",
+              let der = (credential["key"] as? String).flatMap({ Data(base64Encoded: $0) }),
+              let certificate = VerifyingCertificate(der: Array(der))
+            else {
+              return badRequest(
+                "Invalid value specified for property 'key' of resource 'KeyCredential'.", request: request, now: now)
+            }
+            let end = min(
+              certificate.notAfter ?? now + 365 * 86_400,
+              (credential["endDateTime"] as? String).flatMap(Self.seconds) ?? .max)
+            keys.append(
+              GraphStore.Key(
+                keyID: credential["keyId"] as? String ?? StableID.random(),
+                displayName: credential["displayName"] as? String ?? "", certificate: certificate,
+                start: (credential["startDateTime"] as? String).flatMap(Self.seconds) ?? now, end: end))
+          }
+          app.keys = keys
+        }
         if json["passwordCredentials"] != nil {
           return badRequest(
             "Using PATCH to set passwordCredential is not supported. Use the addPassword method.", request: request,

@@ -15,6 +15,15 @@ final class GraphStore: Sendable {
     var end: Int
   }
 
+  /// A certificate uploaded as a `keyCredentials` entry.
+  struct Key: Sendable {
+    var keyID: String
+    var displayName: String
+    var certificate: VerifyingCertificate
+    var start: Int
+    var end: Int
+  }
+
   struct Application: Sendable {
     var objectID: String
     var appID: String
@@ -25,6 +34,7 @@ final class GraphStore: Sendable {
     var roleIDs: [String]
     var redirectURIs: [String]
     var passwords: [Password] = []
+    var keys: [Key] = []
     var createdAt: Int
   }
 
@@ -128,6 +138,7 @@ final class GraphStore: Sendable {
           && visible(createdAt: $0.createdAt, tenantID: app.tenantID, now: now)
       }.compactMap { assignment in Facts.bcAppRoles.first { $0.id == assignment.appRoleID }?.value }
       registration.token.roles = roles.isEmpty ? nil : roles
+      registration.certificates = app.keys.filter { $0.end > now }.map(\.certificate)
       registration.graph.signInAudience = app.signInAudience
       registration.graph.redirectURIs = app.redirectURIs
       registration.graph.accountEnabled = sp.accountEnabled
