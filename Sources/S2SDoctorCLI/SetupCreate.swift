@@ -242,27 +242,10 @@ enum SetupCreate {
       ).signIn { url in
         Output.err(
           "Open this address in a browser and sign in; the answer comes back to this machine (127.0.0.1):\n  \(url)\n")
-        if open && !launchBrowser(url) {
+        if open && !BrowserLauncher.open(url) {
           Output.err("Could not start a browser; open the address above yourself.\n")
         }
       }
-    }
-  }
-
-  /// Opens `url` with the first program of `$BROWSER`, else `xdg-open`; no shell is involved.
-  static func launchBrowser(_ url: String) -> Bool {
-    let configured = ProcessInfo.processInfo.environment["BROWSER"]?.split(separator: ":").first.map(String.init)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [configured ?? "xdg-open", url]
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    do {
-      try process.run()
-      return true
-    } catch {
-      return false
     }
   }
 

@@ -175,10 +175,12 @@ extension SetupCreateTests {
     let caFile = arguments.firstIndex(of: "--ca-file").map { arguments[$0 + 1] }
     let script = sandbox.home + "/browser.sh"
     try
-      "#!/bin/sh\nexec /usr/bin/curl -sS -L --max-time 30 \(caFile.map { "--cacert '\($0)'" } ?? "") -o /dev/null \"$1\"\n"
+      "#!/bin/sh\n/usr/bin/env > '\(sandbox.home)/browser.env'\nexec /usr/bin/curl -sS -L --max-time 30 \(caFile.map { "--cacert '\($0)'" } ?? "") -o /dev/null \"$1\"\n"
       .write(toFile: script, atomically: true, encoding: .utf8)
     chmod(script, 0o700)
-    return sandbox.environment.merging(["BROWSER": script]) { $1 }
+    return sandbox.environment.merging([
+      "BROWSER": script, "AZURE_CLIENT_SECRET": "browser-canary~Zq7.not-for-children",
+    ]) { $1 }
   }
 
   /// Authorization code with PKCE on a loopback redirect, from an empty tenant to a passing check.
@@ -202,6 +204,10 @@ extension SetupCreateTests {
       #expect(
         !run.stderr.contains("code=1.AQ") && !run.stdout.contains("code=1.AQ"),
         "the code stays between browser and tool")
+      // The browser is the one child process; the secret in the tool's environment is not in its.
+      let browserEnvironment = try String(contentsOfFile: sandbox.home + "/browser.env", encoding: .utf8)
+      #expect(browserEnvironment.contains("BROWSER="))
+      #expect(!browserEnvironment.contains("browser-canary"), "the secret reached the browser's environment")
     }
   }
 
