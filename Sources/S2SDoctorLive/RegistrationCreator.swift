@@ -31,6 +31,9 @@ public struct CreationRequest: Sendable {
   public var keepAudience = false
   /// A certificate to upload as a key credential instead of adding a secret.
   public var certificate: UploadCertificate?
+  /// `fix` in a customer's tenant: the multitenant app (`appID`) lives in its home tenant; only
+  /// its service principal and admin consent are made here.
+  public var consentOnly = false
 
   public init(
     displayName: String, multiTenant: Bool, roles: [String], redirectURI: String?, secretMonths: Int,
@@ -132,13 +135,13 @@ public struct RegistrationCreator: Sendable {
     let list = try await call("GET", "applications?\(filter)")
     guard list.status == 200 else { throw AdminFailure("could not list applications (\(list.summary))") }
     let application = list.json?["value"]?.array?.first
-    if application == nil, let appID = request.appID {
+    if application == nil, let appID = request.appID, !request.consentOnly {
       throw AdminFailure(
         "this tenant has no application object for \(appID) (a multitenant app lives in its home tenant: fix it there)")
     }
     var servicePrincipal: JSONValue?
     var granted = Set<String>()
-    if let appID = application?["appId"]?.string {
+    if let appID = application?["appId"]?.string ?? (request.consentOnly ? request.appID : nil) {
       let sp = try await call("GET", "servicePrincipals(appId='\(appID)')")
       if sp.status == 200 { servicePrincipal = sp.json }
       if let spID = servicePrincipal?["id"]?.string {
@@ -169,6 +172,18 @@ public struct RegistrationCreator: Sendable {
   func plan(_ request: CreationRequest, _ state: State, now: Date = Date()) throws -> [PlannedChange] {
     let roles = try roleIDs(request, state)
     var changes: [PlannedChange] = []
+    if request.consentOnly {
+      if state.servicePrincipal == nil {
+        changes.append(
+          .init(
+            action: "create", target: "service-principal",
+            detail: "for \(request.appID ?? "?") in this tenant (the multitenant app stays in its home tenant)"))
+      }
+      for role in roles where !state.granted.contains(role.id) {
+        changes.append(.init(action: "grant", target: "admin-consent", detail: role.value))
+      }
+      return changes
+    }
     let app = state.application
     if app == nil {
       changes.append(
@@ -295,9 +310,11 @@ public struct RegistrationCreator: Sendable {
     for role in roles where !configured.contains(role.id) { configured.append(role.id) }
 
     // The application: created whole, or patched where it differs (collections are replaced,
-    // so the current values are read first and extended).
+    // so the current values are read first and extended). Left alone in a customer's tenant.
     var application: JSONValue
-    if let existing = state.application {
+    if request.consentOnly, let appID = request.appID {
+      application = .object(["appId": .string(appID)])
+    } else if let existing = state.application {
       application = existing
       var patch: [String: JSONValue] = [:]
       if !request.keepAudience, existing["signInAudience"]?.string != request.audience {
@@ -328,7 +345,7 @@ public struct RegistrationCreator: Sendable {
       }
       application = json
     }
-    guard let appID = application["appId"]?.string, let objectID = application["id"]?.string else {
+    guard let appID = application["appId"]?.string, let objectID = application["id"]?.string ?? request.appID else {
       throw AdminFailure("Graph returned an application without appId")
     }
 

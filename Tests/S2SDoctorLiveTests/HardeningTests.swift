@@ -148,7 +148,8 @@ func allFiles(under folder: String) -> [(String, String)] {
       if path.hasSuffix("/S2SDoctorCLI/BrowserLauncher.swift") {
         #expect(text.components(separatedBy: "Process()").count == 2, "one child process, the browser")
         #expect(text.contains("process.environment = inherited.filter { allowedEnvironment.contains($0.key) }"))
-        let list = text.components(separatedBy: "allowedEnvironment: Set<String> = [").last?
+        let list =
+          text.components(separatedBy: "allowedEnvironment: Set<String> = [").last?
           .components(separatedBy: "]").first ?? "SECRET"
         for word in ["SECRET", "TOKEN", "PASSWORD", "PROXY", "AZURE"] {
           #expect(!list.uppercased().contains(word), "\(word) is allowed through to the browser")

@@ -234,7 +234,8 @@ struct BusinessCentralService: Sendable {
     guard let bearer = request.bearerToken, let token = validator.accept(bearer, now: now),
       let tenant = directory.tenant(id: token.tenantID)
     else { return unauthorized(correlationID) }
-    let client = directory.client(token.appID) ?? store.client(token.appID, presenting: nil, now: now)
+    let client =
+      directory.client(token.appID) ?? store.client(token.appID, presenting: nil, now: now, tenantID: token.tenantID)
     let offset = client?.dateOffset ?? 0
     if let tenantSegment {
       let named = tenantSegment.removingPercentEncoding ?? String(tenantSegment)
@@ -391,7 +392,8 @@ struct BusinessCentralService: Sendable {
     }
     guard let bearer = request.bearerToken, let token = validator.accept(bearer, now: now),
       let tenant = directory.tenant(id: token.tenantID),
-      let client = directory.client(token.appID) ?? store.client(token.appID, presenting: nil, now: now)
+      let client = directory.client(token.appID)
+        ?? store.client(token.appID, presenting: nil, now: now, tenantID: token.tenantID)
     else {
       return adminError(
         401, code: "Unauthorized", message: "The access token is not valid.", correlationID: correlationID)

@@ -251,9 +251,12 @@ struct EntraService: Sendable {
     }
     guard
       let client = directory.client(clientID)
-        ?? store.client(clientID, presenting: form["client_secret"] ?? basic?.password, now: now),
+        ?? store.client(clientID, presenting: form["client_secret"] ?? basic?.password, now: now, tenantID: tenant.id),
       client.tenantID == tenant.id
     else {
+      if store.lacksServicePrincipal(clientID, tenantID: tenant.id, now: now) {
+        return errorReply(.servicePrincipalMissing(clientID, tenantID: tenant.id), request: request, now: now)
+      }
       return errorReply(.appNotFound(clientID, tenantName: tenant.domain), request: request, now: now)
     }
     let offset = client.dateOffset

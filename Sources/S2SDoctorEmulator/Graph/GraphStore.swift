@@ -116,26 +116,40 @@ final class GraphStore: Sendable {
   /// The Business Central service principal's object id in a tenant.
   static func bcServicePrincipalID(_ tenantID: String) -> String { StableID.guid("bc-sp/" + tenantID.lowercased()) }
 
-  /// A created app as the token endpoint and Business Central see it, once replicated.
-  func client(_ clientID: some StringProtocol, presenting secret: String?, now: Int) -> ClientRegistration? {
+  /// The key of an app's service principal in a tenant: a multitenant app has one per tenant
+  /// that consented to it (its home tenant's first).
+  static func spKey(_ appID: some StringProtocol, tenant: some StringProtocol) -> String {
+    tenant.lowercased() + "/" + appID.lowercased()
+  }
+
+  /// A created app as the token endpoint and Business Central see it in `tenantID` (default:
+  /// its home tenant), once replicated. In another tenant only a multitenant app with a service
+  /// principal there is found; its roles are what that tenant granted.
+  func client(
+    _ clientID: some StringProtocol, presenting secret: String?, now: Int, tenantID: String? = nil
+  ) -> ClientRegistration? {
     state.withLockedValue { state -> ClientRegistration? in
       let key = clientID.lowercased()
-      guard let app = state.applications[key], visible(createdAt: app.createdAt, tenantID: app.tenantID, now: now),
-        let sp = state.servicePrincipals[key], visible(createdAt: sp.createdAt, tenantID: sp.tenantID, now: now)
+      guard let app = state.applications[key], visible(createdAt: app.createdAt, tenantID: app.tenantID, now: now)
+      else { return nil }
+      let tenant = (tenantID ?? app.tenantID).lowercased()
+      guard tenant == app.tenantID.lowercased() || app.signInAudience != "AzureADMyOrg",
+        let sp = state.servicePrincipals[Self.spKey(key, tenant: tenant)],
+        visible(createdAt: sp.createdAt, tenantID: sp.tenantID, now: now)
       else { return nil }
       let live = app.passwords.filter { $0.end > now }
       let matching = live.first { $0.secret == secret } ?? live.first
       var registration = ClientRegistration(
-        clientID: app.appID, tenantID: app.tenantID, displayName: app.displayName, objectID: sp.objectID,
+        clientID: app.appID, tenantID: sp.tenantID, displayName: app.displayName, objectID: sp.objectID,
         secret: matching?.secret)
       if matching == nil, let expired = app.passwords.first(where: { $0.secret == secret }) {
         registration.secret = expired.secret
         registration.secretExpired = true
       }
-      let bc = Self.bcServicePrincipalID(app.tenantID)
+      let bc = Self.bcServicePrincipalID(sp.tenantID)
       let roles = state.assignments.filter {
         $0.principalID == sp.objectID && $0.resourceID == bc
-          && visible(createdAt: $0.createdAt, tenantID: app.tenantID, now: now)
+          && visible(createdAt: $0.createdAt, tenantID: sp.tenantID, now: now)
       }.compactMap { assignment in Facts.bcAppRoles.first { $0.id == assignment.appRoleID }?.value }
       registration.token.roles = roles.isEmpty ? nil : roles
       registration.certificates = app.keys.filter { $0.end > now }.map(\.certificate)
@@ -143,6 +157,17 @@ final class GraphStore: Sendable {
       registration.graph.redirectURIs = app.redirectURIs
       registration.graph.accountEnabled = sp.accountEnabled
       return registration
+    }
+  }
+
+  /// A multitenant app from another tenant that has no service principal in `tenantID` yet.
+  func lacksServicePrincipal(_ clientID: some StringProtocol, tenantID: String, now: Int) -> Bool {
+    state.withLockedValue { state in
+      guard let app = state.applications[clientID.lowercased()], app.signInAudience != "AzureADMyOrg",
+        app.tenantID.lowercased() != tenantID.lowercased(),
+        visible(createdAt: app.createdAt, tenantID: app.tenantID, now: now)
+      else { return false }
+      return state.servicePrincipals[Self.spKey(clientID, tenant: tenantID)] == nil
     }
   }
 }
