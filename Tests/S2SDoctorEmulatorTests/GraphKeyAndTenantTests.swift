@@ -7,13 +7,17 @@ import Testing
 /// customer's tenant.
 @Suite("Graph key credentials and customer tenants")
 struct GraphKeyAndTenantTests {
-  @Test func keyCredentialsAcceptOnlyAnRSACertificateAndKeepEntriesByKeyId() async throws {
+  /// A new application in the setup tenant: the administrator's token, its object id and app id.
+  static func application(audience: String) async throws -> (token: String, objectID: String, appID: String) {
     let token = try await GraphWriteTests.adminToken(tenant: World.setupTenantID)
     let created = try await GraphWriteTests.send(
       "POST", "applications", token: token,
-      body: ["displayName": "keys-\(UUID().uuidString.prefix(6))", "signInAudience": "AzureADMyOrg"])
-    let objectID = try #require(created.json?["id"] as? String)
-    let appID = try #require(created.json?["appId"] as? String)
+      body: ["displayName": "graph-\(UUID().uuidString.prefix(6))", "signInAudience": audience])
+    return (token, try #require(created.json?["id"] as? String), try #require(created.json?["appId"] as? String))
+  }
+
+  @Test func keyCredentialsAcceptOnlyAnRSACertificateAndKeepEntriesByKeyId() async throws {
+    let (token, objectID, appID) = try await Self.application(audience: "AzureADMyOrg")
     let refused = try await GraphWriteTests.send(
       "PATCH", "applications/\(objectID)", token: token,
       body: ["keyCredentials": [["type": "AsymmetricX509Cert", "usage": "Verify", "key": "bm90IGEgY2VydA=="]]])
@@ -47,12 +51,7 @@ struct GraphKeyAndTenantTests {
   }
 
   @Test func aMultitenantAppGetsAServicePrincipalInACustomerTenantAndOnlyThen() async throws {
-    let home = try await GraphWriteTests.adminToken(tenant: World.setupTenantID)
-    let created = try await GraphWriteTests.send(
-      "POST", "applications", token: home,
-      body: ["displayName": "multi-\(UUID().uuidString.prefix(6))", "signInAudience": "AzureADMultipleOrgs"])
-    let appID = try #require(created.json?["appId"] as? String)
-    let objectID = try #require(created.json?["id"] as? String)
+    let (home, objectID, appID) = try await Self.application(audience: "AzureADMultipleOrgs")
     #expect(
       try await GraphWriteTests.send("POST", "servicePrincipals", token: home, body: ["appId": appID]).status == 201)
     let password = try await GraphWriteTests.send(
