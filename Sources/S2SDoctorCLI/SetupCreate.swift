@@ -147,9 +147,18 @@ enum SetupCreate {
 
     let creator: RegistrationCreator
     let plan: CreationPlan
+    var request = request
     do {
       let token = try await signIn(
         options, transport: transport, settings: settings, tenant: tenant, terminal: terminal)
+      if settings.checkAdmin && settings.deployment == .online {
+        Output.err("Signing in again, for the Business Central admin center's authorized apps (--admin).\n")
+        let center = try await signIn(
+          options, transport: transport, settings: settings, tenant: tenant, terminal: terminal,
+          scopes: AdminCenterAuthorization.scopes)
+        request.adminCenter = AdminCenterAuthorization(
+          transport: transport, apiHost: settings.bcAPIHost, token: center)
+      }
       creator = RegistrationCreator(transport: transport, graphBase: settings.graphBase, token: token)
       plan = try await creator.plan(request)
     } catch {
@@ -225,7 +234,8 @@ enum SetupCreate {
 
   /// Signs the administrator in with the device code (default) or a browser and PKCE.
   static func signIn(
-    _ options: ChangeOptions, transport: HTTPTransport, settings: ConnectionSettings, tenant: String, terminal: Bool
+    _ options: ChangeOptions, transport: HTTPTransport, settings: ConnectionSettings, tenant: String, terminal: Bool,
+    scopes: [String] = DeviceCodeSignIn.graphScopes
   ) async throws -> AdminToken {
     let clientID = options.adminClientID ?? DeviceCodeSignIn.defaultClientID
     switch options.signIn {
@@ -233,13 +243,13 @@ enum SetupCreate {
       Output.err("Signing in as an administrator of \(tenant) (device code).\n")
       return try await DeviceCodeSignIn(
         transport: transport, authorityHost: settings.authorityHost, tenant: tenant, clientID: clientID
-      ).signIn(prompt: { Output.err($0 + "\n") })
+      ).signIn(scopes: scopes, prompt: { Output.err($0 + "\n") })
     case .browser:
       Output.err("Signing in as an administrator of \(tenant) (browser: authorization code with PKCE).\n")
       let open = options.openBrowser || terminal
       return try await BrowserSignIn(
         transport: transport, authorityHost: settings.authorityHost, tenant: tenant, clientID: clientID
-      ).signIn { url in
+      ).signIn(scopes: scopes) { url in
         Output.err(
           "Open this address in a browser and sign in; the answer comes back to this machine (127.0.0.1):\n  \(url)\n")
         if open && !BrowserLauncher.open(url) {

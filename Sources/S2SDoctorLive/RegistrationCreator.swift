@@ -34,6 +34,8 @@ public struct CreationRequest: Sendable {
   /// `fix` in a customer's tenant: the multitenant app (`appID`) lives in its home tenant; only
   /// its service principal and admin consent are made here.
   public var consentOnly = false
+  /// `--admin`: the admin center's authorized apps, read and (on apply) updated.
+  public var adminCenter: AdminCenterAuthorization?
 
   public init(
     displayName: String, multiTenant: Bool, roles: [String], redirectURI: String?, secretMonths: Int,
@@ -113,6 +115,8 @@ public struct RegistrationCreator: Sendable {
     var bcServicePrincipalID: String
     /// Role ids already granted to the app's service principal on BC.
     var granted: Set<String>
+    /// The admin center's authorized app ids, when `--admin` asked for them.
+    var authorizedApps: Set<String>?
   }
 
   func read(_ request: CreationRequest) async throws -> State {
@@ -154,7 +158,7 @@ public struct RegistrationCreator: Sendable {
     }
     return State(
       application: application, servicePrincipal: servicePrincipal, bcRoles: roles, bcServicePrincipalID: bcID,
-      granted: granted)
+      granted: granted, authorizedApps: try await request.adminCenter?.authorizedApps())
   }
 
   func roleIDs(_ request: CreationRequest, _ state: State) throws -> [(value: String, id: String)] {
@@ -182,7 +186,7 @@ public struct RegistrationCreator: Sendable {
       for role in roles where !state.granted.contains(role.id) {
         changes.append(.init(action: "grant", target: "admin-consent", detail: role.value))
       }
-      return changes
+      return changes + adminCenterChange(request.appID, state)
     }
     let app = state.application
     if app == nil {
@@ -226,6 +230,7 @@ public struct RegistrationCreator: Sendable {
             "\(certificate.subject), thumbprint \(certificate.thumbprintSHA1Hex), ends \(Self.day(certificate.notAfter))"
         ))
     }
+    changes += adminCenterChange(app?["appId"]?.string, state)
     if request.newSecret || (request.certificate == nil && !validSecret) {
       let end = Calendar(identifier: .gregorian).date(byAdding: .month, value: request.secretMonths, to: now) ?? now
       changes.append(
@@ -234,6 +239,16 @@ public struct RegistrationCreator: Sendable {
           detail: "ends \(Self.day(end)) (\(request.secretMonths) month\(request.secretMonths == 1 ? "" : "s"))"))
     }
     return changes
+  }
+
+  /// Authorizing the app on the admin center's *Authorized Microsoft Entra apps* (`--admin`).
+  func adminCenterChange(_ appID: String?, _ state: State) -> [PlannedChange] {
+    guard let authorized = state.authorizedApps, !authorized.contains(appID?.lowercased() ?? "") else { return [] }
+    return [
+      .init(
+        action: "authorize", target: "admin-center",
+        detail: "\(appID ?? "the new application") on Authorized Microsoft Entra apps (Business Central admin center)")
+    ]
   }
 
   static func hasCertificate(_ certificate: UploadCertificate, in application: JSONValue?) -> Bool {
@@ -381,6 +396,11 @@ public struct RegistrationCreator: Sendable {
         "granting \(role.value)",
         { try await call("POST", "servicePrincipals/\(state.bcServicePrincipalID)/appRoleAssignedTo", body: body) }
       ) { $0.status == 201 || $0.message.lowercased().contains("already exists") }
+    }
+
+    // The admin center's authorized apps (delegated; no consent or permission sets come with it).
+    if let center = request.adminCenter, changes.contains(where: { $0.target == "admin-center" }) {
+      try await center.authorize(appID)
     }
 
     // The certificate, as a key credential (public part only).

@@ -271,3 +271,27 @@ extension SetupCreateTests {
     #expect(after == before, "no client secret was added")
   }
 }
+
+extension SetupCreateTests {
+  /// `--admin`: the admin center's authorized apps are read (a second, delegated sign-in for
+  /// Business Central), the app is authorized there on apply, and the admin center check passes.
+  @Test func adminAuthorizesTheAppInTheAdminCenter() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName()) + ["--admin"]
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let planned = try Self.plan(arguments, sandbox)
+      let authorize = try #require(planned.first { $0["target"] == "admin-center" })
+      #expect(authorize["action"] == "authorize")
+      #expect(planned.contains { $0["target"] == "admin-consent" && $0["detail"] == "AdminCenter.ReadWrite.All" })
+      let run = try PipedRun.run(
+        ["setup", "--create", "--yes", "--secret-out", sandbox.home + "/a.secret"] + arguments,
+        environment: sandbox.environment, timeout: 120)
+      #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+      #expect(run.stderr.contains("for the Business Central admin center's authorized apps"))
+      #expect(run.stderr.contains("✓ authorize admin-center:"), "\(run.stderr)")
+      #expect(run.stdout.contains("[✓] The admin center API accepts the app"), "\(run.stdout)")
+      #expect(run.stdout.contains("The registration works"), "\(run.stdout)")
+      #expect(try Self.plan(arguments, sandbox).isEmpty, "authorized once, nothing left to change")
+    }
+  }
+}

@@ -80,6 +80,8 @@ final class GraphStore: Sendable {
     var assignments: [Assignment] = []
     var deviceCodes: [String: DeviceCode] = [:]
     var authorizationCodes: [String: AuthorizationCode] = [:]
+    /// The admin center's *Authorized Microsoft Entra apps*: app ids per tenant id (lowercased).
+    var authorizedApps: [String: Set<String>] = [:]
   }
 
   /// A code `/authorize` handed to a loopback redirect, waiting to be redeemed with its verifier.
@@ -156,6 +158,7 @@ final class GraphStore: Sendable {
       registration.graph.signInAudience = app.signInAudience
       registration.graph.redirectURIs = app.redirectURIs
       registration.graph.accountEnabled = sp.accountEnabled
+      registration.adminAuthorized = state.authorizedApps[tenant]?.contains(key) == true
       return registration
     }
   }
