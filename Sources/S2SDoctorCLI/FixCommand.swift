@@ -13,7 +13,9 @@ struct Fix: AsyncParsableCommand {
     discussion: """
       Mends a Business Central permission that is not added or not consented, the Grant Consent \
       redirect URI, an expired or expiring secret (a new one, shown once or written to \
-      --secret-out) and a single-tenant registration used across tenants (with --multi-tenant). \
+      --secret-out), a single-tenant registration used across tenants (with --multi-tenant) and, \
+      with --multi-tenant, a missing service principal in a customer's tenant (the customer's \
+      administrator signs in there). \
       The administrator signs in with the device-code flow; the plan is shown first and applied \
       only after confirmation (--yes without a terminal). Then the checks run again.
       Exit codes: 0 checks passed · 1 a check failed · 2 could not test · 64 usage error.
@@ -28,6 +30,8 @@ struct Fix: AsyncParsableCommand {
     "token.roles-missing": false, "token.api-role-missing": false, "token.automation-role-missing": false,
     "registration.redirect-uri-missing": false, "registration.single-tenant": false,
     "registration.credential-expiring": true, "entra.secret-expired": true,
+    // With --multi-tenant: the app has no service principal in this customer's tenant.
+    "entra.app-not-found": false,
   ]
 
   func run() async throws {
@@ -38,7 +42,7 @@ struct Fix: AsyncParsableCommand {
     let report = await LiveCheckSuite(settings: settings, secret: secret).run()
     let found = report.results.compactMap { result -> String? in
       guard result.status == .failed || result.status == .warning, let reason = result.reason,
-        Self.fixable[reason] != nil
+        Self.fixable[reason] != nil, reason != "entra.app-not-found" || settings.multiTenant == true
       else { return nil }
       return reason
     }
@@ -58,6 +62,8 @@ struct Fix: AsyncParsableCommand {
       secretMonths: change.secretMonths, newSecret: found.contains { Self.fixable[$0] == true })
     request.appID = clientID
     request.keepAudience = settings.multiTenant != true
+    // A multitenant app unknown in this tenant: consent here creates its service principal.
+    request.consentOnly = found.contains("entra.app-not-found")
     await SetupCreate.execute(
       command: "fix", settings: settings, tenant: tenant, existingSecret: secret, request: request, change: change)
   }

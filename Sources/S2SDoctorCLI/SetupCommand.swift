@@ -149,6 +149,7 @@ struct Setup: AsyncParsableCommand {
         terminate(.couldNotTest)
       }
     }
+    if let next = ConsoleText.taskTwo(outcome.settings, width: Output.errorWidth) { Output.err("\n" + next) }
     if format == .json, let report = outcome.report {
       Output.out(Output.encodeJSON(report))
     }

@@ -29,7 +29,24 @@ struct ChangeOptions: ParsableArguments {
   @Option(name: .customLong("secret-months"), help: "Months until a new secret ends (1-24). Default: 6.")
   var secretMonths = 6
 
-  var used: Bool { plan || yes || secretOut != nil || adminClientID != nil }
+  enum SignIn: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case deviceCode = "device-code"
+    case browser
+  }
+
+  @Option(
+    name: .customLong("sign-in"),
+    help:
+      "How the administrator signs in: device-code, or browser (authorization code with PKCE on a 127.0.0.1 redirect, where Conditional Access blocks device code). Default: device-code."
+  )
+  var signIn: SignIn = .deviceCode
+
+  @Flag(
+    name: .customLong("open-browser"),
+    help: "With --sign-in browser: open the sign-in page with $BROWSER or xdg-open (done by itself on a terminal).")
+  var openBrowser = false
+
+  var used: Bool { plan || yes || secretOut != nil || adminClientID != nil || signIn != .deviceCode || openBrowser }
 
   func validate() throws {
     if !(1...24).contains(secretMonths) {
@@ -37,6 +54,9 @@ struct ChangeOptions: ParsableArguments {
     }
     if let adminClientID, !InputValidation.isGUID(adminClientID) {
       throw ValidationError("--admin-client-id must be an application (client) ID GUID.")
+    }
+    if openBrowser && signIn != .browser {
+      throw ValidationError("--open-browser needs --sign-in browser.")
     }
   }
 }
@@ -59,7 +79,8 @@ struct CreateOptions: ParsableArguments {
 
   func validate() throws {
     if !create && (change.used || newSecret) {
-      throw ValidationError("--plan, --yes, --secret-out, --admin-client-id and --new-secret need --create.")
+      throw ValidationError(
+        "--plan, --yes, --secret-out, --admin-client-id, --sign-in, --open-browser and --new-secret need --create.")
     }
   }
 }
@@ -80,9 +101,18 @@ enum SetupCreate {
     var roles = [BusinessCentral.apiRole]
     if settings.checkAutomation { roles.append(BusinessCentral.automationRole) }
     if settings.checkAdmin { roles.append(BusinessCentral.adminRole) }
-    let request = CreationRequest(
+    var request = CreationRequest(
       displayName: options.appName, multiTenant: settings.multiTenant == true, roles: roles,
       redirectURI: settings.redirectURI, secretMonths: options.change.secretMonths, newSecret: options.newSecret)
+    if let path = settings.certificatePath {
+      // --certificate: upload its public certificate instead of adding a secret.
+      do {
+        request.certificate = try UploadCertificate(pemFile: path)
+      } catch {
+        Output.err("s2s-doctor setup --create: \(error.reason): \(error.detail)\n")
+        terminate(.usage)
+      }
+    }
     await execute(
       command: "setup --create", settings: settings, tenant: tenant, existingSecret: existingSecret,
       request: request, change: options.change)
@@ -101,7 +131,8 @@ enum SetupCreate {
       )
       terminate(.usage)
     }
-    if !options.plan && options.secretOut == nil && !terminal {
+    let mayAddSecret = request.certificate == nil || request.newSecret
+    if !options.plan && options.secretOut == nil && !terminal && mayAddSecret {
       Output.err(
         "s2s-doctor \(command): a new client secret can only be shown on a terminal; pass --secret-out FILE.\n")
       terminate(.usage)
@@ -114,14 +145,20 @@ enum SetupCreate {
       terminate(.couldNotTest)
     }
 
-    let signIn = DeviceCodeSignIn(
-      transport: transport, authorityHost: settings.authorityHost, tenant: tenant,
-      clientID: options.adminClientID ?? DeviceCodeSignIn.defaultClientID)
     let creator: RegistrationCreator
     let plan: CreationPlan
+    var request = request
     do {
-      Output.err("Signing in as an administrator of \(tenant) (device code).\n")
-      let token = try await signIn.signIn(prompt: { Output.err($0 + "\n") })
+      let token = try await signIn(
+        options, transport: transport, settings: settings, tenant: tenant, terminal: terminal)
+      if settings.checkAdmin && settings.deployment == .online {
+        Output.err("Signing in again, for the Business Central admin center's authorized apps (--admin).\n")
+        let center = try await signIn(
+          options, transport: transport, settings: settings, tenant: tenant, terminal: terminal,
+          scopes: AdminCenterAuthorization.scopes)
+        request.adminCenter = AdminCenterAuthorization(
+          transport: transport, apiHost: settings.bcAPIHost, token: center)
+      }
       creator = RegistrationCreator(transport: transport, graphBase: settings.graphBase, token: token)
       plan = try await creator.plan(request)
     } catch {
@@ -170,6 +207,15 @@ enum SetupCreate {
       }
     }
     let secret = result.secret ?? existingSecret
+    if result.secret == nil, let certificate = request.certificate, !certificate.hasPrivateKey {
+      Output.err(
+        "The certificate is uploaded. Run `s2s-doctor check --tenant \(tenant) --client-id \(result.appID) --certificate FILE` with a PEM file holding the certificate and its private key.\n"
+      )
+      var created = settings
+      created.clientID = result.appID
+      if let next = ConsoleText.taskTwo(created, width: Output.errorWidth) { Output.err(next) }
+      terminate(.ok)
+    }
     if secret == nil && (settings.certificatePath == nil || result.secret != nil) {
       Output.err(
         "No new secret was added; run `s2s-doctor check --tenant \(tenant) --client-id \(result.appID)` with the app's secret.\n"
@@ -182,14 +228,35 @@ enum SetupCreate {
     if result.secret != nil { checked.certificatePath = nil }
     let report = await checkUntilPropagated(settings: checked, secret: secret)
     Output.out(ConsoleText.report(report, verbose: false, color: Output.useColor) + "\n")
-    Output.err(
-      """
-      Next, in Business Central (Task 2): open Microsoft Entra Applications, add client ID \(result.appID), \
-      describe it (who and what it is for), set State to Enabled, assign the permission sets it needs \
-      (D365 AUTOMATION, EXTEN. MGT. - ADMIN as needed, never SUPER) and choose Grant Consent.
-      \(settings.deployment == .online ? "The page (9860): https://businesscentral.dynamics.com/\(tenant)/\(settings.environment)/?page=9860\n" : "")
-      """)
+    if let next = ConsoleText.taskTwo(checked, width: Output.errorWidth) { Output.err(next) }
     terminate(report.exitStatus)
+  }
+
+  /// Signs the administrator in with the device code (default) or a browser and PKCE.
+  static func signIn(
+    _ options: ChangeOptions, transport: HTTPTransport, settings: ConnectionSettings, tenant: String, terminal: Bool,
+    scopes: [String] = DeviceCodeSignIn.graphScopes
+  ) async throws -> AdminToken {
+    let clientID = options.adminClientID ?? DeviceCodeSignIn.defaultClientID
+    switch options.signIn {
+    case .deviceCode:
+      Output.err("Signing in as an administrator of \(tenant) (device code).\n")
+      return try await DeviceCodeSignIn(
+        transport: transport, authorityHost: settings.authorityHost, tenant: tenant, clientID: clientID
+      ).signIn(scopes: scopes, prompt: { Output.err($0 + "\n") })
+    case .browser:
+      Output.err("Signing in as an administrator of \(tenant) (browser: authorization code with PKCE).\n")
+      let open = options.openBrowser || terminal
+      return try await BrowserSignIn(
+        transport: transport, authorityHost: settings.authorityHost, tenant: tenant, clientID: clientID
+      ).signIn(scopes: scopes) { url in
+        Output.err(
+          "Open this address in a browser and sign in; the answer comes back to this machine (127.0.0.1):\n  \(url)\n")
+        if open && !BrowserLauncher.open(url) {
+          Output.err("Could not start a browser; open the address above yourself.\n")
+        }
+      }
+    }
   }
 
   /// Shows the secret once on the terminal, or writes it 0600 to `path`. Never through the

@@ -271,10 +271,19 @@ public struct FleetRow: Sendable, Codable, Equatable {
   public var primaryReason: String?
   public var detail: String?
   public var line: Int
+  /// The catalogue's fix for `primaryReason` (shared with the catalogue, not copied per row).
+  public var fix: String?
+  /// Who acts on the fix (`entra-admin`, `bc-admin`, …).
+  public var whoFixes: String?
+  /// The admin consent URL for this customer's tenant and the app, filled in (online rows).
+  public var consentUrl: String?
+  /// The environment's *Microsoft Entra Applications* page, when a BC administrator fixes it there.
+  public var bcPage: String?
 
   public init(
     name: String, tenant: String, clientId: String, environment: String, status: Status, primaryReason: String?,
-    detail: String?, line: Int
+    detail: String?, line: Int, fix: String? = nil, whoFixes: String? = nil, consentUrl: String? = nil,
+    bcPage: String? = nil
   ) {
     self.name = name
     self.tenant = tenant
@@ -284,6 +293,10 @@ public struct FleetRow: Sendable, Codable, Equatable {
     self.primaryReason = primaryReason
     self.detail = detail
     self.line = line
+    self.fix = fix
+    self.whoFixes = whoFixes
+    self.consentUrl = consentUrl
+    self.bcPage = bcPage
   }
 }
 

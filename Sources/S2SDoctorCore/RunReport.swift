@@ -19,7 +19,7 @@ public struct RunReport: Codable, Sendable, Equatable {
     format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     self.startedAt = format.string(from: startedAt)
     self.finishedAt = format.string(from: finishedAt)
-    self.results = results
+    self.results = Self.withEntraApplicationsPage(results, target: target)
     self.summary = Summary(results: results)
   }
 
@@ -93,6 +93,9 @@ public struct CheckResult: Codable, Sendable, Equatable {
   public var docs: [String]
   public var evidence: [String: String]
   public var durationMs: Int
+  /// For a failure mended in Business Central: the environment's *Microsoft Entra
+  /// Applications* page and the checklist for it (absent otherwise).
+  public var entraApplicationsPage: EntraApplicationsPage?
 
   public init(
     declaration: CheckDeclaration, outcome: Outcome, durationMs: Int, catalogue: Catalogue

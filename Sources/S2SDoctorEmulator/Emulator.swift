@@ -21,6 +21,9 @@ public struct EmulatorOptions: Sendable {
   public var defaultScenario: String? = nil
   /// Level of the emulator's log, which goes to standard error.
   public var logLevel: Logger.Level = .warning
+  /// Keep every token and secret handed out in `Emulator.issuedCredentials` (for leak tests;
+  /// the list only grows, so leave it off for long runs).
+  public var recordCredentials = false
 
   public init() {}
 }
@@ -112,6 +115,7 @@ public final class Emulator: Sendable {
   public static var scenarioNames: [String] { ScenarioSpec.all.map(\.name) }
 
   private let options: EmulatorOptions
+  private let ledger: CredentialLedger?
   private let defaultBehaviour: ScenarioSpec
   private let logger: Logger
   private let state = NIOLockedValueBox<State>(.idle)
@@ -138,6 +142,7 @@ public final class Emulator: Sendable {
     guard let base = ScenarioSpec.named(name) ?? (name == World.defaultScenarioName ? ScenarioSpec.named("ok") : nil)
     else { throw EmulatorError.unknownScenario(name) }
     self.options = options
+    self.ledger = options.recordCredentials ? CredentialLedger() : nil
     self.defaultBehaviour = base
     var logger = Logger(label: "s2s-doctor.emulator") { StreamLogHandler.standardError(label: $0) }
     logger.logLevel = options.logLevel
@@ -157,6 +162,10 @@ public final class Emulator: Sendable {
       throw error
     }
   }
+
+  /// The tokens and secrets handed out so far, oldest first (empty unless
+  /// `EmulatorOptions.recordCredentials` was set).
+  public var issuedCredentials: [CredentialLedger.Entry] { ledger?.all ?? [] }
 
   /// Stops listening, closes open connections and removes the temporary directory it made.
   public func stop() async {
@@ -199,7 +208,7 @@ public final class Emulator: Sendable {
     let directory = Directory(tenants: World.tenants() + World.setupTenants(), registrations: registrations)
     let store = GraphStore(
       lag: [World.setupLagTenantID.lowercased(): World.setupLagSeconds],
-      maxSecretDays: [World.setupTenantID.lowercased(): World.setupMaxSecretDays])
+      maxSecretDays: [World.setupTenantID.lowercased(): World.setupMaxSecretDays], ledger: ledger)
 
     let secure = options.tls
     var issuer = TokenIssuer(signing: keys.tokenSigning)

@@ -5,6 +5,45 @@ import SwiftASN1
 import X509
 import _CryptoExtras
 
+/// A certificate to upload to an app registration (`setup --create --certificate FILE`): the
+/// public certificate only; the private key, when the file has one too, stays where it is.
+public struct UploadCertificate: Sendable {
+  public let der: [UInt8]
+  public let notAfter: Date
+  public let subject: String
+  /// Whether the file also holds the private key (then the checks can run with it).
+  public let hasPrivateKey: Bool
+
+  public var thumbprintSHA1Hex: String { Insecure.SHA1.hash(data: der).map { String(format: "%02X", $0) }.joined() }
+
+  public init(pemFile path: String) throws(InputProblem) {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw InputProblem("input.certificate-invalid", "Cannot read the certificate file \(path).")
+    }
+    let text = String(decoding: data, as: UTF8.self)
+    guard let pem = CertificateCredential.block(text, kind: "CERTIFICATE"),
+      let certificate = try? Certificate(pemEncoded: pem),
+      _RSA.Signing.PublicKey(certificate.publicKey) != nil
+    else {
+      throw InputProblem(
+        "input.certificate-invalid", "\(path) holds no RSA certificate in PEM (-----BEGIN CERTIFICATE-----).")
+    }
+    var serializer = DER.Serializer()
+    do {
+      try serializer.serialize(certificate)
+    } catch {
+      throw InputProblem("input.certificate-invalid", "\(path) cannot be used: \(error).")
+    }
+    der = serializer.serializedBytes
+    notAfter = certificate.notValidAfter
+    subject = certificate.subject.description
+    hasPrivateKey =
+      CertificateCredential.block(text, kind: "PRIVATE KEY")
+      ?? CertificateCredential.block(text, kind: "RSA PRIVATE KEY")
+      != nil
+  }
+}
+
 /// A certificate credential: the certificate (for its thumbprint) and its RSA private key.
 public struct CertificateCredential: Sendable {
   public let der: [UInt8]

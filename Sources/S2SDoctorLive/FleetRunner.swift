@@ -72,7 +72,8 @@ public struct FleetRunner: Sendable {
     settings.certificatePath = target.row.certificate
     if settings.deployment == .onprem && settings.bcURL == nil {
       return row(
-        for: target, status: .failed, reason: "input.server-url-invalid", detail: "on-premises rows need --bc-url")
+        for: target, status: .failed, reason: "input.server-url-invalid", detail: "on-premises rows need --bc-url",
+        settings: settings)
     }
     let secret = target.row.certificate == nil ? environment[target.row.secretEnv].map(Secret.init) : nil
     if let secret { Redactor.shared.register(secret.value) }
@@ -82,13 +83,26 @@ public struct FleetRunner: Sendable {
       report.summary.failed > 0
       ? .failed
       : report.summary.couldNotTest > 0 ? .couldNotTest : report.summary.warning > 0 ? .warning : .passed
-    return row(for: target, status: status, reason: primary?.reason, detail: primary?.detail)
+    return row(for: target, status: status, reason: primary?.reason, detail: primary?.detail, settings: settings)
   }
 
-  func row(for target: Target, status: Status, reason: String?, detail: String?) -> FleetRow {
-    FleetRow(
+  /// One row: the outcome, the catalogue's fix and who acts on it, the customer's admin consent
+  /// URL and, for what a BC administrator mends, the environment's Entra Applications page.
+  func row(
+    for target: Target, status: Status, reason: String?, detail: String?, settings: ConnectionSettings? = nil
+  ) -> FleetRow {
+    let definition = reason.flatMap { Catalogue.builtIn.reason($0) }
+    var consent = settings ?? base
+    consent.tenant = target.row.tenant
+    consent.clientID = target.row.clientID
+    let page =
+      target.row.deployment == .online && reason.map(EntraApplicationsPage.reasons.contains) == true
+      ? EntraApplicationsPage(tenant: target.row.tenant, environment: target.environment, clientID: nil)?.url : nil
+    return FleetRow(
       name: target.row.name, tenant: target.row.tenant, clientId: target.row.clientID, environment: target.environment,
       status: status, primaryReason: reason, detail: detail.map { Redactor.shared.excerpt($0, limit: 300) },
-      line: target.row.line)
+      line: target.row.line, fix: status == .passed ? nil : definition?.fix,
+      whoFixes: status == .passed ? nil : definition?.whoFixes.rawValue, consentUrl: consent.adminConsentURL,
+      bcPage: page)
   }
 }

@@ -29,6 +29,13 @@ public struct CreationRequest: Sendable {
   public var appID: String?
   /// Leave an existing application's signInAudience as it is (`fix` without `--multi-tenant`).
   public var keepAudience = false
+  /// A certificate to upload as a key credential instead of adding a secret.
+  public var certificate: UploadCertificate?
+  /// `fix` in a customer's tenant: the multitenant app (`appID`) lives in its home tenant; only
+  /// its service principal and admin consent are made here.
+  public var consentOnly = false
+  /// `--admin`: the admin center's authorized apps, read and (on apply) updated.
+  public var adminCenter: AdminCenterAuthorization?
 
   public init(
     displayName: String, multiTenant: Bool, roles: [String], redirectURI: String?, secretMonths: Int,
@@ -108,6 +115,8 @@ public struct RegistrationCreator: Sendable {
     var bcServicePrincipalID: String
     /// Role ids already granted to the app's service principal on BC.
     var granted: Set<String>
+    /// The admin center's authorized app ids, when `--admin` asked for them.
+    var authorizedApps: Set<String>?
   }
 
   func read(_ request: CreationRequest) async throws -> State {
@@ -130,13 +139,13 @@ public struct RegistrationCreator: Sendable {
     let list = try await call("GET", "applications?\(filter)")
     guard list.status == 200 else { throw AdminFailure("could not list applications (\(list.summary))") }
     let application = list.json?["value"]?.array?.first
-    if application == nil, let appID = request.appID {
+    if application == nil, let appID = request.appID, !request.consentOnly {
       throw AdminFailure(
         "this tenant has no application object for \(appID) (a multitenant app lives in its home tenant: fix it there)")
     }
     var servicePrincipal: JSONValue?
     var granted = Set<String>()
-    if let appID = application?["appId"]?.string {
+    if let appID = application?["appId"]?.string ?? (request.consentOnly ? request.appID : nil) {
       let sp = try await call("GET", "servicePrincipals(appId='\(appID)')")
       if sp.status == 200 { servicePrincipal = sp.json }
       if let spID = servicePrincipal?["id"]?.string {
@@ -149,7 +158,7 @@ public struct RegistrationCreator: Sendable {
     }
     return State(
       application: application, servicePrincipal: servicePrincipal, bcRoles: roles, bcServicePrincipalID: bcID,
-      granted: granted)
+      granted: granted, authorizedApps: try await request.adminCenter?.authorizedApps())
   }
 
   func roleIDs(_ request: CreationRequest, _ state: State) throws -> [(value: String, id: String)] {
@@ -167,6 +176,18 @@ public struct RegistrationCreator: Sendable {
   func plan(_ request: CreationRequest, _ state: State, now: Date = Date()) throws -> [PlannedChange] {
     let roles = try roleIDs(request, state)
     var changes: [PlannedChange] = []
+    if request.consentOnly {
+      if state.servicePrincipal == nil {
+        changes.append(
+          .init(
+            action: "create", target: "service-principal",
+            detail: "for \(request.appID ?? "?") in this tenant (the multitenant app stays in its home tenant)"))
+      }
+      for role in roles where !state.granted.contains(role.id) {
+        changes.append(.init(action: "grant", target: "admin-consent", detail: role.value))
+      }
+      return changes + adminCenterChange(request.appID, state)
+    }
     let app = state.application
     if app == nil {
       changes.append(
@@ -201,7 +222,16 @@ public struct RegistrationCreator: Sendable {
     let validSecret = (app.map(RegistrationHealth.credentials) ?? []).contains {
       $0.kind == .secret && ($0.end.map { $0 > now } ?? true)
     }
-    if request.newSecret || !validSecret {
+    if let certificate = request.certificate, !Self.hasCertificate(certificate, in: app) {
+      changes.append(
+        .init(
+          action: "upload", target: "certificate",
+          detail:
+            "\(certificate.subject), thumbprint \(certificate.thumbprintSHA1Hex), ends \(Self.day(certificate.notAfter))"
+        ))
+    }
+    changes += adminCenterChange(app?["appId"]?.string, state)
+    if request.newSecret || (request.certificate == nil && !validSecret) {
       let end = Calendar(identifier: .gregorian).date(byAdding: .month, value: request.secretMonths, to: now) ?? now
       changes.append(
         .init(
@@ -209,6 +239,41 @@ public struct RegistrationCreator: Sendable {
           detail: "ends \(Self.day(end)) (\(request.secretMonths) month\(request.secretMonths == 1 ? "" : "s"))"))
     }
     return changes
+  }
+
+  /// Authorizing the app on the admin center's *Authorized Microsoft Entra apps* (`--admin`).
+  func adminCenterChange(_ appID: String?, _ state: State) -> [PlannedChange] {
+    guard let authorized = state.authorizedApps, !authorized.contains(appID?.lowercased() ?? "") else { return [] }
+    return [
+      .init(
+        action: "authorize", target: "admin-center",
+        detail: "\(appID ?? "the new application") on Authorized Microsoft Entra apps (Business Central admin center)")
+    ]
+  }
+
+  static func hasCertificate(_ certificate: UploadCertificate, in application: JSONValue?) -> Bool {
+    (application.map(RegistrationHealth.credentials) ?? []).contains {
+      $0.kind == .certificate && $0.identifier.caseInsensitiveCompare(certificate.thumbprintSHA1Hex) == .orderedSame
+    }
+  }
+
+  /// The application's key credentials with the certificate added (the collection is replaced
+  /// as a whole; entries are sent as read, with their keyId).
+  static func keyCredentials(_ application: JSONValue, adding certificate: UploadCertificate) -> JSONValue {
+    var entries = (application["keyCredentials"]?.array ?? []).map { entry -> JSONValue in
+      var kept: [String: JSONValue] = [:]
+      for key in ["keyId", "type", "usage", "displayName", "key"] {
+        if let value = entry[key], value != .null { kept[key] = value }
+      }
+      return .object(kept)
+    }
+    entries.append(
+      .object([
+        "type": .string("AsymmetricX509Cert"), "usage": .string("Verify"),
+        "key": .string(Data(certificate.der).base64EncodedString()),
+        "displayName": .string(certificate.subject),
+      ]))
+    return .array(entries)
   }
 
   public func plan(_ request: CreationRequest) async throws -> CreationPlan {
@@ -260,9 +325,11 @@ public struct RegistrationCreator: Sendable {
     for role in roles where !configured.contains(role.id) { configured.append(role.id) }
 
     // The application: created whole, or patched where it differs (collections are replaced,
-    // so the current values are read first and extended).
+    // so the current values are read first and extended). Left alone in a customer's tenant.
     var application: JSONValue
-    if let existing = state.application {
+    if request.consentOnly, let appID = request.appID {
+      application = .object(["appId": .string(appID)])
+    } else if let existing = state.application {
       application = existing
       var patch: [String: JSONValue] = [:]
       if !request.keepAudience, existing["signInAudience"]?.string != request.audience {
@@ -293,7 +360,7 @@ public struct RegistrationCreator: Sendable {
       }
       application = json
     }
-    guard let appID = application["appId"]?.string, let objectID = application["id"]?.string else {
+    guard let appID = application["appId"]?.string, let objectID = application["id"]?.string ?? request.appID else {
       throw AdminFailure("Graph returned an application without appId")
     }
 
@@ -329,6 +396,23 @@ public struct RegistrationCreator: Sendable {
         "granting \(role.value)",
         { try await call("POST", "servicePrincipals/\(state.bcServicePrincipalID)/appRoleAssignedTo", body: body) }
       ) { $0.status == 201 || $0.message.lowercased().contains("already exists") }
+    }
+
+    // The admin center's authorized apps (delegated; no consent or permission sets come with it).
+    if let center = request.adminCenter, changes.contains(where: { $0.target == "admin-center" }) {
+      try await center.authorize(appID)
+    }
+
+    // The certificate, as a key credential (public part only).
+    if let certificate = request.certificate, changes.contains(where: { $0.target == "certificate" }) {
+      let current =
+        try await retrying(
+          "reading the application", { try await call("GET", "applications(appId='\(appID)')") }
+        ) { $0.status == 200 }.json ?? application
+      let patch: JSONValue = .object(["keyCredentials": Self.keyCredentials(current, adding: certificate)])
+      _ = try await retrying(
+        "uploading the certificate", { try await call("PATCH", "applications/\(objectID)", body: patch) }
+      ) { $0.status == 204 || $0.status == 200 }
     }
 
     // The client secret, with an explicit end date.

@@ -113,6 +113,7 @@ public enum ConsoleText {
           out += "    → Who fixes it: \(who.label)\n"
         }
         if let doc = result.docs.first { out += "    → Docs: \(doc)\n" }
+        if let page = result.entraApplicationsPage { out += entraApplicationsPage(page, width: width) }
       }
       if verbose && !result.evidence.isEmpty {
         for key in result.evidence.keys.sorted() {
@@ -122,6 +123,25 @@ public enum ConsoleText {
     }
     out += "\n" + summaryLine(report, paint: paint, width: width) + "\n"
     return Redactor.shared.redact(out)
+  }
+
+  /// The link to *Microsoft Entra Applications* and the checklist for it, under a failure.
+  public static func entraApplicationsPage(
+    _ page: EntraApplicationsPage, indent: String = "    ", width: Int = defaultWidth
+  ) -> String {
+    var out = "\(indent)→ In Business Central: \(page.url)\n"
+    for item in page.checklist { out += wrap(item, indent: indent + "  ☐ ", width: width) + "\n" }
+    return out
+  }
+
+  /// The end of `setup` for an online registration: Task 2, the link to the environment's
+  /// *Microsoft Entra Applications* page and the checklist; `nil` on-premises or without a tenant.
+  public static func taskTwo(_ settings: ConnectionSettings, width: Int = defaultWidth) -> String? {
+    guard settings.deployment == .online, let tenant = settings.tenant,
+      let page = EntraApplicationsPage(tenant: tenant, environment: settings.environment, clientID: settings.clientID)
+    else { return nil }
+    return "Next, in Business Central (Task 2): register the app on Microsoft Entra Applications.\n"
+      + entraApplicationsPage(page, indent: "  ", width: width)
   }
 
   static func summaryLine(_ report: RunReport, paint: Paint, width: Int = defaultWidth) -> String {

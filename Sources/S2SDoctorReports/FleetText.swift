@@ -85,6 +85,15 @@ public enum FleetText {
     var out = format(header) + "\n"
     for row in rows { out += format(row) + "\n" }
     for skipped in report.skippedRows { out += "skipped line \(skipped.line): \(skipped.message)\n" }
+    let fixes = report.rows.filter { $0.status != .passed && $0.primaryReason != nil }
+    if !fixes.isEmpty { out += "\nWhat to fix, per customer:\n" }
+    for row in fixes {
+      out += "\(row.name) / \(row.environment): \(row.primaryReason ?? "")\n"
+      if let fix = row.fix { out += "  Fix: \(fix)\n" }
+      if let who = row.whoFixes { out += "  Who fixes it: \(WhoFixes(rawValue: who)?.label ?? who)\n" }
+      if let page = row.bcPage { out += "  In Business Central: \(page)\n" }
+      if let consent = row.consentUrl { out += "  Admin consent: \(consent)\n" }
+    }
     out += "\n" + summaryLine(report) + "\n"
     let reasons = report.summary.byReason.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
     if !reasons.isEmpty {
@@ -105,12 +114,13 @@ public enum FleetText {
   }
 
   static func csv(_ report: FleetReport) -> String {
-    var out = "name,tenant,clientId,environment,status,primaryReason,detail\n"
+    // New columns go on the right, so readers of the first seven keep working.
+    var out = "name,tenant,clientId,environment,status,primaryReason,detail,fix,whoFixes,consentUrl,bcPage\n"
     for row in report.rows {
       out +=
         [
           row.name, row.tenant, row.clientId, row.environment, row.status.rawValue, row.primaryReason ?? "",
-          row.detail ?? "",
+          row.detail ?? "", row.fix ?? "", row.whoFixes ?? "", row.consentUrl ?? "", row.bcPage ?? "",
         ]
         .map(csvField).joined(separator: ",") + "\n"
     }
@@ -123,11 +133,16 @@ public enum FleetText {
 
   static func markdown(_ report: FleetReport) -> String {
     var out = "# S2S Doctor fleet report\n\n\(summaryLine(report))\n\n"
-    out += "| Name | Tenant | Environment | Status | Primary reason |\n|---|---|---|---|---|\n"
+    out +=
+      "| Name | Tenant | Environment | Status | Primary reason | Who fixes it | Fix |\n|---|---|---|---|---|---|---|\n"
     for row in report.rows {
       let reason = row.primaryReason.map { "`\($0)`" } ?? "—"
+      let who = row.whoFixes.map { WhoFixes(rawValue: $0)?.label ?? $0 } ?? ""
+      var fix = row.fix.map(markdownCell) ?? ""
+      if let page = row.bcPage { fix += " [Microsoft Entra Applications](\(page))" }
+      if row.status != .passed, let consent = row.consentUrl { fix += " [Admin consent](\(consent))" }
       out +=
-        "| \(markdownCell(row.name)) | \(markdownCell(row.tenant)) | \(markdownCell(row.environment)) | \(row.status.box) \(row.status.rawValue) | \(reason) |\n"
+        "| \(markdownCell(row.name)) | \(markdownCell(row.tenant)) | \(markdownCell(row.environment)) | \(row.status.box) \(row.status.rawValue) | \(reason) | \(markdownCell(who)) | \(fix.trimmedSpaces) |\n"
     }
     if !report.skippedRows.isEmpty {
       out += "\n## Skipped rows\n\n"

@@ -144,6 +144,10 @@ public struct ReportContext: Codable, Sendable, Equatable {
     public var durationSeconds: String
     /// The command that explains this result's reason, when it has one.
     public var explainCommand: String?
+    /// For a failure mended in Business Central: its *Microsoft Entra Applications* page.
+    public var bcPage: Link?
+    /// The checklist for that page, numbered.
+    public var bcChecklist: [Item]
   }
 }
 
@@ -260,7 +264,9 @@ extension ReportContext {
       whoFixesId: nonEmpty(r.whoFixes), docs: docs, hasDocs: !docs.isEmpty, evidence: evidence,
       hasEvidence: !evidence.isEmpty, evidenceCount: evidence.count, durationMs: r.durationMs,
       durationSeconds: seconds(r.durationMs),
-      explainCommand: r.status == .passed ? nil : reason.map { "s2s-doctor explain \($0)" })
+      explainCommand: r.status == .passed ? nil : reason.map { "s2s-doctor explain \($0)" },
+      bcPage: r.entraApplicationsPage.map { Link(url: safeURL($0.url)) },
+      bcChecklist: (r.entraApplicationsPage?.checklist ?? []).enumerated().map { Item(number: $0 + 1, text: $1) })
   }
 
   // MARK: words

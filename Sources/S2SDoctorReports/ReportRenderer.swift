@@ -155,7 +155,10 @@ public enum ReportRenderer {
       throw .unsupportedSchema(path: path, found: version.schemaVersion)
     }
     do {
-      return try JSONDecoder().decode(RunReport.self, from: data)
+      var report = try JSONDecoder().decode(RunReport.self, from: data)
+      // A run saved before the Business Central page was part of the report gains it now.
+      report.results = RunReport.withEntraApplicationsPage(report.results, target: report.target)
+      return report
     } catch {
       throw .invalidRunReport(path: path, why: describe(error))
     }

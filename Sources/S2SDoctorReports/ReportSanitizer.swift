@@ -297,6 +297,9 @@ extension RunReport {
       r.steps = result.steps.map(s)
       r.whoFixes = result.whoFixes.map(s)
       r.docs = result.docs.map(s)
+      r.entraApplicationsPage = result.entraApplicationsPage.map {
+        EntraApplicationsPage(url: s($0.url), checklist: $0.checklist.map(s))
+      }
       var evidence: [String: String] = [:]
       for (key, value) in result.evidence {
         let cleanKey = s(key)

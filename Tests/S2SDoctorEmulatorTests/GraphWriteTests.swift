@@ -6,17 +6,15 @@ import Testing
 /// The device-code grant and Graph's write endpoints, including Entra ID's replication delays.
 @Suite("Graph writes and device code")
 struct GraphWriteTests {
-  static func adminToken(tenant: String, clientID: String = World.adminClientID) async throws -> String {
+  static let graphScope =
+    "https://graph.microsoft.com/Application.ReadWrite.All https://graph.microsoft.com/AppRoleAssignment.ReadWrite.All offline_access"
+
+  static func adminToken(tenant: String, clientID: String = World.adminClientID, scope: String = graphScope)
+    async throws -> String
+  {
     let base = try await Shared.info().baseURL
     let start = try await TestHTTP.postForm(
-      "\(base)/\(tenant)/oauth2/v2.0/devicecode",
-      [
-        ("client_id", clientID),
-        (
-          "scope",
-          "https://graph.microsoft.com/Application.ReadWrite.All https://graph.microsoft.com/AppRoleAssignment.ReadWrite.All offline_access"
-        ),
-      ])
+      "\(base)/\(tenant)/oauth2/v2.0/devicecode", [("client_id", clientID), ("scope", scope)])
     #expect(start.status == 200)
     let json = try #require(start.json)
     #expect(Set(json.keys) == ["user_code", "device_code", "verification_uri", "expires_in", "interval", "message"])

@@ -49,6 +49,14 @@ import Testing
         timeout: 120)
       #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
       #expect(run.stdout.contains("The registration works"), "\(run.stdout)")
+      // The end of setup: Task 2 on the environment's Microsoft Entra Applications page.
+      let tenant = try #require(arguments.firstIndex(of: "--tenant").map { arguments[$0 + 1] })
+      #expect(
+        run.stderr.contains("https://businesscentral.dynamics.com/\(tenant)/production/?page=9860"), "\(run.stderr)")
+      let words = run.stderr.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+      for item in ["☐ New, then Client ID: ", "never SUPER", "Grant Consent", "EXTEN. MGT. - ADMIN"] {
+        #expect(words.contains(item), "the checklist lacks \(item)")
+      }
       var info = stat()
       #expect(stat(secretFile, &info) == 0)
       #expect(info.st_mode & 0o777 == 0o600)
@@ -157,5 +165,133 @@ enum RegistrationDay {
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withFullDate]
     return formatter.string(from: date)
+  }
+}
+
+extension SetupCreateTests {
+  /// A "browser" for `--sign-in browser`: curl, following the emulator's redirect to the
+  /// tool's loopback listener, as `$BROWSER`.
+  static func browser(_ sandbox: Sandbox, arguments: [String]) throws -> [String: String] {
+    let caFile = arguments.firstIndex(of: "--ca-file").map { arguments[$0 + 1] }
+    let script = sandbox.home + "/browser.sh"
+    try
+      "#!/bin/sh\n/usr/bin/env > '\(sandbox.home)/browser.env'\nexec /usr/bin/curl -sS -L --max-time 30 \(caFile.map { "--cacert '\($0)'" } ?? "") -o /dev/null \"$1\"\n"
+      .write(toFile: script, atomically: true, encoding: .utf8)
+    chmod(script, 0o700)
+    return sandbox.environment.merging([
+      "BROWSER": script, "AZURE_CLIENT_SECRET": "browser-canary~Zq7.not-for-children",
+    ]) { $1 }
+  }
+
+  /// Authorization code with PKCE on a loopback redirect, from an empty tenant to a passing check.
+  @Test func browserSignInWithPKCEEndsPassing() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName())
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let environment = try Self.browser(sandbox, arguments: arguments)
+      let run = try PipedRun.run(
+        [
+          "setup", "--create", "--yes", "--sign-in", "browser", "--open-browser", "--secret-out",
+          sandbox.home + "/b.secret",
+        ]
+          + arguments, environment: environment, timeout: 120)
+      #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+      #expect(run.stderr.contains("(browser: authorization code with PKCE)"))
+      #expect(run.stderr.contains("/oauth2/v2.0/authorize?client_id="))
+      #expect(run.stderr.contains("code_challenge_method=S256"))
+      #expect(run.stderr.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"))
+      #expect(run.stdout.contains("The registration works"), "\(run.stdout)")
+      #expect(
+        !run.stderr.contains("code=1.AQ") && !run.stdout.contains("code=1.AQ"),
+        "the code stays between browser and tool")
+      // The browser is the one child process; the secret in the tool's environment is not in its.
+      let browserEnvironment = try String(contentsOfFile: sandbox.home + "/browser.env", encoding: .utf8)
+      #expect(browserEnvironment.contains("BROWSER="))
+      #expect(!browserEnvironment.contains("browser-canary"), "the secret reached the browser's environment")
+    }
+  }
+
+  @Test func browserSignInDeclinedChangesNothing() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName())
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let environment = try Self.browser(sandbox, arguments: arguments)
+      let run = try PipedRun.run(
+        [
+          "setup", "--create", "--yes", "--sign-in", "browser", "--open-browser", "--secret-out", sandbox.home + "/x",
+          "--admin-client-id", StableID.guid("public/declined"),
+        ] + arguments, environment: environment, timeout: 60)
+      #expect(run.status == 2, "\(run.stderr)")
+      #expect(run.stderr.contains("declined"))
+      #expect(try Self.plan(arguments, sandbox).first?["action"] == "create")
+      let mixed = try PipedRun.run(["setup", "--create", "--open-browser"] + arguments, environment: environment)
+      #expect(mixed.status == 64 && mixed.stderr.contains("--open-browser needs --sign-in browser"))
+    }
+  }
+}
+
+extension SetupCreateTests {
+  /// `--certificate FILE`: the public certificate is uploaded as a key credential instead of a
+  /// secret; with its private key in the same file the checks then pass by client assertion.
+  @Test func certificateIsUploadedAndTheChecksPassWithIt() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName())
+    let before = try await SharedEmulator.issued().filter { $0.kind == .secret }.count
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let certificate = try RSACertificate.generate(commonName: "S2S Doctor setup test")
+      let both = sandbox.home + "/app.pem"
+      try certificate.combinedPEM.write(toFile: both, atomically: true, encoding: .utf8)
+      chmod(both, 0o600)
+      let publicOnly = sandbox.home + "/public.pem"
+      let certificateBlock =
+        certificate.combinedPEM.components(separatedBy: "-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n"
+      try certificateBlock.write(toFile: publicOnly, atomically: true, encoding: .utf8)
+
+      // The plan names the certificate and no secret; the public certificate alone is enough.
+      let planned = try Self.plan(arguments + ["--certificate", publicOnly], sandbox)
+      let upload = try #require(planned.first { $0["target"] == "certificate" })
+      #expect(upload["action"] == "upload")
+      #expect(
+        upload["detail"]?.contains("thumbprint \(certificate.sha1Digest.map { String(format: "%02X", $0) }.joined())")
+          == true)
+      #expect(!planned.contains { $0["target"] == "client-secret" })
+
+      // Applied without --secret-out (no secret is made), then checked with the certificate.
+      let run = try PipedRun.run(
+        ["setup", "--create", "--yes", "--certificate", both] + arguments, environment: sandbox.environment,
+        timeout: 120)
+      #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+      #expect(run.stderr.contains("✓ upload certificate"), "\(run.stderr)")
+      #expect(run.stdout.contains("The registration works"), "\(run.stdout)")
+      #expect(!run.stderr.contains("PRIVATE KEY") && !run.stdout.contains("PRIVATE KEY"))
+      // Idempotent: the same certificate is not uploaded twice.
+      #expect(try Self.plan(arguments + ["--certificate", both], sandbox).isEmpty)
+    }
+    let after = try await SharedEmulator.issued().filter { $0.kind == .secret }.count
+    #expect(after == before, "no client secret was added")
+  }
+}
+
+extension SetupCreateTests {
+  /// `--admin`: the admin center's authorized apps are read (a second, delegated sign-in for
+  /// Business Central), the app is authorized there on apply, and the admin center check passes.
+  @Test func adminAuthorizesTheAppInTheAdminCenter() async throws {
+    let arguments = try await Self.arguments("setup.create", app: Self.uniqueName()) + ["--admin"]
+    try await onOwnThread {
+      let sandbox = Sandbox()
+      let planned = try Self.plan(arguments, sandbox)
+      let authorize = try #require(planned.first { $0["target"] == "admin-center" })
+      #expect(authorize["action"] == "authorize")
+      #expect(planned.contains { $0["target"] == "admin-consent" && $0["detail"] == "AdminCenter.ReadWrite.All" })
+      let run = try PipedRun.run(
+        ["setup", "--create", "--yes", "--secret-out", sandbox.home + "/a.secret"] + arguments,
+        environment: sandbox.environment, timeout: 120)
+      #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+      #expect(run.stderr.contains("for the Business Central admin center's authorized apps"))
+      #expect(run.stderr.contains("✓ authorize admin-center:"), "\(run.stderr)")
+      #expect(run.stdout.contains("[✓] The admin center API accepts the app"), "\(run.stdout)")
+      #expect(run.stdout.contains("The registration works"), "\(run.stdout)")
+      #expect(try Self.plan(arguments, sandbox).isEmpty, "authorized once, nothing left to change")
+    }
   }
 }

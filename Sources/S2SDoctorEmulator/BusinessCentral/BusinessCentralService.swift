@@ -65,6 +65,18 @@ final class TokenValidator: Sendable {
       roles: Set(JSONRead.strings(claims["roles"])), notBefore: notBefore, expires: expires)
   }
 
+  /// The tenant of a delegated (user) token for Business Central, as the admin center's
+  /// `authorizedAadApps` endpoints require, or `nil`.
+  func delegatedTenant(_ token: Substring, now: Int) -> String? {
+    guard let claims = verifiedClaims(token), let tenantID = claims["tid"] as? String,
+      let tenant = directory.tenant(id: tenantID),
+      JSONRead.strings(claims["aud"]).contains(where: Facts.bcAudiences.contains),
+      (claims["scp"] as? String)?.split(separator: " ").contains("user_impersonation") == true,
+      let expires = JSONRead.int(claims["exp"]), now < expires + Facts.allowedSkew
+    else { return nil }
+    return tenant.id
+  }
+
   /// The claims of a token this emulator signed (RS256 with its key), or `nil`.
   func verifiedClaims(_ token: Substring) -> [String: Any]? {
     let parts = token.split(separator: ".", omittingEmptySubsequences: false)
@@ -238,7 +250,8 @@ struct BusinessCentralService: Sendable {
     guard let bearer = request.bearerToken, let token = validator.accept(bearer, now: now),
       let tenant = directory.tenant(id: token.tenantID)
     else { return unauthorized(correlationID) }
-    let client = directory.client(token.appID) ?? store.client(token.appID, presenting: nil, now: now)
+    let client =
+      directory.client(token.appID) ?? store.client(token.appID, presenting: nil, now: now, tenantID: token.tenantID)
     let offset = client?.dateOffset ?? 0
     if let tenantSegment {
       let named = tenantSegment.removingPercentEncoding ?? String(tenantSegment)
@@ -445,13 +458,16 @@ struct BusinessCentralService: Sendable {
       family = parts[2]
     } else if parts.count == 3, parts[1] == "applications", parts[2] == "environments" {
       family = nil
+    } else if parts.count >= 2, parts[1] == "authorizedAadApps" {
+      return authorizedApps(parts, request: request, now: now, correlationID: correlationID)
     } else {
       return adminError(
         404, code: "Unknown", message: "No route matches '\(request.path)'.", correlationID: correlationID)
     }
     guard let bearer = request.bearerToken, let token = validator.accept(bearer, now: now),
       let tenant = directory.tenant(id: token.tenantID),
-      let client = directory.client(token.appID) ?? store.client(token.appID, presenting: nil, now: now)
+      let client = directory.client(token.appID)
+        ?? store.client(token.appID, presenting: nil, now: now, tenantID: token.tenantID)
     else {
       return adminError(
         401, code: "Unauthorized", message: "The access token is not valid.", correlationID: correlationID)
@@ -505,6 +521,48 @@ struct BusinessCentralService: Sendable {
   }
 
   /// The admin center's error object: `{"code","message"}` (no `error` wrapper).
+  /// `GET /admin/{v}/authorizedAadApps` (a bare array) and `PUT …/authorizedAadApps/{appId}`:
+  /// the admin center's *Authorized Microsoft Entra apps*, for a signed-in administrator only.
+  private func authorizedApps(_ parts: [Substring], request: Incoming, now: Int, correlationID: String) -> Reply {
+    guard let bearer = request.bearerToken else {
+      return adminError(
+        401, code: "Unauthorized", message: "The access token is not valid.", correlationID: correlationID)
+    }
+    guard let tenantID = validator.delegatedTenant(bearer, now: now) else {
+      return adminError(
+        401, code: "Unauthorized",
+        message: validator.accept(bearer, now: now) != nil
+          ? "This endpoint can't be used when authenticated as an app." : "The access token is not valid.",
+        correlationID: correlationID)
+    }
+    func entry(_ appID: String) -> JSONText {
+      let consented =
+        store.client(appID, presenting: nil, now: now, tenantID: tenantID)?.token.roles?.contains(
+          Facts.adminRole) == true
+      return .object([("appId", .string(appID)), ("isAdminConsentGranted", .bool(consented))])
+    }
+    switch (parts.count, request.method) {
+    case (2, .get):
+      let apps = store.withState { $0.authorizedApps[tenantID.lowercased()] ?? [] }.sorted()
+      return Reply(
+        status: 200, headers: headers(json: false, correlationID: correlationID),
+        body: JSONText.array(apps.map(entry)).serialized)
+    case (3, .put):
+      let appID = String(parts[2]).lowercased()
+      guard StableID.isGUID(appID) else {
+        return adminError(
+          400, code: "InvalidInput", message: "'\(parts[2])' is not a valid application id.",
+          correlationID: correlationID)
+      }
+      store.withState { $0.authorizedApps[tenantID.lowercased(), default: []].insert(appID) }
+      return Reply(
+        status: 200, headers: headers(json: false, correlationID: correlationID), body: entry(appID).serialized)
+    default:
+      return adminError(
+        404, code: "Unknown", message: "No route matches '\(request.path)'.", correlationID: correlationID)
+    }
+  }
+
   private func adminError(_ status: Int, code: String, message: String, correlationID: String) -> Reply {
     let body = JSONText.object([("code", .string(code)), ("message", .string(message))])
     return Reply(status: status, headers: headers(json: false, correlationID: correlationID), body: body.serialized)

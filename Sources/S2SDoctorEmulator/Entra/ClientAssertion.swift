@@ -20,7 +20,7 @@ enum ClientAssertion {
     // thumbprint (`x5t`, which MSAL Python sends) or by the certificate itself (`x5c`).
     // Thumbprints are compared as bytes: MSAL and azure-identity pad their base64url `x5t`.
     let presented: Data
-    let certificate: RSACertificate?
+    let certificate: VerifyingCertificate?
     if let sha256 = (header["x5t#S256"] as? String).flatMap(Base64URL.decode) {
       presented = sha256
       certificate = client.certificates.first { $0.sha256Digest == sha256 }

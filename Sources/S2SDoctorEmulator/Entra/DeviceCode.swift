@@ -80,21 +80,28 @@ extension EntraService {
     case .approved(let entry):
       _ = store.withState { $0.deviceCodes.removeValue(forKey: code) }
       let scopes = entry.scope.split(separator: " ").map(String.init)
-      do {
-        let token = try issuer.issueAdmin(
-          tenant: tenant, clientID: entry.clientID, scopes: scopes, now: now)
-        let granted = scopes.filter { !["openid", "profile", "offline_access"].contains($0) }
-        let body = JSONText.object([
-          ("token_type", .string("Bearer")),
-          ("scope", .string(granted.joined(separator: " "))),
-          ("expires_in", .int(TokenIssuer.lifetime)),
-          ("ext_expires_in", .int(TokenIssuer.lifetime)),
-          ("access_token", .string(token)),
-        ])
-        return Reply(status: 200, headers: tokenHeaders(), body: body.serialized)
-      } catch {
-        return errorReply(.issuingFailed, request: request, now: now, status: 500)
-      }
+      return adminTokenReply(tenant: tenant, clientID: entry.clientID, scopes: scopes, request: request, now: now)
+    }
+  }
+}
+
+extension EntraService {
+  /// The token response of an administrator's sign-in (device code or authorization code).
+  func adminTokenReply(tenant: Tenant, clientID: String, scopes: [String], request: Incoming, now: Int) -> Reply {
+    do {
+      let token = try issuer.issueAdmin(tenant: tenant, clientID: clientID, scopes: scopes, now: now)
+      store.ledger?.record(.adminToken, token)
+      let granted = scopes.filter { !["openid", "profile", "offline_access"].contains($0) }
+      let body = JSONText.object([
+        ("token_type", .string("Bearer")),
+        ("scope", .string(granted.joined(separator: " "))),
+        ("expires_in", .int(TokenIssuer.lifetime)),
+        ("ext_expires_in", .int(TokenIssuer.lifetime)),
+        ("access_token", .string(token)),
+      ])
+      return Reply(status: 200, headers: tokenHeaders(), body: body.serialized)
+    } catch {
+      return errorReply(.issuingFailed, request: request, now: now, status: 500)
     }
   }
 }

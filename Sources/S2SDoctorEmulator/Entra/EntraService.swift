@@ -242,6 +242,7 @@ struct EntraService: Sendable {
       return errorReply(.missingParameter("grant_type"), request: request, now: now)
     }
     if grant == Self.deviceCodeGrant { return deviceToken(tenant: tenant, form: form, request: request, now: now) }
+    if grant == "authorization_code" { return codeToken(tenant: tenant, form: form, request: request, now: now) }
     guard grant == "client_credentials" else {
       return errorReply(.unsupportedGrant(grant), request: request, now: now)
     }
@@ -250,9 +251,12 @@ struct EntraService: Sendable {
     }
     guard
       let client = directory.client(clientID)
-        ?? store.client(clientID, presenting: form["client_secret"] ?? basic?.password, now: now),
+        ?? store.client(clientID, presenting: form["client_secret"] ?? basic?.password, now: now, tenantID: tenant.id),
       client.tenantID == tenant.id
     else {
+      if store.lacksServicePrincipal(clientID, tenantID: tenant.id, now: now) {
+        return errorReply(.servicePrincipalMissing(clientID, tenantID: tenant.id), request: request, now: now)
+      }
       return errorReply(.appNotFound(clientID, tenantName: tenant.domain), request: request, now: now)
     }
     let offset = client.dateOffset
@@ -317,6 +321,7 @@ struct EntraService: Sendable {
     } catch {
       return errorReply(.issuingFailed, request: request, now: now, dateOffset: offset, status: 500)
     }
+    store.ledger?.record(.appToken, accessToken)
     var reply = Reply(
       status: 200, headers: estsHeaders(traceID: StableID.random()),
       body: Self.tokenResponse(accessToken))

@@ -114,6 +114,35 @@ extension GraphService {
         if let web = json["web"] as? [String: Any], let uris = web["redirectUris"] as? [String] {
           app.redirectURIs = uris
         }
+        if let credentials = json["keyCredentials"] as? [[String: Any]] {
+          // The whole collection is replaced; an entry without `key` keeps the one with its keyId.
+          var keys: [GraphStore.Key] = []
+          for credential in credentials {
+            if credential["key"] == nil, let id = credential["keyId"] as? String,
+              let kept = app.keys.first(where: { $0.keyID == id })
+            {
+              keys.append(kept)
+              continue
+            }
+            guard credential["type"] as? String == "AsymmetricX509Cert",
+              credential["usage"] as? String == "Verify",
+              let der = (credential["key"] as? String).flatMap({ Data(base64Encoded: $0) }),
+              let certificate = VerifyingCertificate(der: Array(der))
+            else {
+              return badRequest(
+                "Invalid value specified for property 'key' of resource 'KeyCredential'.", request: request, now: now)
+            }
+            let end = min(
+              certificate.notAfter ?? now + 365 * 86_400,
+              (credential["endDateTime"] as? String).flatMap(Self.seconds) ?? .max)
+            keys.append(
+              GraphStore.Key(
+                keyID: credential["keyId"] as? String ?? StableID.random(),
+                displayName: credential["displayName"] as? String ?? "", certificate: certificate,
+                start: (credential["startDateTime"] as? String).flatMap(Self.seconds) ?? now, end: end))
+          }
+          app.keys = keys
+        }
         if json["passwordCredentials"] != nil {
           return badRequest(
             "Using PATCH to set passwordCredential is not supported. Use the addPassword method.", request: request,
@@ -136,6 +165,7 @@ extension GraphService {
             code: "CredentialInvalidLifetimeAsPerAppPolicy", request: request, now: now)
         }
         let secret = Self.newSecret()
+        store.ledger?.record(.secret, secret)
         let password = GraphStore.Password(
           keyID: StableID.random(), displayName: credential["displayName"] as? String ?? "", secret: secret,
           start: now, end: end)
@@ -178,13 +208,17 @@ extension GraphService {
       guard let appID = body(request)?["appId"] as? String else {
         return badRequest("Property 'appId' is required.", request: request, now: now)
       }
-      guard let app = visibleApplication(appID: appID, tenant: tenant, now: now) else {
+      // The app of this tenant, or a multitenant app of another (its service principal here is
+      // what consent in a customer's tenant creates).
+      guard
+        let app = visibleApplication(appID: appID, tenant: tenant, now: now) ?? multitenantApplication(appID, now: now)
+      else {
         return error(
           400, code: "Request_BadRequest",
           message: "The appId '\(appID)' of the service principal does not reference a valid application object.",
           request: request, now: now)
       }
-      if store.withState({ $0.servicePrincipals[appID.lowercased()] }) != nil {
+      if store.withState({ $0.servicePrincipals[GraphStore.spKey(appID, tenant: tenant)] }) != nil {
         return error(
           409, code: "Request_MultipleObjectsWithSameKeyValue",
           message:
@@ -193,7 +227,7 @@ extension GraphService {
       }
       let sp = GraphStore.ServicePrincipal(
         objectID: StableID.random(), appID: app.appID, tenantID: tenant, createdAt: now)
-      store.withState { $0.servicePrincipals[appID.lowercased()] = sp }
+      store.withState { $0.servicePrincipals[GraphStore.spKey(appID, tenant: tenant)] = sp }
       return entity(
         GraphObjects.servicePrincipal(sp, displayName: app.displayName), "servicePrincipals/$entity", status: 201,
         request: request)
@@ -276,8 +310,16 @@ extension GraphService {
     }.flatMap { store.visible(createdAt: $0.createdAt, tenantID: tenant, now: now) ? $0 : nil }
   }
 
+  /// A multitenant application of any tenant, once replicated in its home tenant.
+  func multitenantApplication(_ appID: String, now: Int) -> GraphStore.Application? {
+    store.withState { $0.applications[appID.lowercased()] }.flatMap {
+      $0.signInAudience != "AzureADMyOrg" && store.visible(createdAt: $0.createdAt, tenantID: $0.tenantID, now: now)
+        ? $0 : nil
+    }
+  }
+
   func visibleServicePrincipal(appID: String, tenant: String, now: Int) -> GraphStore.ServicePrincipal? {
-    store.withState { $0.servicePrincipals[appID.lowercased()] }.flatMap {
+    store.withState { $0.servicePrincipals[GraphStore.spKey(appID, tenant: tenant)] }.flatMap {
       $0.tenantID == tenant && store.visible(createdAt: $0.createdAt, tenantID: tenant, now: now) ? $0 : nil
     }
   }

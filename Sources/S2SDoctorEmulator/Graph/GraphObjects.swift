@@ -125,6 +125,19 @@ enum GraphObjects {
 
 /// Objects created at run time, in the same shapes.
 extension GraphObjects {
+  static func keyCredential(_ key: GraphStore.Key) -> JSONText {
+    .object([
+      ("customKeyIdentifier", .string(key.certificate.sha1Digest.base64EncodedString())),
+      ("displayName", .string(key.displayName)),
+      ("endDateTime", .string(TimeText.iso8601(key.end))),
+      ("key", .null),
+      ("keyId", .string(key.keyID)),
+      ("startDateTime", .string(TimeText.iso8601(key.start))),
+      ("type", .string("AsymmetricX509Cert")),
+      ("usage", .string("Verify")),
+    ])
+  }
+
   static func application(_ app: GraphStore.Application, now: Int) -> [(String, JSONText)] {
     let access: [JSONText] = app.roleIDs.map { .object([("id", .string($0)), ("type", .string("Role"))]) }
     let passwords: [JSONText] = app.passwords.map { password in
@@ -147,7 +160,7 @@ extension GraphObjects {
       ("identifierUris", .array([])),
       ("signInAudience", .string(app.signInAudience)),
       ("tags", .array([])),
-      ("keyCredentials", .array([])),
+      ("keyCredentials", .array(app.keys.map(keyCredential))),
       ("passwordCredentials", .array(passwords)),
       ("publicClient", .object([("redirectUris", .array([]))])),
       (

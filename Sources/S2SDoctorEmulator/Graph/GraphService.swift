@@ -136,7 +136,8 @@ struct GraphService: Sendable {
     return .success(
       Caller(
         appID: appID, tenantID: tenantID,
-        registration: directory.client(appID) ?? store.client(appID, presenting: nil, now: now), scopes: scopes))
+        registration: directory.client(appID) ?? store.client(appID, presenting: nil, now: now, tenantID: tenantID),
+        scopes: scopes))
   }
 
   // MARK: - Routing
@@ -234,7 +235,9 @@ struct GraphService: Sendable {
 
   private func object(_ collection: Collection, _ registration: ClientRegistration, now: Int) -> [(String, JSONText)]? {
     if collection == .applications, let app = store.withState({ $0.applications[registration.clientID.lowercased()] }) {
-      return GraphObjects.application(app, now: now)
+      // The application object lives in its home tenant only.
+      return app.tenantID.lowercased() == registration.tenantID.lowercased()
+        ? GraphObjects.application(app, now: now) : nil
     }
     return switch collection {
     case .applications: GraphObjects.application(registration, directory: directory, now: now)

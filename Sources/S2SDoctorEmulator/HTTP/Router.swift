@@ -74,7 +74,10 @@ struct Router: Sendable {
     case "v2.0":
       return get ? bc.api(segments: segments.dropFirst(), request: request, now: now) : methodNotAllowed()
     case "admin":
-      return get ? bc.admin(segments: segments.dropFirst(), request: request, now: now) : methodNotAllowed()
+      // PUT only authorizes an app (authorizedAadApps/{appId}); everything else is read.
+      let authorizing = request.method == .put && segments.count == 4 && segments[2] == "authorizedAadApps"
+      return get || authorizing
+        ? bc.admin(segments: segments.dropFirst(), request: request, now: now) : methodNotAllowed()
     case "onprem":
       return get ? onprem.api(segments: segments.dropFirst(), request: request, now: now) : methodNotAllowed()
     case "v1.0":
@@ -106,6 +109,8 @@ struct Router: Sendable {
     case "oauth2/v2.0/devicecode":
       guard request.method == .post else { return methodNotAllowed() }
       return entra.deviceCode(tenantSegment: tenant, request: request, now: now)
+    case "oauth2/v2.0/authorize":
+      return get ? entra.authorize(tenantSegment: tenant, request: request, now: now) : methodNotAllowed()
     default:
       return notFound()
     }

@@ -132,6 +132,13 @@ struct RSACertificate: Sendable {
         + key.pkcs8PEMRepresentation + "\n")
   }
 
+  /// The public half, as a certificate credential of an app registration holds it.
+  var verifying: VerifyingCertificate {
+    VerifyingCertificate(
+      publicKey: publicKey, der: der, sha1Thumbprint: sha1Thumbprint, sha1Digest: sha1Digest,
+      sha256Digest: sha256Digest, notAfter: nil)
+  }
+
   /// An RS256 (RSASSA-PKCS1-v1_5 with SHA-256) signature.
   func sign(_ input: some DataProtocol) throws -> Data {
     try privateKey.signature(for: SHA256.hash(data: Data(input)), padding: .insecurePKCS1v1_5)
@@ -177,5 +184,39 @@ struct KeyMaterial: Sendable {
       tokenSigning: try RSACertificate.generate(commonName: "accounts.emulator.invalid"),
       clientCertificate: try RSACertificate.generate(commonName: "S2S Doctor emulator client"),
       rogueCertificate: try RSACertificate.generate(commonName: "S2S Doctor emulator rogue client"))
+  }
+}
+
+/// A certificate credential of an app registration: what verifies a client assertion.
+struct VerifyingCertificate: Sendable {
+  let publicKey: _RSA.Signing.PublicKey
+  let der: [UInt8]
+  let sha1Thumbprint: String
+  let sha1Digest: Data
+  let sha256Digest: Data
+  /// The certificate's end, in seconds since 1970 (`nil`: the scenario decides).
+  let notAfter: Int?
+
+  /// Reads an uploaded certificate (`keyCredentials[].key`, DER); `nil` unless it is an RSA one.
+  init?(der bytes: [UInt8]) {
+    guard let certificate = try? Certificate(derEncoded: bytes),
+      let key = _RSA.Signing.PublicKey(certificate.publicKey)
+    else { return nil }
+    let sha1 = Data(Insecure.SHA1.hash(data: bytes))
+    self.init(
+      publicKey: key, der: bytes, sha1Thumbprint: Base64URL.encode(sha1), sha1Digest: sha1,
+      sha256Digest: Data(SHA256.hash(data: bytes)), notAfter: Int(certificate.notValidAfter.timeIntervalSince1970))
+  }
+
+  init(
+    publicKey: _RSA.Signing.PublicKey, der: [UInt8], sha1Thumbprint: String, sha1Digest: Data, sha256Digest: Data,
+    notAfter: Int?
+  ) {
+    self.publicKey = publicKey
+    self.der = der
+    self.sha1Thumbprint = sha1Thumbprint
+    self.sha1Digest = sha1Digest
+    self.sha256Digest = sha256Digest
+    self.notAfter = notAfter
   }
 }

@@ -132,7 +132,7 @@ struct ClientRegistration: Sendable {
   var secret: String?
   var secretExpired = false
   /// Registered certificate credentials.
-  var certificates: [RSACertificate] = []
+  var certificates: [VerifyingCertificate] = []
   var tokenEndpoint: TokenEndpointBehaviour = .issue
   var token = TokenShape()
   /// Seconds added to the `Date` header of every response to this client.

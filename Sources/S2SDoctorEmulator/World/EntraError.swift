@@ -47,6 +47,15 @@ struct EntraError: Sendable, Equatable {
     )
   }
 
+  /// A multitenant app never consented in this tenant (documented message; status unverified).
+  static func servicePrincipalMissing(_ clientID: String, tenantID: String) -> EntraError {
+    EntraError(
+      error: "unauthorized_client", code: 7000229,
+      message:
+        "The client application \(clientID) is missing service principal in the tenant \(tenantID). See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119"
+    )
+  }
+
   static func secretInvalid(_ clientID: String) -> EntraError {
     EntraError(
       error: "invalid_client", code: 7000215,

@@ -12,6 +12,8 @@ extension World {
     var audience = "AzureADMyOrg"
     var secretDaysLeft = 300
     var extraArgs: [String] = []
+    /// Checked in the customer tenant, where the (multitenant) app has no service principal.
+    var inCustomerTenant = false
   }
 
   static let fixScenarios: [FixScenario] = [
@@ -33,6 +35,10 @@ extension World {
       name: "fix.single-tenant", expect: "registration.single-tenant",
       configured: [Facts.apiRole, Facts.automationRole], granted: [Facts.apiRole, Facts.automationRole],
       extraArgs: ["--multi-tenant"]),
+    FixScenario(
+      name: "fix.service-principal-missing", expect: "entra.app-not-found",
+      configured: [Facts.apiRole, Facts.automationRole], granted: [Facts.apiRole, Facts.automationRole],
+      audience: "AzureADMultipleOrgs", extraArgs: ["--multi-tenant"], inCustomerTenant: true),
   ]
 
   /// Puts the fix scenarios' apps into `store` and returns their scenario lines.
@@ -59,7 +65,7 @@ extension World {
         objectID: StableID.guid("fix-sp/" + scenario.name), appID: appID, tenantID: tenant, createdAt: created)
       store.withState { state in
         state.applications[appID.lowercased()] = app
-        state.servicePrincipals[appID.lowercased()] = sp
+        state.servicePrincipals[GraphStore.spKey(appID, tenant: tenant)] = sp
         for role in scenario.granted {
           state.assignments.append(
             .init(
@@ -68,7 +74,8 @@ extension World {
         }
       }
       var args = [
-        "--tenant", tenant, "--client-id", appID, "--authority-host", baseURL, "--bc-api-host", baseURL,
+        "--tenant", scenario.inCustomerTenant ? setupCustomerTenantID : tenant, "--client-id", appID,
+        "--authority-host", baseURL, "--bc-api-host", baseURL,
       ]
       if let caFile { args += ["--ca-file", caFile] }
       result[scenario.name] = ScenarioInfo(

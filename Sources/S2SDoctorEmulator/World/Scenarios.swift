@@ -360,7 +360,7 @@ extension ScenarioSpec {
       displayName: "S2S Doctor \(name)",
       objectID: StableID.guid("object/" + name),
       secret: credentialIsCertificate ? nil : World.secret(forScenario: name))
-    if credentialIsCertificate { registration.certificates = [keys.clientCertificate] }
+    if credentialIsCertificate { registration.certificates = [keys.clientCertificate.verifying] }
     registration.secretExpired = secretExpired
     registration.tokenEndpoint = tokenEndpoint
     registration.token = token

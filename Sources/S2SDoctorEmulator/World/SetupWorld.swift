@@ -7,6 +7,9 @@ extension World {
   /// The same, with Entra ID's replication lag: new objects stay invisible for a few seconds.
   static let setupLagTenantID = StableID.guid("tenant/setup-lag")
   static let setupLagSeconds = 4
+  /// A customer's tenant for the multitenant fix scenario: Business Central is there, the app
+  /// (registered in the setup tenant) has no service principal yet.
+  static let setupCustomerTenantID = StableID.guid("tenant/setup-customer")
   /// The empty setup tenant's app management policy: client secrets live at most a year.
   static let setupMaxSecretDays = 365
   /// The public client s2s-doctor signs administrators in with by default (Microsoft Graph
@@ -21,19 +24,22 @@ extension World {
   ]
 
   static func setupTenants() -> [Tenant] {
-    [(setupTenantID, setupTenantDomain, "Setup Empty"), (setupLagTenantID, "setup-lag.onmicrosoft.com", "Setup Lag")]
-      .map { id, domain, name in
-        Tenant(
-          id: id, domain: domain, displayName: name, cloudInstanceName: "microsoftonline.com", regionScope: "WW",
-          environments: [
-            BCEnvironment(
-              name: "production", type: "Production", status: "Active", accessible: true,
-              companies: [
-                Company(
-                  id: StableID.guid("company/\(domain)"), name: "CRONUS USA, Inc.", displayName: "CRONUS USA, Inc.")
-              ])
-          ])
-      }
+    [
+      (setupTenantID, setupTenantDomain, "Setup Empty"), (setupLagTenantID, "setup-lag.onmicrosoft.com", "Setup Lag"),
+      (setupCustomerTenantID, "setup-customer.onmicrosoft.com", "Setup Customer"),
+    ]
+    .map { id, domain, name in
+      Tenant(
+        id: id, domain: domain, displayName: name, cloudInstanceName: "microsoftonline.com", regionScope: "WW",
+        environments: [
+          BCEnvironment(
+            name: "production", type: "Production", status: "Active", accessible: true,
+            companies: [
+              Company(
+                id: StableID.guid("company/\(domain)"), name: "CRONUS USA, Inc.", displayName: "CRONUS USA, Inc.")
+            ])
+        ])
+    }
   }
 
   /// `setup.create` and `setup.create-lag`: the flags that make `setup --create` sign in as the

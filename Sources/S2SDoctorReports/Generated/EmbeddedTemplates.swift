@@ -44,6 +44,14 @@ enum EmbeddedTemplates {
 {{/docs}}
 </ul>
 {{/hasDocs}}
+{{#bcPage}}
+<p><span class="label">In Business Central:</span> {{#href}}<a href="{{href}}">{{url}}</a>{{/href}}{{^href}}{{url}}{{/href}}</p>
+<ul class="checklist">
+{{#bcChecklist}}
+<li>☐ {{text}}</li>
+{{/bcChecklist}}
+</ul>
+{{/bcPage}}
 {{#explainCommand}}
 <p class="note">More: <code>{{explainCommand}}</code></p>
 {{/explainCommand}}
@@ -334,6 +342,16 @@ Tenant and client ids are shortened to their last four characters.
 **Docs:**{{#docs}} {{{url}}}{{/docs}}
 
 {{/hasDocs}}
+{{#bcPage}}
+**In Business Central:** {{{url}}}
+
+{{/bcPage}}
+{{#bcChecklist}}
+- [ ] {{text}}
+{{/bcChecklist}}
+{{#bcPage}}
+
+{{/bcPage}}
 {{#hasEvidence}}
 | Evidence | |
 | --- | --- |
@@ -383,6 +401,12 @@ Problem: {{glyph}} {{title}} ({{id}}) {{statusLabel}}{{#reason}}, {{reason}}{{/r
 {{#first(docs)}}
   Docs: {{url}}
 {{/first(docs)}}
+{{#bcPage}}
+  In Business Central: {{url}}
+{{/bcPage}}
+{{#bcChecklist}}
+    [ ] {{text}}
+{{/bcChecklist}}
 {{#hasEvidence}}
   Evidence:
 {{#evidence}}

@@ -336,7 +336,7 @@ struct Sandbox {
 }
 
 /// Runs the binary with pipes (no terminal) and collects its output.
-struct PipedRun {
+struct PipedRun: Sendable {
   var status: Int32
   var stdout: String
   var stderr: String

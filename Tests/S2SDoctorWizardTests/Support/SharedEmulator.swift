@@ -4,12 +4,17 @@ import S2SDoctorEmulator
 /// One emulator (HTTPS, port 0) for every test of the module.
 enum SharedEmulator {
   private static let started = Task { () throws -> (Emulator, EmulatorInfo) in
-    let emulator = try Emulator(options: EmulatorOptions())
+    var options = EmulatorOptions()
+    options.recordCredentials = true  // the canary suite looks for every token and secret handed out
+    let emulator = try Emulator(options: options)
     let info = try await emulator.start()
     return (emulator, info)
   }
 
   static func info() async throws -> EmulatorInfo { try await started.value.1 }
+
+  /// Every token and secret the emulator has handed out so far.
+  static func issued() async throws -> [CredentialLedger.Entry] { try await started.value.0.issuedCredentials }
 
   static func scenario(_ name: String) async throws -> ScenarioInfo {
     guard let scenario = try await info().scenarios[name] else {
