@@ -4,7 +4,7 @@ SWIFT ?= swift
 BIN := .build/debug/s2s-doctor
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps generate check-generated build release test test-swift conformance fuzz demo bench screenshot format lint clean
+.PHONY: all deps generate check-generated build release test screen-test test-swift conformance fuzz demo bench screenshot format lint clean
 
 all: build
 
@@ -38,6 +38,13 @@ test: deps check-generated
 	$(SWIFT) test --skip-build --no-parallel
 	bash Tests/conformance/run.sh
 	bash scripts/validate-reports.sh
+	$(MAKE) --no-print-directory screen-test
+
+# The terminal screen tests (tmux; run outside `swift test`, on their own tmux socket).
+screen-test:
+	@command -v tmux >/dev/null || { echo "Installing tmux with apt-get…"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
+	timeout 1500 python3 Tests/screen/screen_tests.py
 
 test-swift: deps check-generated
 	$(SWIFT) build --build-tests

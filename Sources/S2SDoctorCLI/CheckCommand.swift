@@ -158,12 +158,14 @@ struct Demo: AsyncParsableCommand {
     }
     await emulator.stop()
     Output.out(
-      """
-      That was the tour. Try it yourself against the emulator:
-        s2s-doctor emulate            # prints the scenarios with their flags, then serves them
-        s2s-doctor explain AADSTS7000215
-        s2s-doctor checks
+      TextLayout.wrapLines(
+        """
+        That was the tour. Try it yourself against the emulator:
+          s2s-doctor emulate
+            (prints the scenarios with their flags, then serves them)
+          s2s-doctor explain AADSTS7000215
+          s2s-doctor checks
 
-      """)
+        """, width: Output.width))
   }
 }
