@@ -500,10 +500,9 @@ actor LiveSession {
       signals.bcErrorCode == "Authentication_InvalidCredentials" || signals.bcErrorCode == nil
     {
       let aud = grant.claims.audiences.first ?? BusinessCentral.resource
-      return .failed(
-        "onprem.audience-not-valid",
-        "the server rejected a token whose aud (\(aud)) and roles are right; its ValidAudiences most likely lacks '\(aud)'. Add it: Set-NAVServerConfiguration -ServerInstance <instance> -KeyName ValidAudiences -KeyValue \"<existing>;\(aud)\", then restart the instance",
-        evidence: evidence)
+      var outcome = OnPremUnauthorized.classify(settings: settings, claims: grant.claims, audience: aud)
+      outcome.evidence = evidence + outcome.evidence
+      return outcome
     }
     if endpoint == "onprem", response.status == 405 {
       return .failed(

@@ -73,6 +73,9 @@ reasons:
   - bc.unknown-error
   - onprem.audience-not-valid
   - onprem.tenant-parameter-missing
+  - onprem.not-entra-auth
+  - onprem.metadata-tenant-mismatch
+  - onprem.version-unsupported
   - onprem.api-disabled
   - network.dns-failed
   - network.connection-refused
