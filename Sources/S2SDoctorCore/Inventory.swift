@@ -22,6 +22,9 @@ public struct InventoryProblem: Sendable, Equatable, Encodable, CustomStringConv
 /// Reads fleet inventories: CSV with the header `name,tenant,clientId,environment,deployment,secretEnv,certificate`
 /// or a JSON array of objects with those keys. Malformed rows are reported and skipped, never fatal.
 public enum Inventory {
+  /// The variable a row's secret comes from when it names none.
+  public static let defaultSecretEnv = "AZURE_CLIENT_SECRET"
+
   public static let columns = ["name", "tenant", "clientId", "environment", "deployment", "secretEnv", "certificate"]
   static let required = ["name", "tenant", "clientId"]
 
@@ -162,7 +165,7 @@ public enum Inventory {
     let environments = (fields["environment"] ?? "").split(separator: ";").map {
       $0.trimmedSpaces
     }.filter { !$0.isEmpty }
-    let secretEnv = (fields["secretEnv"] ?? "").isEmpty ? "AZURE_CLIENT_SECRET" : fields["secretEnv"]!
+    let secretEnv = (fields["secretEnv"] ?? "").isEmpty ? Self.defaultSecretEnv : fields["secretEnv"]!
     guard Self.isSecretVariable(secretEnv) else {
       parsed.problems.append(
         .init(
