@@ -37,6 +37,8 @@ struct Fleet: AsyncParsableCommand {
 
   func validate() throws {
     guard (1...512).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 512.") }
+    // Each row names its tenant, client, environment and credential.
+    try connection.refuseFlags(["tenant", "client-id", "environment", "certificate"], command: "fleet")
   }
 
   func run() async throws {

@@ -149,6 +149,14 @@ struct ExportHTTP: ParsableCommand {
   @Option(help: ArgumentHelp("Write the file here instead of standard output.", valueName: "FILE"))
   var output: String?
 
+  func validate() throws {
+    try connection.refuseFlags(
+      except: [
+        "tenant", "client-id", "environment", "company", "deployment", "bc-url", "allow-http-bc-url",
+        "server-tenant", "authority-host", "cloud", "bc-api-host", "profile",
+      ], command: "export http")
+  }
+
   func run() throws {
     // The file must never carry the secret: its sources are not even read.
     let settings = connection.secretlessSettings(for: "export http")
@@ -174,6 +182,12 @@ struct ConsentURL: ParsableCommand {
       """)
 
   @OptionGroup var connection: ConnectionOptions
+
+  func validate() throws {
+    try connection.refuseFlags(
+      except: ["tenant", "client-id", "redirect-uri", "authority-host", "cloud", "deployment", "profile"],
+      command: "consent-url")
+  }
 
   func run() throws {
     let settings = connection.secretlessSettings(for: "consent-url")

@@ -323,6 +323,13 @@ actor LiveSession {
           response, endpoint: "token", allowed: Catalogue.builtIn.check("entra.token")?.reasons ?? [],
           fallback: "entra.unknown-error", prefix: "token")
         outcome.evidence.append(.init("token.clientRequestId", requestID))
+        // AADSTS700016 in a customer's tenant: the app was never consented to there. The
+        // consent URL for exactly this tenant and client is the fix a partner can send.
+        if outcome.reason == "entra.app-not-found", let url = settings.adminConsentURL {
+          outcome.detail =
+            (outcome.detail ?? "")
+            + ". If the app is multitenant and this is a customer's tenant, an administrator of that tenant grants consent here: \(url)"
+        }
         return .failure(OutcomeError(outcome: outcome))
       } catch let failure as TransportFailure {
         return .failure(
