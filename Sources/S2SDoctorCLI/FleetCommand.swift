@@ -18,6 +18,10 @@ struct Fleet: AsyncParsableCommand {
       'secretEnv' names the environment variable that holds that row's secret: AZURE_CLIENT_SECRET (the \
       default) or S2S_SECRET_<NAME>, e.g. S2S_SECRET_CONTOSO; no other variable is read.
       Malformed rows are reported with their line number and skipped.
+
+      Examples:
+        S2S_SECRET_CONTOSO=… S2S_SECRET_FABRIKAM=… s2s-doctor fleet customers.csv
+        s2s-doctor fleet customers.json --format csv --output results.csv
       Exit codes: 0 nothing failed · 1 a registration failed · 2 could not test · 64 usage · 130 interrupted.
       """)
 

@@ -140,7 +140,8 @@ struct ExportHTTP: ParsableCommand {
       has `@clientSecret = <paste the secret value here>` for you to fill in.
 
       Example:
-        s2s-doctor export http --tenant contoso.onmicrosoft.com --client-id 3f2a… --environment sandbox --output bc.http
+        s2s-doctor export http --tenant contoso.onmicrosoft.com --client-id 3f2a…
+        s2s-doctor export http --profile contoso-prod --environment sandbox --output bc.http
       Exit codes: 0 written · 64 usage error (tenant or client id missing).
       """)
 
