@@ -14,7 +14,7 @@ struct Fleet: AsyncParsableCommand {
     abstract: "Check many registrations (customer tenants) from an inventory, fast.",
     discussion: """
       INVENTORY is a CSV file with the header name,tenant,clientId,environment,deployment,secretEnv,certificate
-      or a JSON array of objects with those keys. 'environment' may list several names separated by ';'.
+      (column names in any case; ',' or ';' between fields) or a JSON array of objects with those keys. 'environment' may list several names separated by ';'.
       'secretEnv' names the environment variable that holds that row's secret: AZURE_CLIENT_SECRET (the \
       default) or S2S_SECRET_<NAME>, e.g. S2S_SECRET_CONTOSO; no other variable is read.
       Malformed rows are reported with their line number and skipped.

@@ -101,10 +101,14 @@ public enum Inventory {
     var names: [String]?
     var headerError: FileError?
     var parsed = Parsed(rows: [], problems: [])
-    csvRecords(text) { record in
+    csvRecords(text, delimiter: delimiter(of: text)) { record in
       guard headerError == nil else { return }
       guard let names else {
-        let header = record.fields.map { $0.trimmedSpaces }
+        // Column names in any case (Excel and people write "ClientID", "TENANT").
+        let header = record.fields.map { name in
+          let trimmed = name.trimmedSpaces
+          return columns.first { $0.lowercased() == trimmed.lowercased() } ?? trimmed
+        }
         headerError = headerProblem(header, line: record.line, file: file)
         names = header
         return
@@ -201,7 +205,19 @@ public enum Inventory {
   }
 
   /// RFC 4180 records: quoted fields may hold commas, quotes ("") and line breaks.
-  static func csvRecords(_ text: String, _ handle: (Record) -> Void) {
+  /// `;` when the header line has semicolons and no comma (a spreadsheet saved in a locale
+  /// whose list separator is `;`), else `,`.
+  static func delimiter(of text: String) -> Unicode.Scalar {
+    var semicolon = false
+    for c in text.unicodeScalars {
+      if c == "\n" { break }
+      if c == "," { return "," }
+      if c == ";" { semicolon = true }
+    }
+    return semicolon ? ";" : ","
+  }
+
+  static func csvRecords(_ text: String, delimiter: Unicode.Scalar = ",", _ handle: (Record) -> Void) {
     var fields: [String] = []
     var field = ""
     var inQuotes = false
@@ -235,7 +251,7 @@ public enum Inventory {
         continue
       }
       switch c {
-      case ",":
+      case delimiter:
         fields.append(field)
         field = ""
       case "\"":
