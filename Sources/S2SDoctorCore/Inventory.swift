@@ -220,6 +220,9 @@ public enum Inventory {
   static func csvRecords(_ text: String, delimiter: Unicode.Scalar = ",", _ handle: (Record) -> Void) {
     var fields: [String] = []
     var field = ""
+    // Whether `field` holds more than spaces: kept as it grows, so that a quote is judged in
+    // constant time (trimming the field at every quote made a field full of quotes quadratic).
+    var fieldHasText = false
     var inQuotes = false
     var line = 1
     var recordLine = 1
@@ -232,6 +235,7 @@ public enum Inventory {
       handle(Record(line: recordLine, fields: fields, problem: problem))
       fields = []
       field = ""
+      fieldHasText = false
       problem = nil
     }
     while let c = pending {
@@ -240,6 +244,7 @@ public enum Inventory {
         if c == "\"" {
           if pending == "\"" {
             field.unicodeScalars.append("\"")
+            fieldHasText = true
             pending = chars.next()
           } else {
             inQuotes = false
@@ -247,6 +252,7 @@ public enum Inventory {
         } else {
           if c == "\n" { line += 1 }
           field.unicodeScalars.append(c)
+          if !c.properties.isWhitespace { fieldHasText = true }
         }
         continue
       }
@@ -254,13 +260,15 @@ public enum Inventory {
       case delimiter:
         fields.append(field)
         field = ""
+        fieldHasText = false
       case "\"":
-        if field.trimmedSpaces.isEmpty {
+        if !fieldHasText {
           field = ""
           inQuotes = true
         } else {
           problem = problem ?? "a quote in the middle of an unquoted field"
           field.unicodeScalars.append(c)
+          fieldHasText = true
         }
       case "\r":
         if pending == "\n" { continue }
@@ -273,6 +281,7 @@ public enum Inventory {
         recordLine = line
       default:
         field.unicodeScalars.append(c)
+        if !c.properties.isWhitespace { fieldHasText = true }
       }
     }
     if inQuotes { problem = "a quoted field is not closed" }
