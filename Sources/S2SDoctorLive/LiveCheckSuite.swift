@@ -544,6 +544,10 @@ actor LiveSession {
 
   func bcAutomation() async throws -> Outcome {
     guard case .success(let grant) = await token() else { return .skipped("no token") }
+    if let roles = grant.claims.roles, !roles.contains(BusinessCentral.automationRole) {
+      return Outcome(
+        .skipped, detail: "skipped: needs \(BusinessCentral.automationRole), which the token lacks (see token.roles)")
+    }
     let url = withTenantParameter(await environmentBase() + "/api/microsoft/automation/v2.0/companies")
     let response: HTTPResponse
     do { response = try await bcGET(url, grant: grant) } catch { return Self.wrap(error).outcome }
