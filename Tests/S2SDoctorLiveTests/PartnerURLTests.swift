@@ -9,8 +9,7 @@ import Testing
 /// nothing for a command refused with exit 64 and the command's own usage.
 @Suite struct PartnerURLTests {
   @Test func appNotFoundCarriesTheFilledConsentURL() async throws {
-    let info = try await SharedEmulator.shared.start()
-    let scenario = try #require(info.scenarios["entra.app-not-found"])
+    let scenario = try await emulatorScenario("entra.app-not-found")
     let report = try await runScenario(scenario)
     let token = try #require(report.results.first { $0.check == "entra.token" })
     #expect(token.reason == "entra.app-not-found")
@@ -47,5 +46,23 @@ import Testing
     let run = try Binary.run(
       ["consent-url", "--tenant", Self.tenant, "--client-id", Self.client, "--cloud", "public"], home: temporaryHome())
     #expect(run.status == 0, "\(run.stderr)")
+  }
+}
+
+/// An emulator scenario by name (its flags and environment).
+func emulatorScenario(_ name: String) async throws -> ScenarioInfo {
+  try #require(try await SharedEmulator.shared.start().scenarios[name])
+}
+
+/// Issue 14, point 10: with only Automation.ReadWrite.All missing, the data API is still checked.
+@Suite struct AutomationScopeTests {
+  @Test func onlyTheAutomationRoleMissingStillChecksBusinessCentralData() async throws {
+    let report = try await runScenario(try await emulatorScenario("token.automation-role-missing"))
+    func result(_ id: String) -> CheckResult? { report.results.first { $0.check == id } }
+    #expect(result("token.roles")?.reason == "token.automation-role-missing")
+    #expect(result("bc.companies")?.status == .passed, "\(String(describing: result("bc.companies")))")
+    #expect(result("bc.automation")?.status == .skipped)
+    #expect(result("bc.automation")?.detail?.contains("Automation.ReadWrite.All") == true)
+    #expect(report.primary?.reason == "token.automation-role-missing")
   }
 }
