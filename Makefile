@@ -4,7 +4,7 @@ SWIFT ?= swift
 BIN := .build/debug/s2s-doctor
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps generate check-generated build release test test-swift conformance fuzz demo bench screenshot format lint clean fixtures
+.PHONY: all deps generate check-generated build release dist dist-test test screen-test test-swift conformance fuzz demo bench screenshot format lint clean fixtures
 
 all: build
 
@@ -42,6 +42,14 @@ test: deps check-generated
 	$(SWIFT) test --skip-build --no-parallel
 	bash Tests/conformance/run.sh
 	bash scripts/validate-reports.sh
+	$(MAKE) --no-print-directory screen-test
+	$(MAKE) --no-print-directory dist-test
+
+# The terminal screen tests (tmux; run outside `swift test`, on their own tmux socket).
+screen-test:
+	@command -v tmux >/dev/null || { echo "Installing tmux with apt-get…"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
+	timeout 1500 python3 Tests/screen/screen_tests.py
 
 test-swift: deps check-generated
 	$(SWIFT) build --build-tests
@@ -67,6 +75,14 @@ release: deps
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-release --product s2s-doctor \
 	  -Xlinker --version-script=$(CURDIR)/scripts/release-symbols.map
 	@echo ".build-release/release/s2s-doctor"
+
+# The tarball to ship: release binary, man page, bash/zsh/fish completions, SHA-256 sums.
+dist: release
+	bash scripts/dist.sh
+
+# The shipped binary with the Swift toolchain hidden (a mount namespace): --version, explain, check.
+dist-test: dist
+	bash scripts/dist-test.sh
 
 bench: deps
 	bash bench/run.sh

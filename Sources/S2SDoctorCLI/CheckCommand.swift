@@ -47,7 +47,13 @@ struct Check: AsyncParsableCommand {
     abstract: "Run the check suite against one registration and say how to fix what fails.",
     discussion: """
       The secret comes from AZURE_CLIENT_SECRET, --client-secret-file or --client-secret-stdin, \
-      never from a flag value.
+      never from a flag value; on a terminal, check asks for it when none is given.
+
+      Examples:
+        s2s-doctor check --profile contoso-prod
+        s2s-doctor check --tenant contoso.onmicrosoft.com --client-id 3f2a…
+        s2s-doctor check --profile contoso-prod --format markdown --output ticket.md
+        s2s-doctor check --profile bc230-onprem --server-config CustomSettings.config
       Exit codes: 0 nothing failed (warnings allowed) · 1 a check failed · 2 could not test · \
       64 usage error · 130 interrupted.
       """)
@@ -191,12 +197,14 @@ struct Demo: AsyncParsableCommand {
     }
     await emulator.stop()
     Output.out(
-      """
-      That was the tour. Try it yourself against the emulator:
-        s2s-doctor emulate            # prints the scenarios with their flags, then serves them
-        s2s-doctor explain AADSTS7000215
-        s2s-doctor checks
+      TextLayout.wrapLines(
+        """
+        That was the tour. Try it yourself against the emulator:
+          s2s-doctor emulate
+            (prints the scenarios with their flags, then serves them)
+          s2s-doctor explain AADSTS7000215
+          s2s-doctor checks
 
-      """)
+        """, width: Output.width))
   }
 }

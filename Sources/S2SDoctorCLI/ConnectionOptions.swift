@@ -114,6 +114,35 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
 
   public init() {}
 
+  /// Every connection flag, by its long name, and whether the command line gave it.
+  var givenFlags: [(flag: String, given: Bool)] {
+    [
+      ("tenant", tenant != nil), ("client-id", clientID != nil), ("environment", environment != nil),
+      ("company", company != nil), ("deployment", deployment != nil), ("bc-url", bcURL != nil),
+      ("allow-http-bc-url", allowHTTPBCURL), ("server-tenant", serverTenant != nil),
+      ("authority-host", authorityHost != nil), ("cloud", cloud != nil), ("bc-api-host", bcAPIHost != nil),
+      ("ca-file", caFile != nil), ("timeout", timeout != nil), ("certificate", certificate != nil),
+      ("client-secret-file", clientSecretFile != nil), ("client-secret-stdin", clientSecretStdin),
+      ("profile", profile != nil), ("redirect-uri", redirectURI != nil), ("api-path", apiPath != nil),
+      ("admin", admin), ("no-automation", noAutomation), ("server-config", serverConfig != nil),
+      ("server-log", serverLog != nil), ("graph-host", graphHost != nil), ("expiry-warning", expiryWarning != nil),
+      ("multi-tenant", multiTenant),
+    ]
+  }
+
+  /// Refuses (exit 64, naming it) a flag the command would silently ignore: a user who passes
+  /// one believes it changed something.
+  func refuseFlags(except used: Set<String>, command: String) throws {
+    for (flag, given) in givenFlags where given && !used.contains(flag) {
+      throw ValidationError("--\(flag) does nothing for `s2s-doctor \(command)`; leave it out.")
+    }
+  }
+
+  /// Refuses the flags in `unused` when given.
+  func refuseFlags(_ unused: Set<String>, command: String) throws {
+    try refuseFlags(except: Set(givenFlags.map(\.flag)).subtracting(unused), command: command)
+  }
+
   public func validate() throws {
     if clientSecretValue != nil {
       throw ValidationError(

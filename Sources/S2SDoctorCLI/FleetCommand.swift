@@ -4,6 +4,7 @@ import Foundation
 import S2SDoctorCore
 import S2SDoctorLive
 import S2SDoctorReports
+import S2SDoctorWizard
 
 extension FleetFormat: ExpressibleByArgument {}
 
@@ -13,10 +14,14 @@ struct Fleet: AsyncParsableCommand {
     abstract: "Check many registrations (customer tenants) from an inventory, fast.",
     discussion: """
       INVENTORY is a CSV file with the header name,tenant,clientId,environment,deployment,secretEnv,certificate
-      or a JSON array of objects with those keys. 'environment' may list several names separated by ';'.
+      (column names in any case; ',' or ';' between fields) or a JSON array of objects with those keys. 'environment' may list several names separated by ';'.
       'secretEnv' names the environment variable that holds that row's secret: AZURE_CLIENT_SECRET (the \
       default) or S2S_SECRET_<NAME>, e.g. S2S_SECRET_CONTOSO; no other variable is read.
       Malformed rows are reported with their line number and skipped.
+
+      Examples:
+        S2S_SECRET_CONTOSO=… S2S_SECRET_FABRIKAM=… s2s-doctor fleet customers.csv
+        s2s-doctor fleet customers.json --format csv --output results.csv
       Exit codes: 0 nothing failed · 1 a registration failed · 2 could not test · 64 usage · 130 interrupted.
       """)
 
@@ -36,6 +41,8 @@ struct Fleet: AsyncParsableCommand {
 
   func validate() throws {
     guard (1...512).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 512.") }
+    // Each row names its tenant, client, environment and credential.
+    try connection.refuseFlags(["tenant", "client-id", "environment", "certificate"], command: "fleet")
   }
 
   func run() async throws {
@@ -52,11 +59,12 @@ struct Fleet: AsyncParsableCommand {
       throw ValidationError(error.description)
     }
     for problem in parsed.problems { Output.err("\(inventory):\(problem.line): skipped: \(problem.message)\n") }
-    var (base, _) = try connection.resolve()
+    var (base, secret) = try connection.resolve()
     base.tenant = nil
     base.clientID = nil
+    let environment = Self.secrets(for: parsed.rows, given: secret, environment: ProcessInfo.processInfo.environment)
     let targets = FleetRunner.targets(parsed.rows)
-    let runner = FleetRunner(base: base, concurrency: concurrency, environment: ProcessInfo.processInfo.environment)
+    let runner = FleetRunner(base: base, concurrency: concurrency, environment: environment)
 
     let showProgress = isatty(STDERR_FILENO) == 1 && !targets.isEmpty
     let progress = ProgressBar(enabled: showProgress)
@@ -76,6 +84,45 @@ struct Fleet: AsyncParsableCommand {
     let text = FleetText.render(report, format: format)
     writeReport(text, to: output)
     terminate(report.exitStatus)
+  }
+}
+
+extension Fleet {
+  /// The environment the rows read their secrets from. The secret of `--client-secret-file`,
+  /// `--client-secret-stdin` (or AZURE_CLIENT_SECRET itself) serves the rows whose secretEnv is
+  /// AZURE_CLIENT_SECRET. A variable rows need but nothing set is asked for on a terminal with
+  /// echo off (once per variable, not per row); without a terminal, stderr names the safe ways.
+  static func secrets(
+    for rows: [InventoryRow], given secret: Secret?, environment: [String: String]
+  ) -> [String: String] {
+    var environment = environment
+    if let secret, environment[Inventory.defaultSecretEnv]?.isEmpty != false {
+      environment[Inventory.defaultSecretEnv] = secret.value
+    }
+    var missing: [String] = []
+    for row in rows where row.certificate == nil && environment[row.secretEnv]?.isEmpty != false {
+      if !missing.contains(row.secretEnv) { missing.append(row.secretEnv) }
+    }
+    var unanswered: [String] = []
+    for name in missing {
+      let count = rows.filter { $0.certificate == nil && $0.secretEnv == name }.count
+      if SecretPrompt.isAvailable,
+        let typed = SecretPrompt.ask(
+          "Client secret for \(count) row\(count == 1 ? "" : "s") with secretEnv \(name) (input hidden): ")
+      {
+        Redactor.shared.register(typed)
+        environment[name] = typed
+      } else {
+        unanswered.append(name)
+      }
+    }
+    if !unanswered.isEmpty {
+      Output.err(
+        TextLayout.wrap(
+          "No secret for the rows with secretEnv \(unanswered.joined(separator: ", ")); they are reported as input.secret-missing. Give it in one of three safe ways: the environment variable itself (\(unanswered.joined(separator: ", "))), --client-secret-file FILE, or --client-secret-stdin (the last two serve the rows with secretEnv \(Inventory.defaultSecretEnv)); or run on a terminal to be asked.",
+          indent: "", width: Output.errorWidth) + "\n")
+    }
+    return environment
   }
 }
 

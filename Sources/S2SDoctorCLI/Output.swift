@@ -42,14 +42,7 @@ public enum Output {
   public static var errorWidth: Int { width(of: STDERR_FILENO) }
 
   static func width(of fd: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
-    if let columns = environment["COLUMNS"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
-      (20...1000).contains(columns)
-    {
-      return columns
-    }
-    var size = winsize()
-    if isatty(fd) == 1, ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 20 { return Int(size.ws_col) }
-    return ConsoleText.defaultWidth
+    TextLayout.columns(of: fd, environment: environment)
   }
 
   public static func encodeJSON<T: Encodable>(_ value: T) -> String {

@@ -5,8 +5,8 @@ import S2SDoctorCore
 /// `s2s-doctor profile list|show` — saved registrations (never with a secret).
 struct ProfileCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "profile", abstract: "List or show saved profiles (they never hold a secret).",
-    subcommands: [List.self, Show.self, Stress.self])
+    commandName: "profile", abstract: "List, show or delete saved profiles (they never hold a secret).",
+    subcommands: [List.self, Show.self, Delete.self, Stress.self])
 
   struct List: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List saved profiles.")
@@ -29,6 +29,22 @@ struct ProfileCommand: ParsableCommand {
       } catch let error as StoreError {
         throw ValidationError(error.description)
       }
+    }
+  }
+
+  struct Delete: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "delete", abstract: "Delete a saved profile.",
+      discussion: "Example:\n  s2s-doctor profile delete contoso-prod")
+    @Argument(help: "Profile name.") var name: String
+    func run() throws {
+      let store = ProfileStore()
+      do {
+        try store.delete(name)
+      } catch let error as StoreError {
+        throw ValidationError(error.description)
+      }
+      Output.out("Deleted profile \"\(name)\" (\(store.path(for: name))).\n")
     }
   }
 

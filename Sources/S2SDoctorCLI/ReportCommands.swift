@@ -140,7 +140,8 @@ struct ExportHTTP: ParsableCommand {
       has `@clientSecret = <paste the secret value here>` for you to fill in.
 
       Example:
-        s2s-doctor export http --tenant contoso.onmicrosoft.com --client-id 3f2a… --environment sandbox --output bc.http
+        s2s-doctor export http --tenant contoso.onmicrosoft.com --client-id 3f2a…
+        s2s-doctor export http --profile contoso-prod --environment sandbox --output bc.http
       Exit codes: 0 written · 64 usage error (tenant or client id missing).
       """)
 
@@ -148,6 +149,14 @@ struct ExportHTTP: ParsableCommand {
 
   @Option(help: ArgumentHelp("Write the file here instead of standard output.", valueName: "FILE"))
   var output: String?
+
+  func validate() throws {
+    try connection.refuseFlags(
+      except: [
+        "tenant", "client-id", "environment", "company", "deployment", "bc-url", "allow-http-bc-url",
+        "server-tenant", "authority-host", "cloud", "bc-api-host", "profile",
+      ], command: "export http")
+  }
 
   func run() throws {
     // The file must never carry the secret: its sources are not even read.
@@ -174,6 +183,12 @@ struct ConsentURL: ParsableCommand {
       """)
 
   @OptionGroup var connection: ConnectionOptions
+
+  func validate() throws {
+    try connection.refuseFlags(
+      except: ["tenant", "client-id", "redirect-uri", "authority-host", "cloud", "deployment", "profile"],
+      command: "consent-url")
+  }
 
   func run() throws {
     let settings = connection.secretlessSettings(for: "consent-url")

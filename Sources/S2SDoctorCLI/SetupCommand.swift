@@ -20,6 +20,11 @@ struct Setup: AsyncParsableCommand {
       terminal it never asks: pass --answers FILE, a JSON object with the keys \
       \(AnswersFile.allKeys.joined(separator: ", ")); flags override the file. The secret comes \
       from AZURE_CLIENT_SECRET, --client-secret-file or --client-secret-stdin.
+
+      Examples:
+        s2s-doctor setup
+        s2s-doctor setup --profile contoso-prod --tenant contoso.onmicrosoft.com
+        s2s-doctor setup --answers answers.json --client-secret-file secret.txt
       Exit codes: 0 checks passed · 1 a check failed · 2 could not test · 64 usage error · \
       130 interrupted.
       """)

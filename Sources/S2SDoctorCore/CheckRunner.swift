@@ -50,6 +50,10 @@ public struct CheckRunner: Sendable {
     return (run, skipped)
   }
 
+  /// Reasons whose failure lets dependent checks run; the probe that does need what is missing
+  /// says so itself.
+  public static let partialReasons: Set<String> = ["token.automation-role-missing"]
+
   /// How a check left out on request starts its detail.
   public static let skippedOnRequest = "skipped on request"
 
@@ -76,6 +80,9 @@ public struct CheckRunner: Sendable {
         }
         for (id, task) in prerequisites {
           let result = await task.value
+          // A failure that concerns only some dependents does not hold back the others (only
+          // the automation API needs Automation.ReadWrite.All; the data API is still checked).
+          if result.status == .failed, let reason = result.reason, Self.partialReasons.contains(reason) { continue }
           if result.status != .passed && result.status != .warning {
             return CheckResult(
               declaration: check,

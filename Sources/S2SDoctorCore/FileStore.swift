@@ -227,6 +227,23 @@ public struct ProfileStore: Sendable {
     }
   }
 
+  /// Removes a profile (under its lock, so a concurrent save is not torn).
+  public func delete(_ name: String) throws {
+    guard Self.isValidName(name) else {
+      throw StoreError("'\(name)' is not a valid profile name: use letters, digits, '-', '_' or '.'.")
+    }
+    let file = path(for: name)
+    guard FileManager.default.fileExists(atPath: file) else {
+      throw StoreError("No profile named '\(name)' (looked in \(file)). List them with `s2s-doctor profile list`.")
+    }
+    try SafeFile.withLock(file) {
+      guard unlink(file) == 0 || errno == ENOENT else {
+        throw StoreError("Cannot delete \(file): \(String(cString: strerror(errno))).")
+      }
+    }
+    unlink(file + ".lock")
+  }
+
   public func list() -> [String] {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
     return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }

@@ -22,6 +22,9 @@ public struct InventoryProblem: Sendable, Equatable, Encodable, CustomStringConv
 /// Reads fleet inventories: CSV with the header `name,tenant,clientId,environment,deployment,secretEnv,certificate`
 /// or a JSON array of objects with those keys. Malformed rows are reported and skipped, never fatal.
 public enum Inventory {
+  /// The variable a row's secret comes from when it names none.
+  public static let defaultSecretEnv = "AZURE_CLIENT_SECRET"
+
   public static let columns = ["name", "tenant", "clientId", "environment", "deployment", "secretEnv", "certificate"]
   static let required = ["name", "tenant", "clientId"]
 
@@ -98,10 +101,14 @@ public enum Inventory {
     var names: [String]?
     var headerError: FileError?
     var parsed = Parsed(rows: [], problems: [])
-    csvRecords(text) { record in
+    csvRecords(text, delimiter: delimiter(of: text)) { record in
       guard headerError == nil else { return }
       guard let names else {
-        let header = record.fields.map { $0.trimmedSpaces }
+        // Column names in any case (Excel and people write "ClientID", "TENANT").
+        let header = record.fields.map { name in
+          let trimmed = name.trimmedSpaces
+          return columns.first { $0.lowercased() == trimmed.lowercased() } ?? trimmed
+        }
         headerError = headerProblem(header, line: record.line, file: file)
         names = header
         return
@@ -162,7 +169,7 @@ public enum Inventory {
     let environments = (fields["environment"] ?? "").split(separator: ";").map {
       $0.trimmedSpaces
     }.filter { !$0.isEmpty }
-    let secretEnv = (fields["secretEnv"] ?? "").isEmpty ? "AZURE_CLIENT_SECRET" : fields["secretEnv"]!
+    let secretEnv = (fields["secretEnv"] ?? "").isEmpty ? Self.defaultSecretEnv : fields["secretEnv"]!
     guard Self.isSecretVariable(secretEnv) else {
       parsed.problems.append(
         .init(
@@ -198,9 +205,24 @@ public enum Inventory {
   }
 
   /// RFC 4180 records: quoted fields may hold commas, quotes ("") and line breaks.
-  static func csvRecords(_ text: String, _ handle: (Record) -> Void) {
+  /// `;` when the header line has semicolons and no comma (a spreadsheet saved in a locale
+  /// whose list separator is `;`), else `,`.
+  static func delimiter(of text: String) -> Unicode.Scalar {
+    var semicolon = false
+    for c in text.unicodeScalars {
+      if c == "\n" { break }
+      if c == "," { return "," }
+      if c == ";" { semicolon = true }
+    }
+    return semicolon ? ";" : ","
+  }
+
+  static func csvRecords(_ text: String, delimiter: Unicode.Scalar = ",", _ handle: (Record) -> Void) {
     var fields: [String] = []
     var field = ""
+    // Whether `field` holds more than spaces: kept as it grows, so that a quote is judged in
+    // constant time (trimming the field at every quote made a field full of quotes quadratic).
+    var fieldHasText = false
     var inQuotes = false
     var line = 1
     var recordLine = 1
@@ -213,6 +235,7 @@ public enum Inventory {
       handle(Record(line: recordLine, fields: fields, problem: problem))
       fields = []
       field = ""
+      fieldHasText = false
       problem = nil
     }
     while let c = pending {
@@ -221,6 +244,7 @@ public enum Inventory {
         if c == "\"" {
           if pending == "\"" {
             field.unicodeScalars.append("\"")
+            fieldHasText = true
             pending = chars.next()
           } else {
             inQuotes = false
@@ -228,20 +252,23 @@ public enum Inventory {
         } else {
           if c == "\n" { line += 1 }
           field.unicodeScalars.append(c)
+          if !c.properties.isWhitespace { fieldHasText = true }
         }
         continue
       }
       switch c {
-      case ",":
+      case delimiter:
         fields.append(field)
         field = ""
+        fieldHasText = false
       case "\"":
-        if field.trimmedSpaces.isEmpty {
+        if !fieldHasText {
           field = ""
           inQuotes = true
         } else {
           problem = problem ?? "a quote in the middle of an unquoted field"
           field.unicodeScalars.append(c)
+          fieldHasText = true
         }
       case "\r":
         if pending == "\n" { continue }
@@ -254,6 +281,7 @@ public enum Inventory {
         recordLine = line
       default:
         field.unicodeScalars.append(c)
+        if !c.properties.isWhitespace { fieldHasText = true }
       }
     }
     if inQuotes { problem = "a quoted field is not closed" }

@@ -215,13 +215,25 @@ public final class HTTPTransport: Sendable {
     return proxied
   }
 
+  /// A single run retries a 429 once when its Retry-After (seconds) is short; a fleet run asks
+  /// its host gate, which also holds back the other rows for that host.
+  static let shortRetryAfter = Duration.seconds(5)
+
+  func retryWait(host: String, retryAfter: String?) async -> Duration? {
+    if let gate { return await gate.throttled(host: host, retryAfter: retryAfter) }
+    guard let text = retryAfter?.trimmedSpaces, let seconds = Double(text), seconds >= 0,
+      seconds <= Double(Self.shortRetryAfter.components.seconds)
+    else { return nil }
+    return .milliseconds(Int64(seconds * 1000))
+  }
+
   public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
     var current = request
     var visited: Set<String> = [request.url]
     for _ in 0...Self.maxRedirects {
       var response = try await sendOnce(current)
-      if response.status == 429, let gate, let host = URLComponents(string: current.url)?.host,
-        let wait = await gate.throttled(host: host, retryAfter: response.header("Retry-After"))
+      if response.status == 429, let host = URLComponents(string: current.url)?.host,
+        let wait = await retryWait(host: host, retryAfter: response.header("Retry-After"))
       {
         try await Task.sleep(for: wait)
         response = try await sendOnce(current)

@@ -340,6 +340,13 @@ actor LiveSession {
           response, endpoint: "token", allowed: tokenReasons,
           fallback: "entra.unknown-error", prefix: "token")
         outcome.evidence.append(.init("token.clientRequestId", requestID))
+        // AADSTS700016 in a customer's tenant: the app was never consented to there. The
+        // consent URL for exactly this tenant and client is the fix a partner can send.
+        if outcome.reason == "entra.app-not-found", let url = settings.adminConsentURL {
+          outcome.detail =
+            (outcome.detail ?? "")
+            + ". If the app is multitenant and this is a customer's tenant, an administrator of that tenant grants consent here: \(url)"
+        }
         return .failure(OutcomeError(outcome: outcome))
       } catch let failure as TransportFailure {
         return .failure(
@@ -517,10 +524,9 @@ actor LiveSession {
       signals.bcErrorCode == "Authentication_InvalidCredentials" || signals.bcErrorCode == nil
     {
       let aud = grant.claims.audiences.first ?? BusinessCentral.resource
-      return .failed(
-        "onprem.audience-not-valid",
-        "the server rejected a token whose aud (\(aud)) and roles are right; its ValidAudiences most likely lacks '\(aud)'. Add it: Set-NAVServerConfiguration -ServerInstance <instance> -KeyName ValidAudiences -KeyValue \"<existing>;\(aud)\", then restart the instance",
-        evidence: evidence)
+      var outcome = OnPremUnauthorized.classify(settings: settings, claims: grant.claims, audience: aud)
+      outcome.evidence = evidence + outcome.evidence
+      return outcome
     }
     if endpoint == "onprem", response.status == 405 {
       return .failed(
@@ -555,6 +561,10 @@ actor LiveSession {
 
   func bcAutomation(_ check: CheckDeclaration) async throws -> Outcome {
     guard case .success(let grant) = await token() else { return .skipped("no token") }
+    if let roles = grant.claims.roles, !roles.contains(BusinessCentral.automationRole) {
+      return Outcome(
+        .skipped, detail: "skipped: needs \(BusinessCentral.automationRole), which the token lacks (see token.roles)")
+    }
     let url = withTenantParameter(await environmentBase() + "/api/microsoft/automation/v2.0/companies")
     let response: HTTPResponse
     do { response = try await bcGET(url, grant: grant) } catch { return Self.wrap(error).outcome }

@@ -32,42 +32,11 @@ public enum ConsoleText {
   }
 
   /// The width used when the caller knows none (not a terminal, no COLUMNS).
-  public static let defaultWidth = 80
+  public static let defaultWidth = TextLayout.defaultWidth
 
-  /// Wraps `text` at `width`: `indent` starts the first line, continuation lines hang under it.
-  /// A word longer than a whole line is broken with `…` at the end of each broken piece, so no
-  /// line is wider than `width` and no word is cut without a mark.
+  /// Wraps `text` at `width` (see `TextLayout.wrap`).
   public static func wrap(_ text: String, indent: String, width: Int = defaultWidth) -> String {
-    let hanging = String(repeating: " ", count: indent.count)
-    let room = max(8, width - indent.count)
-    var lines: [String] = []
-    var prefix = indent
-    for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
-      var line = prefix
-      for whole in paragraph.split(separator: " ") {
-        var word = Substring(whole)
-        while word.count > room {
-          if line.count > prefix.count {
-            lines.append(line)
-            prefix = hanging
-            line = prefix
-          }
-          lines.append(line + word.prefix(room - 1) + "…")
-          word = word.dropFirst(room - 1)
-          prefix = hanging
-          line = prefix
-        }
-        if line.count > prefix.count && line.count + word.count + 1 > width {
-          lines.append(line)
-          prefix = hanging
-          line = prefix
-        }
-        line += (line.count > prefix.count ? " " : "") + word
-      }
-      lines.append(line)
-      prefix = hanging
-    }
-    return lines.joined(separator: "\n")
+    TextLayout.wrap(text, indent: indent, width: width)
   }
 
   /// `text` on one line of at most `width` characters, cut with `…` when longer.
@@ -112,7 +81,7 @@ public enum ConsoleText {
         if let who = result.whoFixes.flatMap(WhoFixes.init(rawValue:)) {
           out += "    → Who fixes it: \(who.label)\n"
         }
-        if let doc = result.docs.first { out += "    → Docs: \(doc)\n" }
+        if let doc = result.docs.first { out += wrap("Docs: \(doc)", indent: "    → ", width: width) + "\n" }
         if let page = result.entraApplicationsPage { out += entraApplicationsPage(page, width: width) }
       }
       if verbose && !result.evidence.isEmpty {
@@ -185,7 +154,7 @@ public enum ConsoleText {
         out += wrap("Fix: " + d.fix, indent: "  ", width: width) + "\n"
         for (i, step) in d.steps.enumerated() { out += wrap(step, indent: "    \(i + 1). ", width: width) + "\n" }
         if let who = WhoFixes(rawValue: d.whoFixes) { out += "\n  Who fixes it: \(who.label)\n" }
-        for doc in d.docs { out += "  Docs: \(doc)\n" }
+        for doc in d.docs { out += wrap("Docs: \(doc)", indent: "  ", width: width) + "\n" }
         if result.diagnoses.count > 1 && !d.distinguish.isEmpty {
           out += "\n" + wrap("To confirm: " + d.distinguish, indent: "  ", width: width) + "\n"
         }

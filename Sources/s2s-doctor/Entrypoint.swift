@@ -11,6 +11,6 @@ enum Entrypoint {
     if let secret = ProcessInfo.processInfo.environment["AZURE_CLIENT_SECRET"] {
       Redactor.shared.register(secret)
     }
-    await S2SDoctorCommand.main(nil)
+    await S2SDoctorCommand.runAsTool()
   }
 }

@@ -58,6 +58,22 @@ import Testing
     #expect(token?["status"]?.string == "could-not-test")
   }
 
+  /// Issue 14, point 10: a 429 with a short Retry-After (≤ 5 s) is retried once, also in `check`.
+  @Test func aShortRetryAfterIsRetriedOnce() throws {
+    let server = try HostileServer(.throttledOnce)
+    defer { server.stop() }
+    let run = try check(server)
+    let report = try #require(JSONValue.parse(Data(run.result.stdout.utf8)))
+    let token = report["results"]?.array?.first { $0["check"]?.string == "entra.token" }
+    #expect(token?["reason"]?.string == "entra.secret-invalid", "\(run.result.stdout)")
+    #expect(server.requests.filter { $0.path.contains("/token") }.count == 2)
+    // A long one is not waited for in check (it would outlast --timeout): one request only.
+    let long = try HostileServer(.throttled)
+    defer { long.stop() }
+    _ = try check(long)
+    #expect(long.requests.filter { $0.path.contains("/token") }.count == 1)
+  }
+
   @Test(arguments: [HostileServer.Mode.echoSecretJSON, .echoSecretText])
   func aServerEchoingTheSecretDoesNotLeakIt(mode: HostileServer.Mode) throws {
     let server = try HostileServer(mode)
@@ -180,11 +196,43 @@ import Testing
     let r = try Binary.run(["check"], home: temporaryHome())
     #expect(r.status == 64, "\(r.status) \(r.stdout)")
     #expect(r.stderr.contains("s2s-doctor setup"), "\(r.stderr)")
+    // The subcommand's usage, not the root's.
+    #expect(r.stderr.contains("Usage: s2s-doctor check <options>"), "\(r.stderr)")
+    #expect(!r.stderr.contains("Usage: s2s-doctor <subcommand>"), "\(r.stderr)")
+  }
+
+  @Test(arguments: ["check", "setup", "fleet", "export http", "profile delete"])
+  func helpShowsExamples(_ command: String) throws {
+    let r = try Binary.run(command.split(separator: " ").map(String.init) + ["--help"], home: temporaryHome())
+    #expect(r.status == 0)
+    #expect(r.stdout.contains("Example"), "\(r.stdout)")
+    #expect(r.stdout.contains("  s2s-doctor \(command) "), "\(r.stdout)")
+  }
+
+  @Test func profileDeleteRemovesTheProfile() throws {
+    let home = temporaryHome()
+    let folder = home + "/config/s2s-doctor/profiles"
+    try FileManager.default.createDirectory(
+      atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    chmod(home + "/config/s2s-doctor", 0o700)
+    let file = folder + "/contoso.json"
+    FileManager.default.createFile(
+      atPath: file, contents: Data(#"{"name":"contoso","settings":{"tenant":"contoso.onmicrosoft.com"}}"#.utf8),
+      attributes: [.posixPermissions: 0o600])
+    #expect(try Binary.run(["profile", "list"], home: home).stdout.contains("contoso"))
+    let deleted = try Binary.run(["profile", "delete", "contoso"], home: home)
+    #expect(deleted.status == 0, "\(deleted.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: file))
+    let again = try Binary.run(["profile", "delete", "contoso"], home: home)
+    #expect(again.status == 64)
+    #expect(again.stderr.contains("No profile named 'contoso'"), "\(again.stderr)")
+    #expect(again.stderr.contains("Usage: s2s-doctor profile delete"), "\(again.stderr)")
   }
 
   @Test func demoWithAnUnknownScenarioIsAUsageError() throws {
     let r = try Binary.run(["demo", "--scenarios", "nosuch"], home: temporaryHome())
     #expect(r.status == 64, "\(r.status) \(r.stderr)")
     #expect(r.stderr.contains("No scenario named 'nosuch'"), "\(r.stderr)")
+    #expect(r.stderr.contains("Usage: s2s-doctor demo"), "\(r.stderr)")
   }
 }

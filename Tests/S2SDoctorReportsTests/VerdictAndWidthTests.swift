@@ -51,4 +51,22 @@ import Testing
     #expect(plain.split(separator: "\n").contains { $0.contains("· token.message") && $0.hasSuffix("…") })
     #expect(plain.contains("a-very-long-identifier"))
   }
+
+  /// A URL is never cut: it stays whole, alone on its line when it does not fit (screen test:
+  /// Tests/screen/screen_tests.py).
+  @Test(arguments: [60, 80])
+  func aLongURLStaysWholeOnItsOwnLine(width: Int) {
+    let url = "https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/automation-apis"
+    let text = ConsoleText.wrap("Docs: \(url) and more words after it", indent: "    → ", width: width)
+    let lines = text.split(separator: "\n").map(String.init)
+    #expect(lines.contains(url), "\(lines)")
+    #expect(lines.first == "    → Docs:")
+    for line in lines where line != url { #expect(line.count <= width, "\(line)") }
+    #expect(!text.contains("…"))
+    // Colour sequences take no room.
+    let painted = ConsoleText.wrap(
+      "\u{1B}[1mbold\u{1B}[0m " + String(repeating: "word ", count: 20), indent: "", width: width)
+    for line in painted.split(separator: "\n") { #expect(TextLayout.visibleCount(line) <= width) }
+    #expect(painted.split(separator: "\n").first.map { TextLayout.visibleCount($0) > width - 6 } == true)
+  }
 }

@@ -186,3 +186,19 @@ import Testing
         == "/h/.local/state/s2s-doctor/history")
   }
 }
+
+/// Issue 14, point 2: a question wider than the terminal is shown wrapped above a short input line.
+@Suite struct PromptFitTests {
+  @Test func aLongQuestionGoesAboveTheInputLine() {
+    var shown = ""
+    let long = "Redirect URI (optional; none to skip) [https://businesscentral.dynamics.com/OAuthLanding.htm]: "
+    let prompt = TerminalPrompter.fit(long, width: 60) { shown += $0 }
+    #expect(TextLayout.visibleCount(prompt) <= 60 - 38)
+    for line in shown.split(separator: "\n") { #expect(line.count <= 60, "\(line)") }
+    #expect((shown + prompt).replacingOccurrences(of: "\n", with: " ").contains("Redirect URI (optional; none"))
+    // A short one is left alone.
+    var nothing = ""
+    #expect(TerminalPrompter.fit("Tenant: ", width: 60) { nothing += $0 } == "Tenant: ")
+    #expect(nothing.isEmpty)
+  }
+}

@@ -11,6 +11,12 @@ public struct PortalStep: Sendable {
   /// Numbered instructions, with this registration's values filled in.
   public var instructions: @Sendable (WizardState) -> [String]
 
+  /// Whether this run's results show the step's checks passed.
+  public func isProved(_ report: RunReport) -> Bool {
+    let results = report.results.filter { checkIDs.contains($0.check) }
+    return !results.isEmpty && results.allSatisfy { $0.status == .passed }
+  }
+
   /// Renders the instructions as a numbered list.
   public func text(_ state: WizardState) -> String {
     var out = "\(title)\n"
@@ -76,13 +82,17 @@ public enum PortalSteps {
       var lines = [
         whereToSignIn,
         "Search (Alt+Q) for Microsoft Entra Applications and choose New.",
-        "Client ID: \(state.clientText). Description: a name for the integration (it becomes the app's user name).",
+        "Client ID: \(state.clientText). Description: name the partner or integration that uses it, e.g. \"Fabrikam (partner) order sync\" (it becomes the app's user name, so an admin knows whose app it is).",
         "Set State to Enabled and confirm that a user is created for the app.",
-        "Under User Permission Sets add what the integration needs, for example D365 AUTOMATION and EXTEN. MGT. - ADMIN (SUPER cannot be assigned to an app).",
+        "Under User Permission Sets add only what the integration needs, for example D365 AUTOMATION and EXTEN. MGT. - ADMIN; never SUPER (it cannot be assigned to an app, and no integration needs it).",
       ]
       if let redirect = state.value(.redirectUri) {
         lines.append(
-          "Optional: Grant Consent on the same card, if consent was not granted in Entra (uses the redirect URI \(redirect), which must be registered on the app)."
+          "Grant Consent on the same card, unless consent was already granted in Entra (uses the redirect URI \(redirect), which must be registered on the app)."
+        )
+      } else {
+        lines.append(
+          "Grant Consent on the same card, unless consent was already granted in Entra (needs a redirect URI registered on the app, e.g. \(BusinessCentral.onlineRedirectURI))."
         )
       }
       return lines

@@ -145,6 +145,7 @@ public final class SetupWizard {
     }
 
     guard check else {
+      show(stillToDo(nil))
       return WizardOutcome(
         status: saveFailed ? .couldNotTest : .ok, report: nil, profilePath: profilePath,
         settings: state.settings)
@@ -153,7 +154,9 @@ public final class SetupWizard {
     show("Running the checks…\n")
     var report = await services.runChecks(state.settings, state.credentialSecret, [])
     show(services.render(report, prompter.usesColor))
+    report = try await credentialAgain(after: report, save: save && !saveFailed)
     report = try await portalSteps(after: report)
+    show(stillToDo(report))
 
     var status = report.exitStatus
     if status == .ok && saveFailed { status = .couldNotTest }
@@ -163,8 +166,8 @@ public final class SetupWizard {
 
   // MARK: Questions
 
-  private func resolve(_ question: Question) throws(WizardFailure) {
-    let prefill = input.prefill[question.field]
+  private func resolve(_ question: Question, fresh: Bool = false) throws(WizardFailure) {
+    let prefill = fresh ? nil : input.prefill[question.field]
     var softDefault: Prefill?
     var rejectedPrefill = false
     if let prefill {
@@ -242,8 +245,8 @@ public final class SetupWizard {
     }
   }
 
-  private func askSecret(_ question: Question) throws(WizardFailure) {
-    if let secret = input.secret, let prefill = input.prefill[.secret] {
+  private func askSecret(_ question: Question, fresh: Bool = false) throws(WizardFailure) {
+    if !fresh, let secret = input.secret, let prefill = input.prefill[.secret] {
       let from = secretOrigin(prefill.source)
       switch question.validate(secret.value, state) {
       case .accepted:
@@ -270,6 +273,7 @@ public final class SetupWizard {
     }
 
     let keep: Secret? = input.secret.flatMap { secret in
+      if fresh { return nil }
       if case .accepted = question.validate(secret.value, state) { return secret }
       return nil
     }
@@ -457,6 +461,68 @@ public final class SetupWizard {
         show("  Answer yes, no, save-only or check-only.\n")
       }
     }
+  }
+
+  // MARK: Credential rejected
+
+  /// Reasons that mean the client secret itself is wrong: ask for it again.
+  static let secretReasons: Set<String> = [
+    "entra.secret-invalid", "entra.secret-expired", "input.secret-looks-like-id",
+    "input.secret-has-stray-characters", "input.secret-missing",
+  ]
+  /// Reasons that mean the certificate is wrong: ask for it again.
+  static let certificateReasons: Set<String> = ["entra.certificate-rejected", "input.certificate-invalid"]
+
+  /// A rejected credential does not end the session: the fix is shown, the secret (or the
+  /// certificate) is asked again and the checks run again, until it passes or the person stops.
+  private func credentialAgain(after first: RunReport, save: Bool) async throws(WizardFailure) -> RunReport {
+    var report = first
+    while interactive,
+      let rejected = report.results.first(where: { result in
+        result.status == .failed
+          && (Self.secretReasons.union(Self.certificateReasons)).contains(result.reason ?? "")
+      })
+    {
+      let reason = rejected.reason ?? ""
+      let certificate = Self.certificateReasons.contains(reason)
+      var text = "\n✗ \(reason): \(rejected.summary ?? rejected.title)\n"
+      if let fix = rejected.fix { text += "  Fix: \(fix)\n" }
+      text += "  Enter the \(certificate ? "certificate" : "client secret") again (Ctrl-C stops).\n"
+      show(text)
+      if certificate, let question = Questions.all.first(where: { $0.field == .certificate }) {
+        try resolve(question, fresh: true)
+        if save { saveAgain() }
+      } else if let question = Questions.all.first(where: { $0.field == .secret }) {
+        state.secret = nil
+        try askSecret(question, fresh: true)
+      }
+      show("Running the checks again…\n")
+      report = await services.runChecks(state.settings, state.credentialSecret, [])
+      show(services.render(report, prompter.usesColor))
+    }
+    return report
+  }
+
+  /// The profile again after the certificate changed (it holds the certificate's path).
+  private func saveAgain() {
+    do {
+      try services.profileStore.save(Profile(name: input.profileName, settings: state.settings))
+      show("  Profile \"\(input.profileName)\" updated with the new certificate.\n")
+    } catch {
+      show("✗ Could not update the profile: \(error).\n")
+    }
+  }
+
+  /// Both portal tasks, every time: the checks can only prove part of them (nothing proves the
+  /// description or that SUPER was left out), and a save-only session proves none.
+  private func stillToDo(_ report: RunReport?) -> String {
+    var out = "\n" + bold("Still to do") + " (each task once per tenant; skip what is already done)\n"
+    for (index, step) in PortalSteps.all.enumerated() {
+      let proved = report.map { step.isProved($0) } ?? false
+      out += "Task \(index + 1) — " + step.text(state)
+      if proved { out += "  (This run's checks passed for this task.)\n" }
+    }
+    return out
   }
 
   // MARK: Portal steps

@@ -68,9 +68,9 @@ final class LineEditor {
   }
 
   /// Asks one line. An empty line returns `defaultValue` (or "").
-  func ask(_ request: PromptRequest) throws(PromptError) -> String {
+  func ask(_ request: PromptRequest, prompt: String? = nil) throws(PromptError) -> String {
     free(promptCString)
-    promptCString = strdup(request.promptText)
+    promptCString = strdup(prompt ?? request.promptText)
     candidates = request.completions
     defer { candidates = [] }
     // A question without a field gets an empty history that is never written.

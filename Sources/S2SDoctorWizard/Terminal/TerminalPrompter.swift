@@ -25,11 +25,28 @@ public final class TerminalPrompter: Prompter {
   }
 
   public func show(_ text: String) {
-    editor.write(Redactor.shared.redact(text))
+    editor.write(TextLayout.wrapLines(Redactor.shared.redact(text), width: TextLayout.columns(of: STDERR_FILENO)))
   }
 
   public func ask(_ request: PromptRequest) throws(PromptError) -> String {
-    try editor.ask(request)
+    try editor.ask(
+      request, prompt: Self.fit(request.promptText, width: TextLayout.columns(of: STDERR_FILENO), show: show))
+  }
+
+  /// libedit wraps a prompt wider than the terminal inside words and loses track of the cursor:
+  /// a long question is shown wrapped above the input line, which keeps its last line (or
+  /// just "> " when even that leaves too little room to type).
+  static func fit(_ prompt: String, width: Int, show: (String) -> Void) -> String {
+    let room = 38  // a GUID and a little more
+    guard TextLayout.visibleCount(prompt) > width - room else { return prompt }
+    var lines = TextLayout.wrap(prompt, indent: "", width: width).split(separator: "\n").map(String.init)
+    if let last = lines.last, TextLayout.visibleCount(last) <= width - room {
+      lines.removeLast()
+      show(lines.joined(separator: "\n") + "\n")
+      return last + " "
+    }
+    show(lines.joined(separator: "\n") + "\n")
+    return "> "
   }
 
   public func askSecret(_ label: String) throws(PromptError) -> [UInt8] {

@@ -18,6 +18,8 @@ final class HostileServer: Sendable {
     case dripToken
     /// The token endpoint answers 429 with AADSTS50196 (a request loop) and Retry-After: 60.
     case throttled
+    /// The first token request answers 429 with Retry-After: 1; later ones the usual 401.
+    case throttledOnce
     /// The token endpoint echoes the client secret in every encoding a server could use, in
     /// JSON (`error_description`, past the 240 characters a detail keeps) and split by control
     /// characters.
@@ -123,6 +125,11 @@ final class HostileServer: Sendable {
         {"error":"invalid_request","error_description":"AADSTS50196: The server terminated an operation because it encountered a client request loop. Please contact your app vendor.\\r\\nTrace ID: 0c1f\\r\\nCorrelation ID: 5b7e\\r\\nTimestamp: 2026-12-04 10:00:00Z","error_codes":[50196]}
         """
       return .whole(status: "429 Too Many Requests", type: "application/json", body: body, extra: "Retry-After: 60\r\n")
+    case .throttledOnce where !isDiscovery && requests.filter { $0.path.contains("/token") }.count == 1:
+      return .whole(
+        status: "429 Too Many Requests", type: "application/json",
+        body: #"{"error":"temporarily_unavailable","error_description":"Too many requests."}"#,
+        extra: "Retry-After: 1\r\n")
     case .echoSecretJSON where !isDiscovery, .echoSecretText where !isDiscovery:
       let secret = Self.formValue("client_secret", in: request.body) ?? ""
       let echoes = Self.echoes(of: secret)
