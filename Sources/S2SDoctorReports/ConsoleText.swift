@@ -98,7 +98,7 @@ public enum ConsoleText {
   public static func entraApplicationsPage(
     _ page: EntraApplicationsPage, indent: String = "    ", width: Int = defaultWidth
   ) -> String {
-    var out = "\(indent)→ In Business Central: \(page.url)\n"
+    var out = wrap("In Business Central: \(page.url)", indent: indent + "→ ", width: width) + "\n"
     for item in page.checklist { out += wrap(item, indent: indent + "  ☐ ", width: width) + "\n" }
     return out
   }
