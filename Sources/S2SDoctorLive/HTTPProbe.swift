@@ -74,10 +74,7 @@ extension LiveSession {
     case "tenant": return await tenantSegment()
     case "environment": return settings.environment
     case "companyId", "companyName":
-      let company =
-        settings.company.flatMap { wanted in
-          companies.first { [$0["name"]?.string, $0["displayName"]?.string, $0["id"]?.string].contains(wanted) }
-        } ?? companies.first
+      let company = settings.company.flatMap(company(named:)) ?? companies.first
       return company?[name == "companyId" ? "id" : "name"]?.string
     default: return facts[name]
     }

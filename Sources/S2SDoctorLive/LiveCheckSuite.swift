@@ -546,12 +546,16 @@ actor LiveSession {
       response, endpoint: endpoint, allowed: allowed, fallback: "bc.unknown-error", prefix: "companies")
   }
 
-  func bcCompany() -> Outcome {
-    guard let wanted = settings.company else { return .passed() }
-    let match = companies.first { company in
+  /// The company `--company` names (by name, display name or id) among those `bc.companies` read.
+  func company(named wanted: String) -> JSONValue? {
+    companies.first { company in
       [company["name"]?.string, company["displayName"]?.string, company["id"]?.string].contains(wanted)
     }
-    if let match { return .passed("company '\(wanted)' (\(match["id"]?.string ?? "?"))") }
+  }
+
+  func bcCompany() -> Outcome {
+    guard let wanted = settings.company else { return .passed() }
+    if let match = company(named: wanted) { return .passed("company '\(wanted)' (\(match["id"]?.string ?? "?"))") }
     let names = companies.compactMap { $0["name"]?.string }
     return .failed(
       "bc.company-not-found",

@@ -76,6 +76,7 @@ public struct Tape: Codable, Sendable {
     pattern: #"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z"#)
   static let relativePattern = try! NSRegularExpression(pattern: #"\{\{t:(-?\d+)\}\}"#)
   static let tokenPattern = try! NSRegularExpression(pattern: #"\{\{token:([A-Za-z0-9_-]*)\}\}"#)
+  static let jwtPattern = try! NSRegularExpression(pattern: #"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"#)
 
   /// Answer text with its times made relative to `now` and its access tokens replaced by claims.
   static func recordable(_ text: String, now: Date) -> String {
@@ -87,7 +88,7 @@ public struct Tape: Codable, Sendable {
       return "{{t:\(Int(date.timeIntervalSince(now).rounded()))}}"
     }
     // An access token (three base64url parts) becomes its claims, with times as offsets.
-    out = replace(try! NSRegularExpression(pattern: #"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"#), in: out) {
+    out = replace(jwtPattern, in: out) {
       jwt in
       guard let claims = payload(jwt) else { return "{{token:}}" }
       var relative = claims

@@ -48,8 +48,9 @@ struct TapeFixture: CustomTestStringConvertible, Sendable {
   @Test func everyCheckHasAFixtureForEachOutcome() {
     let onDisk = TapeFixture.all.map { ($0.tape.check, $0.tape.expect) }
     var missing: [String] = []
+    let onDiskCatalogue = try? Catalogue.load(directory: TapeFixture.checksFolder)
     for check in Catalogue.builtIn.checks {
-      let fixtures = (try? Catalogue.load(directory: TapeFixture.checksFolder).check(check.id)?.fixtures) ?? nil
+      let fixtures = onDiskCatalogue?.check(check.id)?.fixtures
       let named = Set((fixtures ?? []).map(\.expect)).union(onDisk.filter { $0.0 == check.id }.map(\.1))
       for expect in ["passed"] + check.reasons where !named.contains(expect) {
         missing.append("\(check.id): \(expect)")
