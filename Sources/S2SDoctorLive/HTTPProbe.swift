@@ -31,6 +31,11 @@ extension LiveSession {
     } catch {
       return Self.wrap(error).outcome
     }
+    if spec.token == "bc", case .success(let grant) = await token(),
+      let stale = expiredOnArrival(response, grant: grant)
+    {
+      return stale
+    }
     let prefix = check.id
     var evidence = Classifier.evidence(response, prefix: prefix)
     guard spec.status.contains(response.status), Classifier.isServiceAnswer(response) else {

@@ -443,6 +443,11 @@ actor LiveSession {
   }
 
   func tokenClock(_ grant: TokenGrant) -> Outcome {
+    if let server = grant.serverDate,
+      let outcome = Self.expired(grant, at: server, by: "the token endpoint's Date", what: "Entra returned")
+    {
+      return outcome
+    }
     guard let server = grant.serverDate else {
       return .passed("the token endpoint sent no Date header; skew not measured")
     }
@@ -455,6 +460,29 @@ actor LiveSession {
         evidence: [.init("clock.skewSeconds", String(Int(skew)))])
     }
     return .passed("clock within \(Int(abs(skew))) s of Entra ID")
+  }
+
+  /// `token.expired` when the token's `exp` is not after `moment` (a server's `Date`, or now):
+  /// the token sent was stale, whatever the registration is like.
+  static func expired(_ grant: TokenGrant, at moment: Date, by clock: String, what: String = "sent") -> Outcome? {
+    guard let exp = grant.claims.expires, exp <= moment else { return nil }
+    let format = ISO8601DateFormatter()
+    let minutes = Int((moment.timeIntervalSince(exp) / 60).rounded())
+    return .failed(
+      "token.expired",
+      "the token \(what) had expired: exp \(format.string(from: exp)) is \(minutes) minutes before \(clock) (\(format.string(from: moment))); a stale token is refused whatever the registration is like, so request a new one",
+      evidence: grant.claims.displayEvidence)
+  }
+
+  /// A 401 for a token that had expired when the service answered is the token's staleness, not
+  /// the app's standing in Business Central.
+  func expiredOnArrival(_ response: HTTPResponse, grant: TokenGrant) -> Outcome? {
+    guard response.status == 401 else { return nil }
+    guard var outcome = Self.expired(grant, at: response.serverDate ?? Date(), by: "the service's Date") else {
+      return nil
+    }
+    outcome.evidence = Classifier.evidence(response, prefix: "response") + outcome.evidence
+    return outcome
   }
 
   // MARK: Business Central
@@ -502,6 +530,7 @@ actor LiveSession {
     let url = withTenantParameter(await environmentBase() + "/api/v2.0/companies")
     let response: HTTPResponse
     do { response = try await bcGET(url, grant: grant) } catch { return Self.wrap(error).outcome }
+    if let stale = expiredOnArrival(response, grant: grant) { return stale }
     if response.status == 200, let json = response.json, let value = json["value"]?.array {
       companies = value
       var evidence = Classifier.evidence(response, prefix: "companies")
@@ -572,6 +601,7 @@ actor LiveSession {
     let url = withTenantParameter(await environmentBase() + "/api/microsoft/automation/v2.0/companies")
     let response: HTTPResponse
     do { response = try await bcGET(url, grant: grant) } catch { return Self.wrap(error).outcome }
+    if let stale = expiredOnArrival(response, grant: grant) { return stale }
     if response.status == 200, response.json?["value"] != nil {
       return .passed(
         "automation API answered \(response.json?["value"]?.array?.count ?? 0) companies",
@@ -598,6 +628,7 @@ actor LiveSession {
     let url = withTenantParameter(await environmentBase() + path)
     let response: HTTPResponse
     do { response = try await bcGET(url, grant: grant) } catch { return Self.wrap(error).outcome }
+    if let stale = expiredOnArrival(response, grant: grant) { return stale }
     if (200..<300).contains(response.status), Classifier.isServiceAnswer(response) {
       return .passed(
         "\(path) answered HTTP \(response.status)", evidence: Classifier.evidence(response, prefix: "customApi"))
@@ -618,6 +649,7 @@ actor LiveSession {
     let url = "\(settings.bcAPIHost)/admin/v2.24/applications/BusinessCentral/environments"
     let response: HTTPResponse
     do { response = try await bcGET(url, grant: grant) } catch { return Self.wrap(error).outcome }
+    if let stale = expiredOnArrival(response, grant: grant) { return stale }
     let evidence = Classifier.evidence(response, prefix: "admin")
     if response.status == 200, let list = response.json?["value"]?.array {
       let names = list.compactMap { $0["name"]?.string }

@@ -90,4 +90,31 @@ struct TapeFixture: CustomTestStringConvertible, Sendable {
       iso.date(from: String(replayed.dropFirst(#"{"endDateTime":""#.count).prefix(20))))
     #expect(abs(back.timeIntervalSince(later) - original.timeIntervalSince(now)) < 1)
   }
+
+  /// The passing companies tape with its answer cut to `count` companies: the detail counts them
+  /// in words a person would write ("1 company", "2 companies").
+  @Test(arguments: [(1, "1 company: "), (2, "2 companies: ")])
+  func companiesAreCountedInGoodEnglish(_ count: Int, _ expected: String) async throws {
+    let fixture = try #require(
+      TapeFixture.all.first { $0.tape.check == "bc.companies" && $0.tape.expect == "passed" })
+    var tape = fixture.tape
+    let index = try #require(tape.exchanges.firstIndex { $0.madeBy == "bc.companies" && $0.status == 200 })
+    let body = try #require(tape.exchanges[index].body.flatMap { JSONValue.parse(Data($0.utf8)) })
+    let recorded = try #require(body["value"]?.array?.first)
+    let companies = (1...count).map { number -> JSONValue in
+      guard case .object(var company) = recorded, number > 1 else { return recorded }
+      company["name"] = .string("Company \(number)")
+      return .object(company)
+    }
+    let names = companies.compactMap { $0["name"]?.string }
+    let kept = JSONValue.object(["value": .array(companies)])
+    tape.exchanges[index].body = String(decoding: try JSONEncoder().encode(kept), as: UTF8.self)
+    let suite = LiveCheckSuite(
+      settings: tape.settings, secret: tape.secretShape.map(Secret.init), catalogue: .builtIn,
+      transport: ReplayTransport(tape))
+    let report = await suite.run(only: ["bc.companies"])
+    let result = try #require(report.results.first { $0.check == "bc.companies" })
+    #expect(result.status == .passed)
+    #expect(result.detail == expected + names.joined(separator: ", "), "\(result.detail ?? "")")
+  }
 }

@@ -325,7 +325,7 @@ extension ScenarioSpec {
     add("fault.truncated-json", "network.unexpected-response") { $0.tokenEndpoint = .truncatedJSON }
     add("fault.invalid-jwt", "network.unexpected-response") { $0.tokenEndpoint = .invalidJWT }
     add("fault.alg-none", "bc.app-not-accepted") { $0.token.unsigned = true }
-    add("fault.expired-token", "bc.app-not-accepted") { $0.token.expired = true }
+    add("fault.expired-token", "token.expired") { $0.token.expired = true }
     add("fault.drip", "network.timeout") {
       $0.tokenEndpoint = .drip
       $0.extraArgs = ["--timeout", "2"]
