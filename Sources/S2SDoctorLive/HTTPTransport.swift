@@ -69,6 +69,8 @@ public final class HTTPTransport: Sendable {
 
   let direct: HTTPClient
   let proxied: HTTPClient?
+  /// Where `proxied` tunnels, for reading a certificate after a TLS failure.
+  let proxyEndpoint: CertificatePeek.Proxy?
   let noProxy: [String]
   public let timeout: Double
   /// When set (fleet runs), a 429 with Retry-After holds back that host and is retried once.
@@ -189,8 +191,10 @@ public final class HTTPTransport: Sendable {
       proxied = HTTPClient(
         eventLoopGroupProvider: .singleton,
         configuration: configuration(proxy: .server(host: host, port: url.port ?? 8080, authorization: auth)))
+      proxyEndpoint = .init(host: host, port: url.port ?? 8080, authorization: auth?.headerValue)
     } else {
       proxied = nil
+      proxyEndpoint = nil
     }
     noProxy = (environment["NO_PROXY"] ?? environment["no_proxy"] ?? "")
       .split(separator: ",").map { $0.trimmedSpaces.lowercased() }
@@ -317,8 +321,43 @@ public final class HTTPTransport: Sendable {
     } catch is CancellationError {
       throw CancellationError()
     } catch {
-      throw Self.classify(error, host: host, port: components.port)
+      var failure = Self.classify(error, host: host, port: components.port)
+      if failure.reason == "network.tls-untrusted" {
+        let proxy = client === direct ? nil : proxyEndpoint
+        if let presented = await CertificatePeek.presented(
+          host: host, port: components.port ?? 443, via: proxy, timeout: min(timeout, 5))
+        {
+          failure = Self.untrusted(target: target, presented: presented, library: String(reflecting: error))
+        }
+      }
+      throw failure
     }
+  }
+
+  /// A TLS failure in the words an admin recognises: who the certificate claims to be and who
+  /// signed it (an inspecting proxy shows up as the issuer), not the library's error code.
+  static func untrusted(target: String, presented: CertificatePeek.Presented, library: String) -> TransportFailure {
+    let lower = library.lowercased()
+    let names = presented.dnsNames.map { $0.lowercased() }
+    let host = target.split(separator: ":").first.map { String($0).lowercased() } ?? target
+    let wrongName =
+      !names.isEmpty
+      && !names.contains { $0 == host || ($0.hasPrefix("*.") && host.hasSuffix($0.dropFirst(1))) }
+      && !host.allSatisfy { $0.isNumber || $0 == "." }
+    let why: String
+    if Date() > presented.notValidAfter || lower.contains("expired") {
+      why = "the certificate has expired"
+    } else if wrongName {
+      why = "the certificate is not for \(host)"
+    } else if presented.selfSigned {
+      why = "the certificate is self-signed"
+    } else {
+      why = "its issuer is not trusted on this machine"
+    }
+    return TransportFailure(
+      "network.tls-untrusted",
+      "the TLS certificate of \(target) is not trusted: \(why); \(presented.sentence()). If that issuer is your company's proxy or security product, the traffic is being inspected"
+    )
   }
 
   /// Runs one exchange, ending it with `network.timeout` once `seconds` have passed, whatever

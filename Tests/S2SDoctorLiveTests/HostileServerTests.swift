@@ -74,6 +74,40 @@ import Testing
     #expect(long.requests.filter { $0.path.contains("/token") }.count == 1)
   }
 
+  /// Issue 14, point 12: in `fleet` a Retry-After is waited once per host, not once per row.
+  /// Six registrations (six clients, so six token requests) on one throttled authority, two at
+  /// a time: the first answers hold the host back, the rows waiting behind them send nothing
+  /// until it is free, and each throttled request is retried once. A Retry-After of 6 s is
+  /// longer than `check` waits, so without the host gate the first rows end throttled.
+  @Test func fleetWaitsForARetryAfterOncePerHost() throws {
+    let server = try HostileServer(.throttledWindow)
+    defer { server.stop() }
+    let home = temporaryHome()
+    let rows = (1...6).map { index in
+      "row\(index),contoso.onmicrosoft.com,5c2a7d1e-3b4f-4a6e-9d8c-7f1e2d3c4b5\(index),production,online,,"
+    }
+    let inventory = home + "/fleet.csv"
+    try (["name,tenant,clientId,environment,deployment,secretEnv,certificate"] + rows).joined(separator: "\n")
+      .write(toFile: inventory, atomically: true, encoding: .utf8)
+    let started = Date()
+    let result = try Binary.run(
+      [
+        "fleet", inventory, "--authority-host", server.url, "--bc-api-host", server.url, "--ca-file",
+        server.caFile, "--timeout", "2", "--concurrency", "2", "--format", "json",
+      ], env: ["AZURE_CLIENT_SECRET": Self.canary], home: home, limit: 60)
+    let seconds = Date().timeIntervalSince(started)
+    let report = try #require(JSONValue.parse(Data(result.stdout.utf8)), "\(result.stderr)")
+    let reasons = (report["rows"]?.array ?? []).map { $0["primaryReason"]?.string ?? "none" }
+    #expect(reasons.count == 6, "\(result.stdout)")
+    #expect(reasons.allSatisfy { $0 == "entra.secret-invalid" }, "\(reasons)")
+    let throttled = server.throttledAnswers.load(ordering: .relaxed)
+    #expect(throttled >= 1 && throttled <= 2, "\(throttled) answers were 429: rows did not wait behind the host")
+    let tokenRequests = server.requests.filter { $0.path.contains("/token") }.count
+    #expect(tokenRequests == 6 + throttled, "\(tokenRequests) token requests")
+    #expect(seconds < 6 + 6, "took \(seconds) s for one 6 s wait")
+    #expect(HostileServerTests.leaks(in: result.stdout + result.stderr).isEmpty)
+  }
+
   @Test(arguments: [HostileServer.Mode.echoSecretJSON, .echoSecretText])
   func aServerEchoingTheSecretDoesNotLeakIt(mode: HostileServer.Mode) throws {
     let server = try HostileServer(mode)

@@ -20,6 +20,9 @@ final class HostileServer: Sendable {
     case throttled
     /// The first token request answers 429 with Retry-After: 1; later ones the usual 401.
     case throttledOnce
+    /// For 6 s after the first token request, every token request answers 429 with
+    /// Retry-After: 6 (longer than `check` waits, short enough for `fleet`); then the usual 401.
+    case throttledWindow
     /// The token endpoint echoes the client secret in every encoding a server could use, in
     /// JSON (`error_description`, past the 240 characters a detail keeps) and split by control
     /// characters.
@@ -43,6 +46,9 @@ final class HostileServer: Sendable {
   let caFile: String
   private let channel: any Channel
   private let log = Mutex<[Request]>([])
+  private let firstTokenRequest = Mutex<Date?>(nil)
+  /// How many 429s the server sent.
+  let throttledAnswers = Atomic<Int>(0)
 
   var url: String { (mode == .plainHTTP ? "http" : "https") + "://127.0.0.1:\(port)" }
   var requests: [Request] { log.withLock { $0 } }
@@ -130,6 +136,23 @@ final class HostileServer: Sendable {
         status: "429 Too Many Requests", type: "application/json",
         body: #"{"error":"temporarily_unavailable","error_description":"Too many requests."}"#,
         extra: "Retry-After: 1\r\n")
+    case .throttledWindow where !isDiscovery:
+      let first = firstTokenRequest.withLock { first in
+        if first == nil { first = Date() }
+        return first ?? Date()
+      }
+      if Date().timeIntervalSince(first) < 6 {
+        throttledAnswers.add(1, ordering: .relaxed)
+        return .whole(
+          status: "429 Too Many Requests", type: "application/json",
+          body: #"{"error":"temporarily_unavailable","error_description":"Too many requests."}"#,
+          extra: "Retry-After: 6\r\n")
+      }
+      return .whole(
+        status: "401 Unauthorized", type: "application/json",
+        body:
+          #"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215]}"#,
+        extra: "")
     case .echoSecretJSON where !isDiscovery, .echoSecretText where !isDiscovery:
       let secret = Self.formValue("client_secret", in: request.body) ?? ""
       let echoes = Self.echoes(of: secret)
