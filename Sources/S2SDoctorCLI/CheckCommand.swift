@@ -160,8 +160,8 @@ struct Demo: AsyncParsableCommand {
   var verbose = false
 
   static let tour = [
-    "ok", "entra.secret-invalid", "input.secret-looks-like-id", "token.roles-missing",
-    "bc.app-not-accepted", "bc.permission-missing",
+    "ok", Reason.entraSecretInvalid, Reason.inputSecretLooksLikeId, Reason.tokenRolesMissing,
+    Reason.bcAppNotAccepted, Reason.bcPermissionMissing,
   ]
 
   func run() async throws {

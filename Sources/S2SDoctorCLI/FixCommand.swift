@@ -26,12 +26,12 @@ struct Fix: AsyncParsableCommand {
 
   /// The reasons a Graph change mends, and whether they need a new secret.
   static let fixable: [String: Bool] = [
-    "registration.permission-not-added": false, "registration.permission-not-consented": false,
-    "token.roles-missing": false, "token.api-role-missing": false, "token.automation-role-missing": false,
-    "registration.redirect-uri-missing": false, "registration.single-tenant": false,
-    "registration.credential-expiring": true, "entra.secret-expired": true,
+    Reason.registrationPermissionNotAdded: false, Reason.registrationPermissionNotConsented: false,
+    Reason.tokenRolesMissing: false, Reason.tokenApiRoleMissing: false, Reason.tokenAutomationRoleMissing: false,
+    Reason.registrationRedirectUriMissing: false, Reason.registrationSingleTenant: false,
+    Reason.registrationCredentialExpiring: true, Reason.entraSecretExpired: true,
     // With --multi-tenant: the app has no service principal in this customer's tenant.
-    "entra.app-not-found": false,
+    Reason.entraAppNotFound: false,
   ]
 
   func run() async throws {
@@ -42,7 +42,7 @@ struct Fix: AsyncParsableCommand {
     let report = await LiveCheckSuite(settings: settings, secret: secret).run()
     let found = report.results.compactMap { result -> String? in
       guard result.status == .failed || result.status == .warning, let reason = result.reason,
-        Self.fixable[reason] != nil, reason != "entra.app-not-found" || settings.multiTenant == true
+        Self.fixable[reason] != nil, reason != Reason.entraAppNotFound || settings.multiTenant == true
       else { return nil }
       return reason
     }
@@ -63,7 +63,7 @@ struct Fix: AsyncParsableCommand {
     request.appID = clientID
     request.keepAudience = settings.multiTenant != true
     // A multitenant app unknown in this tenant: consent here creates its service principal.
-    request.consentOnly = found.contains("entra.app-not-found")
+    request.consentOnly = found.contains(Reason.entraAppNotFound)
     await SetupCreate.execute(
       command: "fix", settings: settings, tenant: tenant, existingSecret: secret, request: request, change: change)
   }

@@ -293,9 +293,9 @@ enum SetupCreate {
   /// not yet seen the new app, secret or consent (replication), for up to five minutes.
   static func checkUntilPropagated(settings: ConnectionSettings, secret: Secret?) async -> RunReport {
     let waiting: Set<String> = [
-      "entra.app-not-found", "entra.secret-invalid", "token.roles-missing", "token.api-role-missing",
-      "token.automation-role-missing", "registration.permission-not-consented", "registration.graph-refused",
-      "bc.app-not-accepted",
+      Reason.entraAppNotFound, Reason.entraSecretInvalid, Reason.tokenRolesMissing, Reason.tokenApiRoleMissing,
+      Reason.tokenAutomationRoleMissing, Reason.registrationPermissionNotConsented, Reason.registrationGraphRefused,
+      Reason.bcAppNotAccepted,
     ]
     let deadline = Date().addingTimeInterval(300)
     var wait = 2.0

@@ -68,15 +68,35 @@ public struct Catalogue: Sendable, Codable, Equatable {
     let json = try snapshotJSON()
     var hashes = "#"
     while json.contains("\"" + hashes) { hashes += "#" }
+    func constants(_ ids: [String]) -> String {
+      ids.sorted().map { "  public static let \(Self.constantName($0)) = \"\($0)\"" }.joined(separator: "\n")
+    }
     return """
-      // GENERATED from Checks/ by `s2s-doctor _catalogue-snapshot` (make generate). Do not edit.
+      // GENERATED from Checks/ by catalogue-gen (make generate). Do not edit.
       // swift-format-ignore-file
 
       enum CatalogueSnapshot {
         static let json = \(hashes)"\(json)"\(hashes)
       }
 
+      /// Every reason id the catalogue defines. Swift code names a reason only through these, so a
+      /// misspelt or removed id does not compile (a test finds any reason id written as a literal).
+      public enum Reason {
+      \(constants(reasonOrder))
+      }
+
+      /// Every built-in check id, as constants.
+      public enum CheckID {
+      \(constants(checks.map(\.id)))
+      }
+
       """
+  }
+
+  /// `bc.app-not-accepted` → `bcAppNotAccepted`.
+  public static func constantName(_ id: String) -> String {
+    let parts = id.split(whereSeparator: { $0 == "." || $0 == "-" }).map(String.init)
+    return (parts.first ?? "") + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
   }
 
   /// Loads a catalogue from a `Checks/` folder on disk (used by tests and `make generate`).
@@ -233,11 +253,14 @@ public struct Catalogue: Sendable, Codable, Equatable {
   /// The probes this build registers (`S2SDoctorLive.ProbeRegistry` holds one for each name; a
   /// test keeps the two lists equal). `http` is the declarative probe a check folder describes.
   public static let probeNames: [String] = [
-    "input.tenant", "input.client-id", "input.credential", "input.target", "input.redirect-uri", "entra.tenant",
-    "entra.token", "registration.read", "registration.credentials", "registration.service-principal",
-    "registration.permissions", "registration.redirect-uri", "registration.audience", "token.app-only",
-    "token.audience", "token.tenant", "token.roles", "token.clock", "onprem.server-config", "onprem.server-log",
-    "bc.companies", "bc.company", "bc.automation", "bc.custom-api", "bc.admin", "http",
+    CheckID.inputTenant, CheckID.inputClientId, CheckID.inputCredential, CheckID.inputTarget, CheckID.inputRedirectUri,
+    CheckID.entraTenant,
+    CheckID.entraToken, CheckID.registrationRead, CheckID.registrationCredentials, CheckID.registrationServicePrincipal,
+    CheckID.registrationPermissions, CheckID.registrationRedirectUri, CheckID.registrationAudience,
+    CheckID.tokenAppOnly,
+    CheckID.tokenAudience, CheckID.tokenTenant, CheckID.tokenRoles, CheckID.tokenClock, CheckID.onpremServerConfig,
+    CheckID.onpremServerLog,
+    CheckID.bcCompanies, CheckID.bcCompany, CheckID.bcAutomation, CheckID.bcCustomApi, CheckID.bcAdmin, "http",
   ]
 
   /// One check declaration, validated: its probe, scope and reasons must exist.

@@ -52,7 +52,7 @@ public struct CheckRunner: Sendable {
 
   /// Reasons whose failure lets dependent checks run; the probe that does need what is missing
   /// says so itself.
-  public static let partialReasons: Set<String> = ["token.automation-role-missing"]
+  public static let partialReasons: Set<String> = [Reason.tokenAutomationRoleMissing]
 
   /// How a check left out on request starts its detail.
   public static let skippedOnRequest = "skipped on request"
@@ -132,7 +132,7 @@ public struct CheckRunner: Sendable {
       group.cancelAll()
       if let first { return first }
       return .couldNotTest(
-        "network.timeout", "no answer within the time limit of \(limit.formattedSeconds)")
+        Reason.networkTimeout, "no answer within the time limit of \(limit.formattedSeconds)")
     }
   }
 }

@@ -19,7 +19,8 @@ public struct EntraApplicationsPage: Codable, Sendable, Equatable {
 
   /// The reasons a Business Central administrator mends on this page.
   public static let reasons: Set<String> = [
-    "bc.app-not-accepted", "bc.permission-missing", "bc.automation-permission-missing", "bc.no-companies-visible",
+    Reason.bcAppNotAccepted, Reason.bcPermissionMissing, Reason.bcAutomationPermissionMissing,
+    Reason.bcNoCompaniesVisible,
   ]
 
   /// The page for `tenant` and `environment`; `nil` when either cannot form a URL path segment.

@@ -125,7 +125,7 @@ public struct Explainer: Sendable {
 
     // Codes that no rule knows still get a diagnosis, never a silent nothing.
     let unknownCodes = signals.aadsts.filter { !knownAADSTS.contains($0) }
-    if !unknownCodes.isEmpty, let reason = catalogue.reason("entra.unknown-error") {
+    if !unknownCodes.isEmpty, let reason = catalogue.reason(Reason.entraUnknownError) {
       var d = diagnosis(
         reason, score: 95,
         matched: "AADSTS\(unknownCodes.map(String.init).joined(separator: ", AADSTS")) is not in the catalogue")
@@ -143,7 +143,7 @@ public struct Explainer: Sendable {
       !knownBCCodes.contains(code) || !matchedBC.contains(code)
     }
     if scored.allSatisfy({ $0.diagnosis.score < 60 }), let code = unknownBC.first,
-      let reason = catalogue.reason("bc.unknown-error")
+      let reason = catalogue.reason(Reason.bcUnknownError)
     {
       var d = diagnosis(reason, score: 50, matched: "Business Central error code \(code)")
       d.summary = "Business Central answered \(code), a code this tool has no specific fix for."
@@ -170,14 +170,16 @@ public struct Explainer: Sendable {
       if findings.allSatisfy({ $0.score < 100 }) && token.isGoodForBC(endpoint: signals.endpoint) {
         // A good token rules out the token-level causes; what is left is the service's side.
         let tokenLevel: Set<String> = [
-          "token.audience-not-bc", "token.roles-missing", "token.api-role-missing", "token.not-app-only",
-          "token.automation-role-missing", "token.tenant-mismatch",
+          Reason.tokenAudienceNotBc, Reason.tokenRolesMissing, Reason.tokenApiRoleMissing, Reason.tokenNotAppOnly,
+          Reason.tokenAutomationRoleMissing, Reason.tokenTenantMismatch,
         ]
         for index in scored.indices {
           let reason = scored[index].diagnosis.reason
           if tokenLevel.contains(reason) {
             scored[index].diagnosis.score -= 80
-          } else if ["bc.app-not-accepted", "onprem.audience-not-valid", "admin.app-not-authorized"].contains(reason) {
+          } else if [Reason.bcAppNotAccepted, Reason.onpremAudienceNotValid, Reason.adminAppNotAuthorized].contains(
+            reason)
+          {
             scored[index].diagnosis.score += 30
             scored[index].diagnosis.matched += " + the token's aud, roles and type are right"
           }

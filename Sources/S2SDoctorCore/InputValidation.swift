@@ -31,38 +31,38 @@ public enum InputValidation {
     let lower = value.lowercased()
     if value.isEmpty {
       return InputProblem(
-        "input.tenant-invalid",
+        Reason.inputTenantInvalid,
         "No tenant given. Use the Directory (tenant) ID GUID or a verified domain such as contoso.onmicrosoft.com."
       )
     }
     if ["common", "organizations", "consumers"].contains(lower) {
       return InputProblem(
-        "input.tenant-not-specific",
+        Reason.inputTenantNotSpecific,
         "'\(value)' is not one tenant. Client credentials need the customer's Directory (tenant) ID or verified domain."
       )
     }
     if lower.contains("://") || lower.contains("/") {
       return InputProblem(
-        "input.tenant-invalid",
+        Reason.inputTenantInvalid,
         "'\(value)' looks like a URL or path. Give only the tenant: the GUID or the domain, without https:// or /oauth2/…"
       )
     }
     if placeholderMarkers.contains(where: { lower.contains($0) }) {
       return InputProblem(
-        "input.tenant-invalid",
+        Reason.inputTenantInvalid,
         "'\(value)' looks like placeholder text. Copy the Directory (tenant) ID from Microsoft Entra admin center > Overview."
       )
     }
     if isGUID(value) {
       if lower == "00000000-0000-0000-0000-000000000000" {
         return InputProblem(
-          "input.tenant-invalid", "The all-zero GUID is not a tenant. Copy the real Directory (tenant) ID.")
+          Reason.inputTenantInvalid, "The all-zero GUID is not a tenant. Copy the real Directory (tenant) ID.")
       }
       return nil
     }
     if isDomain(value) { return nil }
     return InputProblem(
-      "input.tenant-invalid",
+      Reason.inputTenantInvalid,
       "'\(value)' is neither a GUID nor a DNS domain. Use the Directory (tenant) ID or a verified domain.")
   }
 
@@ -84,12 +84,12 @@ public enum InputValidation {
     let value = raw.trimmedWhitespace
     if value.isEmpty {
       return InputProblem(
-        "input.client-id-invalid",
+        Reason.inputClientIdInvalid,
         "No client ID given. Copy the Application (client) ID from the app registration's Overview page.")
     }
     if isGUID(value) && value != "00000000-0000-0000-0000-000000000000" { return nil }
     return InputProblem(
-      "input.client-id-invalid",
+      Reason.inputClientIdInvalid,
       "'\(value)' is not an Application (client) ID. It must be a GUID like 11111111-2222-3333-4444-555555555555, from the app registration's Overview page."
     )
   }
@@ -99,16 +99,16 @@ public enum InputValidation {
     guard let value, !value.isEmpty else {
       if hasCertificate { return nil }
       return InputProblem(
-        "input.secret-missing",
+        Reason.inputSecretMissing,
         "No client secret and no certificate. Set AZURE_CLIENT_SECRET, or pass --client-secret-file, --client-secret-stdin or --certificate."
       )
     }
     if value.trimmedWhitespace.isEmpty {
-      return InputProblem("input.secret-missing", "The client secret is blank.")
+      return InputProblem(Reason.inputSecretMissing, "The client secret is blank.")
     }
     if isGUID(value.trimmedWhitespace) {
       return InputProblem(
-        "input.secret-looks-like-id",
+        Reason.inputSecretLooksLikeId,
         "The client secret is a GUID: that is the Secret ID. Copy the secret's Value instead (it is shown only once; create a new secret if it is lost)."
       )
     }
@@ -118,23 +118,23 @@ public enum InputValidation {
       || CharacterSet.whitespacesAndNewlines.contains(last)
     {
       return InputProblem(
-        "input.secret-has-stray-characters",
+        Reason.inputSecretHasStrayCharacters,
         "The client secret starts or ends with white space or a line break (copy-paste damage). Remove it.")
     }
     if value.contains("\n") || value.contains("\r") || value.contains("\t") {
       return InputProblem(
-        "input.secret-has-stray-characters", "The client secret contains a line break or a tab.")
+        Reason.inputSecretHasStrayCharacters, "The client secret contains a line break or a tab.")
     }
     if let f = value.first, let l = value.last, value.count >= 2,
       (f == "\"" && l == "\"") || (f == "'" && l == "'")
     {
       return InputProblem(
-        "input.secret-has-stray-characters",
+        Reason.inputSecretHasStrayCharacters,
         "The client secret is wrapped in quotes. Remove the quotes; they are not part of the value.")
     }
     if let stray = value.unicodeScalars.first(where: isInvisibleInSecret) {
       return InputProblem(
-        "input.secret-has-stray-characters",
+        Reason.inputSecretHasStrayCharacters,
         "The client secret contains \(describeInvisible(stray)), which no Entra secret has (copy-paste or editor damage). Copy the Value again."
       )
     }
@@ -167,7 +167,7 @@ public enum InputValidation {
     let value = raw.trimmedSpaces
     if value.isEmpty {
       return InputProblem(
-        "input.environment-invalid",
+        Reason.inputEnvironmentInvalid,
         "No environment name. Copy it from the Business Central admin center (for example 'Production').")
     }
     let valid =
@@ -175,7 +175,7 @@ public enum InputValidation {
       && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     if !valid {
       return InputProblem(
-        "input.environment-invalid",
+        Reason.inputEnvironmentInvalid,
         "'\(value)' cannot be a Business Central environment name: use letters, digits, '-' or '_' only, at most 30 characters."
       )
     }
@@ -189,12 +189,12 @@ public enum InputValidation {
       let host = url.host, !host.isEmpty
     else {
       return InputProblem(
-        "input.redirect-uri-invalid",
+        Reason.inputRedirectUriInvalid,
         "'\(value)' is not an absolute https URL. Use for example \(BusinessCentral.onlineRedirectURI).")
     }
     if url.port == 443 || value.contains(":443/") {
       return InputProblem(
-        "input.redirect-uri-default-port",
+        Reason.inputRedirectUriDefaultPort,
         "Remove ':443' from the redirect URI: browsers drop the default port, so '\(value)' never matches what Business Central sends."
       )
     }
@@ -203,11 +203,11 @@ public enum InputValidation {
         url.path.lowercased().hasSuffix("/oauthlanding.htm")
         ? "The redirect URI is case-sensitive: it must end in /OAuthLanding.htm exactly."
         : "The redirect URI must end in /OAuthLanding.htm."
-      return InputProblem("input.redirect-uri-not-oauthlanding", hint)
+      return InputProblem(Reason.inputRedirectUriNotOauthlanding, hint)
     }
     if online && value != BusinessCentral.onlineRedirectURI {
       return InputProblem(
-        "input.redirect-uri-online-mismatch",
+        Reason.inputRedirectUriOnlineMismatch,
         "Business Central online always sends \(BusinessCentral.onlineRedirectURI); register exactly that URI."
       )
     }
@@ -242,11 +242,11 @@ public enum InputValidation {
     if accepted.contains(value) { return nil }
     if !value.hasSuffix("/.default") {
       return InputProblem(
-        "input.scope-invalid",
+        Reason.inputScopeInvalid,
         "'\(value)' is not a /.default scope. Client credentials take only \(BusinessCentral.scope).")
     }
     return InputProblem(
-      "input.scope-invalid",
+      Reason.inputScopeInvalid,
       "'\(value)' is for another resource. Business Central needs \(BusinessCentral.scope).")
   }
 
@@ -263,20 +263,20 @@ public enum InputValidation {
       if !allowHTTP, value.lowercased().hasPrefix("http://") {
         return .failure(
           InputProblem(
-            "input.server-url-invalid",
+            Reason.inputServerUrlInvalid,
             "'\(value)' is plain http: the token would travel in cleartext. Use the server's https:// address; for a local development container only, add --allow-http-bc-url."
           ))
       }
       return .failure(
         InputProblem(
-          "input.server-url-invalid",
+          Reason.inputServerUrlInvalid,
           "'\(value)' is not an absolute https URL. Use https://<server>:<OData port>/<server instance>, for example https://bc.contoso.com:7048/BC (pass it with --bc-url)."
         ))
     }
     if url.path.split(separator: "/").isEmpty {
       return .failure(
         InputProblem(
-          "input.server-url-invalid",
+          Reason.inputServerUrlInvalid,
           "'\(value)' has no server instance. Add it after the port, for example https://\(host):\(url.port ?? 7048)/BC."
         ))
     }
@@ -294,20 +294,20 @@ public enum InputValidation {
     guard let data = FileManager.default.contents(atPath: path) else {
       return .failure(
         InputProblem(
-          "input.certificate-invalid", "Cannot read \(path). Check the path and that you may read the file."))
+          Reason.inputCertificateInvalid, "Cannot read \(path). Check the path and that you may read the file."))
     }
     let text = String(decoding: data, as: UTF8.self)
     if !text.contains("-----BEGIN CERTIFICATE-----") {
       return .failure(
         InputProblem(
-          "input.certificate-invalid",
+          Reason.inputCertificateInvalid,
           "\(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----). Convert a .pfx with openssl pkcs12 -in app.pfx -out app.pem -nodes."
         ))
     }
     if !text.contains("PRIVATE KEY-----") {
       return .failure(
         InputProblem(
-          "input.certificate-invalid",
+          Reason.inputCertificateInvalid,
           "\(path) has the certificate but no private key. Put the certificate and its private key in one PEM file."
         ))
     }

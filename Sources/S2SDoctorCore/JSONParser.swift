@@ -76,17 +76,28 @@ struct JSONParser {
       index += 1
       guard let value = value() else { return nil }
       result[key] = value
-      skipSpace()
-      guard index < bytes.count else { return nil }
-      if bytes[index] == UInt8(ascii: ",") {
-        index += 1
-        continue
+      switch afterElement(closing: UInt8(ascii: "}")) {
+      case .more: continue
+      case .closed: return .object(result)
+      case .invalid: return nil
       }
-      if bytes[index] == UInt8(ascii: "}") {
-        index += 1
-        return .object(result)
-      }
-      return nil
+    }
+  }
+
+  private enum AfterElement { case more, closed, invalid }
+
+  /// After a member or element: a comma (another follows), the closing bracket, or an error.
+  private mutating func afterElement(closing: UInt8) -> AfterElement {
+    skipSpace()
+    guard index < bytes.count else { return .invalid }
+    switch bytes[index] {
+    case UInt8(ascii: ","):
+      index += 1
+      return .more
+    case closing:
+      index += 1
+      return .closed
+    default: return .invalid
     }
   }
 
@@ -104,17 +115,11 @@ struct JSONParser {
     while true {
       guard let value = value() else { return nil }
       result.append(value)
-      skipSpace()
-      guard index < bytes.count else { return nil }
-      if bytes[index] == UInt8(ascii: ",") {
-        index += 1
-        continue
+      switch afterElement(closing: UInt8(ascii: "]")) {
+      case .more: continue
+      case .closed: return .array(result)
+      case .invalid: return nil
       }
-      if bytes[index] == UInt8(ascii: "]") {
-        index += 1
-        return .array(result)
-      }
-      return nil
     }
   }
 

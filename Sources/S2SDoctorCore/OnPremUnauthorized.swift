@@ -14,13 +14,13 @@ public enum OnPremUnauthorized {
     let evidence = [EvidenceItem("onprem.instance", instance)]
     guard let configuration else {
       return .failed(
-        "onprem.audience-not-valid",
+        Reason.onpremAudienceNotValid,
         "the server rejected a token whose aud (\(audience)) and roles are right; its ValidAudiences most likely lacks '\(audience)'. Add it: Set-NAVServerConfiguration -ServerInstance \(PowerShell.argument(instance)) -KeyName ValidAudiences -KeyValue \"<existing>;\(audience)\", then \(PowerShell.restart(instance))",
         evidence: evidence)
     }
     let file = configuration.diagnose(settings: settings, claims: claims)
     if file.status == .failed, let reason = file.reason, causes.contains(reason),
-      reason != "onprem.audience-not-valid" || !holds(configuration, audience)
+      reason != Reason.onpremAudienceNotValid || !holds(configuration, audience)
     {
       return .failed(
         reason,
@@ -29,7 +29,7 @@ public enum OnPremUnauthorized {
     }
     guard holds(configuration, audience) else {
       return .failed(
-        "onprem.audience-not-valid",
+        Reason.onpremAudienceNotValid,
         "the server rejected a token whose aud (\(audience)) and roles are right, and ValidAudiences in \(configuration.file) lacks '\(audience)'. Add it with Set-NAVServerConfiguration -ServerInstance \(PowerShell.argument(instance)) -KeyName ValidAudiences, then \(PowerShell.restart(instance))",
         evidence: evidence)
     }
@@ -39,15 +39,15 @@ public enum OnPremUnauthorized {
       settings.serverTenant == nil
       ? "on a multitenant server, pass the tenant (--server-tenant, ?tenant=); " : ""
     return .failed(
-      "bc.app-not-accepted",
+      Reason.bcAppNotAccepted,
       "the server rejected the token although ValidAudiences in \(configuration.file) already holds '\(audience)' (so that is not the cause). Check in this order: the instance runs with this file (\(PowerShell.restart(instance)) after any change; ClientServicesCredentialType AccessControlService on the server and the web server instance); \(tenantAdvice)the metadata location names the token's tenant; the app is on the Microsoft Entra Applications page with State Enabled. The server's event log names the exact cause (--server-log)",
       evidence: evidence)
   }
 
   /// What in a configuration can make the server answer 401 to a token it should take.
   static let causes: Set<String> = [
-    "onprem.not-entra-auth", "onprem.metadata-tenant-mismatch", "onprem.tenant-parameter-missing",
-    "onprem.version-unsupported", "onprem.audience-not-valid",
+    Reason.onpremNotEntraAuth, Reason.onpremMetadataTenantMismatch, Reason.onpremTenantParameterMissing,
+    Reason.onpremVersionUnsupported, Reason.onpremAudienceNotValid,
   ]
 
   /// Whether ValidAudiences (in full, not cut off by a table view) holds `audience` exactly.

@@ -129,14 +129,14 @@ public struct PastedToken: Sendable, Equatable {
     if !aud.isEmpty, !aud.contains(where: { BusinessCentral.audiences.contains($0.lowercased()) }) {
       out.append(
         .init(
-          reason: "token.audience-not-bc", score: 160,
+          reason: Reason.tokenAudienceNotBc, score: 160,
           because: "aud is \(aud.joined(separator: ", ")), not https://api.businesscentral.dynamics.com",
           claims: ["aud"]))
     }
     if claims.scopes != nil || claims.identityType == "user" {
       out.append(
         .init(
-          reason: "token.not-app-only", score: 150,
+          reason: Reason.tokenNotAppOnly, score: 150,
           because: claims.scopes != nil
             ? "the token has scp (\(claims.scopes ?? "")): it is a delegated user token" : "idtyp is user",
           claims: claims.scopes != nil ? ["scp", "idtyp"] : ["idtyp"]))
@@ -145,25 +145,25 @@ public struct PastedToken: Sendable, Equatable {
       if roles.isEmpty {
         out.append(
           .init(
-            reason: "token.roles-missing", score: 140,
+            reason: Reason.tokenRolesMissing, score: 140,
             because: "the token has no roles claim: no Business Central application permission is consented",
             claims: ["roles"]))
       } else if endpoint == "automation", !roles.contains(BusinessCentral.automationRole) {
         out.append(
           .init(
-            reason: "token.automation-role-missing", score: 135,
+            reason: Reason.tokenAutomationRoleMissing, score: 135,
             because: "roles is \(roles.joined(separator: ", ")) without Automation.ReadWrite.All", claims: ["roles"]))
       } else if !roles.contains(BusinessCentral.apiRole), endpoint != "automation", endpoint != "admin" {
         out.append(
           .init(
-            reason: "token.api-role-missing", score: 135,
+            reason: Reason.tokenApiRoleMissing, score: 135,
             because: "roles is \(roles.joined(separator: ", ")) without API.ReadWrite.All", claims: ["roles"]))
       }
     }
     if let tid = claims.tenantID?.lowercased(), let named = tenantNamed?.lowercased(), tid != named {
       out.append(
         .init(
-          reason: "token.tenant-mismatch", score: 130,
+          reason: Reason.tokenTenantMismatch, score: 130,
           because: "tid is \(tid) but the request names tenant \(named)", claims: ["tid"]))
     }
     if let version = claims.version, let issuer = claims.issuer {
@@ -171,7 +171,7 @@ public struct PastedToken: Sendable, Equatable {
       if (version == "1.0" && v2Issuer) || (version == "2.0" && issuer.contains("sts.windows.net")) {
         out.append(
           .init(
-            reason: "token.issuer-mismatch", score: 110,
+            reason: Reason.tokenIssuerMismatch, score: 110,
             because: "ver is \(version) but iss is \(issuer)", claims: ["iss", "ver"]))
       }
     }
@@ -181,13 +181,13 @@ public struct PastedToken: Sendable, Equatable {
       // looks expired, so it is only a candidate.
       out.append(
         .init(
-          reason: "token.expired", score: reference != nil ? 125 : 45,
+          reason: Reason.tokenExpired, score: reference != nil ? 125 : 45,
           because: "exp \(Self.format(exp)) is before \(reference != nil ? "the time of the error" : "now")",
           claims: ["exp"]))
     } else if let nbf = claims.notBefore, nbf > at.addingTimeInterval(300) {
       out.append(
         .init(
-          reason: "token.expired", score: reference != nil ? 120 : 45,
+          reason: Reason.tokenExpired, score: reference != nil ? 120 : 45,
           because: "nbf \(Self.format(nbf)) is after \(reference != nil ? "the time of the error" : "now")",
           claims: ["nbf"]))
     }
@@ -197,25 +197,25 @@ public struct PastedToken: Sendable, Equatable {
   /// Token-level reasons these claims rule out (the claim that would show them is right).
   public func ruledOut(endpoint: String?) -> Set<String> {
     // A token was there to read, so one was sent.
-    var out: Set<String> = ["token.not-sent"]
+    var out: Set<String> = [Reason.tokenNotSent]
     let aud = claims.audiences
     if aud.contains(where: { BusinessCentral.audiences.contains($0.lowercased()) }) {
-      out.insert("token.audience-not-bc")
+      out.insert(Reason.tokenAudienceNotBc)
     }
     let appOnly = claims.scopes == nil && (claims.identityType.map { $0 == "app" } ?? true)
-    if appOnly { out.insert("token.not-app-only") }
+    if appOnly { out.insert(Reason.tokenNotAppOnly) }
     let roles = claims.roles ?? []
-    if !roles.isEmpty { out.insert("token.roles-missing") }
-    if roles.contains(BusinessCentral.apiRole) { out.insert("token.api-role-missing") }
-    if roles.contains(BusinessCentral.automationRole) { out.insert("token.automation-role-missing") }
+    if !roles.isEmpty { out.insert(Reason.tokenRolesMissing) }
+    if roles.contains(BusinessCentral.apiRole) { out.insert(Reason.tokenApiRoleMissing) }
+    if roles.contains(BusinessCentral.automationRole) { out.insert(Reason.tokenAutomationRoleMissing) }
     return out
   }
 
   /// Whether the claims are what Business Central needs (audience, app-only, the role).
   public func isGoodForBC(endpoint: String?) -> Bool {
     let right = ruledOut(endpoint: endpoint)
-    let role = endpoint == "automation" ? "token.automation-role-missing" : "token.api-role-missing"
-    return right.isSuperset(of: ["token.audience-not-bc", "token.not-app-only", role])
+    let role = endpoint == "automation" ? Reason.tokenAutomationRoleMissing : Reason.tokenApiRoleMissing
+    return right.isSuperset(of: [Reason.tokenAudienceNotBc, Reason.tokenNotAppOnly, role])
   }
 
   public func shown(decided: [String]) -> Shown {

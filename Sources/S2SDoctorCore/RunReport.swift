@@ -176,10 +176,10 @@ extension RunReport {
   /// The part of the registration a check verifies, in words.
   static func part(of check: String) -> String {
     switch check {
-    case "bc.automation": return "the automation API"
-    case "bc.admin": return "the admin center API"
-    case "bc.custom-api": return "the custom API"
-    case "bc.company": return "the company"
+    case CheckID.bcAutomation: return "the automation API"
+    case CheckID.bcAdmin: return "the admin center API"
+    case CheckID.bcCustomApi: return "the custom API"
+    case CheckID.bcCompany: return "the company"
     default: break
     }
     switch check.prefix(while: { $0 != "." }) {

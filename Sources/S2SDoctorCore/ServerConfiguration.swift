@@ -1188,7 +1188,7 @@ struct ConfigurationCheck {
     if isTruncated(key) {
       problems.append(
         .couldNotTest(
-          "onprem.audience-not-valid",
+          Reason.onpremAudienceNotValid,
           "ValidAudiences is cut off in \(configuration.file) (the table view shortens long values), so it cannot be checked for \(wanted). Save the full value with Get-NAVServerConfiguration -ServerInstance \(PowerShell.argument(instance)) | ConvertTo-Json > config.json and run again."
         ))
       return
@@ -1204,7 +1204,7 @@ struct ConfigurationCheck {
       detail = "ValidAudiences (\"\(shownValue)\") lacks the token's exact aud '\(wanted)'\(why)."
     }
     detail += " " + fix + "."
-    problems.append(.failed("onprem.audience-not-valid", detail))
+    problems.append(.failed(Reason.onpremAudienceNotValid, detail))
   }
 
   // MARK: ClientServicesCredentialType
@@ -1219,7 +1219,7 @@ struct ConfigurationCheck {
     let shown = current.map { "'\(Self.clip($0))'" } ?? "not set (the default is Windows)"
     problems.append(
       .failed(
-        "onprem.not-entra-auth",
+        Reason.onpremNotEntraAuth,
         "ClientServicesCredentialType is \(shown), so the server does not accept Microsoft Entra tokens. Run \(PowerShell.set(instance, key, "AccessControlService")), set the same key on the web server instance (Set-NAVWebServerInstanceConfiguration -WebServerInstance \(PowerShell.argument(instance)) -KeyName \(key) -KeyValue \"AccessControlService\"), complete the Entra setup (ValidAudiences, metadata location), then \(restart)."
       ))
   }
@@ -1263,7 +1263,7 @@ struct ConfigurationCheck {
     guard let location else {
       problems.append(
         .failed(
-          "onprem.metadata-tenant-mismatch",
+          Reason.onpremMetadataTenantMismatch,
           "Neither ADOpenIdMetadataLocation nor ClientServicesFederationMetadataLocation is set, so the server trusts no Entra tenant. Run \(fix)."
         ))
       return
@@ -1271,7 +1271,7 @@ struct ConfigurationCheck {
     if isTruncated(key), location.dropFirst("https://".count).filter({ $0 == "/" }).count < 2 {
       problems.append(
         .couldNotTest(
-          "onprem.metadata-tenant-mismatch",
+          Reason.onpremMetadataTenantMismatch,
           "\(key) is cut off in \(configuration.file) before its tenant ('\(Self.clip(location))'). Save the full value with Get-NAVServerConfiguration -ServerInstance \(PowerShell.argument(instance)) | ConvertTo-Json > config.json and run again."
         ))
       return
@@ -1279,7 +1279,7 @@ struct ConfigurationCheck {
     guard let segment = Self.tenantSegment(of: location) else {
       problems.append(
         .failed(
-          "onprem.metadata-tenant-mismatch",
+          Reason.onpremMetadataTenantMismatch,
           "\(key) ('\(Self.clip(location))') is not a https://login.microsoftonline.com/<tenant>/… address. Run \(fix)."
         ))
       return
@@ -1301,7 +1301,7 @@ struct ConfigurationCheck {
       } else {
         problems.append(
           .failed(
-            "onprem.metadata-tenant-mismatch",
+            Reason.onpremMetadataTenantMismatch,
             "\(key) names tenant \(segment), but the token was issued by tenant \(tenant!), so the server rejects it (issuer validation). Run \(fix)."
           ))
       }
@@ -1348,7 +1348,7 @@ struct ConfigurationCheck {
     let commands = off.map { PowerShell.set(instance, $0, "true") }.joined(separator: "; ")
     problems.append(
       .failed(
-        "onprem.api-disabled",
+        Reason.onpremApiDisabled,
         "\(described.joined(separator: " and ")), so API calls get HTTP 405. Run \(commands); then \(restart), and in Business Central open API Setup and choose Integrate APIs."
       ))
   }
@@ -1388,7 +1388,7 @@ struct ConfigurationCheck {
       let base = Self.clip(base)
       problems.append(
         .failed(
-          "onprem.redirect-uri-mismatch",
+          Reason.onpremRedirectUriMismatch,
           "PublicWebBaseUrl ('\(base)') is not an https URL, so Business Central sends a redirect URI that Entra ID refuses for consent. Run \(PowerShell.set(instance, key, givenBase)), then \(restart)."
         ))
       return
@@ -1400,7 +1400,7 @@ struct ConfigurationCheck {
     }
     let sends = "This server sends \(expected) (PublicWebBaseUrl \(base) + OAuthLanding.htm, without :443)"
     if let problem = InputValidation.redirectURI(given, online: false),
-      ["input.redirect-uri-default-port", "input.redirect-uri-not-oauthlanding"].contains(problem.reason)
+      [Reason.inputRedirectUriDefaultPort, Reason.inputRedirectUriNotOauthlanding].contains(problem.reason)
     {
       problems.append(
         .failed(
@@ -1409,7 +1409,7 @@ struct ConfigurationCheck {
     }
     problems.append(
       .failed(
-        "onprem.redirect-uri-mismatch",
+        Reason.onpremRedirectUriMismatch,
         "The redirect URI \(given) differs from what this server sends: \(expected) (PublicWebBaseUrl \(base) + OAuthLanding.htm, :443 dropped, case-sensitive). Register \(expected) as a Web redirect URI, or, if users browse to \(givenBase), run \(PowerShell.set(instance, key, givenBase)), then \(restart)."
       ))
   }
@@ -1438,7 +1438,7 @@ struct ConfigurationCheck {
     func unsupported(_ needed: String) {
       problems.append(
         .failed(
-          "onprem.version-unsupported",
+          Reason.onpremVersionUnsupported,
           "This server is version \(version.text) (from \(version.source)); S2S needs \(needed).\(oidc) Install the latest cumulative update of your version (or upgrade), check with \(verify), then run the checks again."
         ))
     }
@@ -1476,7 +1476,7 @@ struct ConfigurationCheck {
     let database = configuration.value("DatabaseName").flatMap { $0.isEmpty ? nil : $0 } ?? "<database>"
     problems.append(
       .failed(
-        "onprem.tenant-parameter-missing",
+        Reason.onpremTenantParameterMissing,
         "The server is multitenant (Multitenant = true), but no Business Central tenant is given, so calls reach no tenant. Pass --server-tenant <BC tenant id> (calls then carry ?tenant=<id>), or use host-name tenants; and mount the tenant with its Entra tenant: Mount-NAVTenant -ServerInstance \(PowerShell.argument(instance)) -Tenant <BC tenant id> -DatabaseName \(PowerShell.argument(database)) -AadTenantId \(tenantID ?? "<Entra tenant id>")."
       ))
   }

@@ -23,8 +23,8 @@ public enum ServerLog {
 
   /// The reasons scanned for, in priority order, when the catalogue has no `onprem.server-log`.
   static let fallbackReasons = [
-    "onprem.audience-not-valid", "onprem.metadata-tenant-mismatch", "token.roles-missing",
-    "onprem.token-lifetime-exceeded", "token.clock-skew",
+    Reason.onpremAudienceNotValid, Reason.onpremMetadataTenantMismatch, Reason.tokenRolesMissing,
+    Reason.onpremTokenLifetimeExceeded, Reason.tokenClockSkew,
   ]
 
   /// One kind of error found in the log.
@@ -154,7 +154,7 @@ public enum ServerLog {
     public init(catalogue: Catalogue = .builtIn) {
       explainer = Explainer(catalogue: catalogue)
       reasons =
-        catalogue.check("onprem.server-log")?.reasons.filter { catalogue.reason($0) != nil }
+        catalogue.check(CheckID.onpremServerLog)?.reasons.filter { catalogue.reason($0) != nil }
         ?? ServerLog.fallbackReasons.filter { catalogue.reason($0) != nil }
       var rules: [Rule] = []
       for (priority, id) in reasons.enumerated() {
@@ -503,12 +503,12 @@ public enum ServerLog {
 
   static func label(_ reason: String) -> String {
     switch reason {
-    case "onprem.audience-not-valid": "audience-validation errors (the token's aud is not in ValidAudiences)"
-    case "onprem.metadata-tenant-mismatch":
+    case Reason.onpremAudienceNotValid: "audience-validation errors (the token's aud is not in ValidAudiences)"
+    case Reason.onpremMetadataTenantMismatch:
       "issuer-validation errors (the token comes from a tenant the server does not trust)"
-    case "token.roles-missing": "entitlement errors (the token carries no Business Central permission)"
-    case "onprem.token-lifetime-exceeded": "expired-token errors"
-    case "token.clock-skew": "token lifetime errors"
+    case Reason.tokenRolesMissing: "entitlement errors (the token carries no Business Central permission)"
+    case Reason.onpremTokenLifetimeExceeded: "expired-token errors"
+    case Reason.tokenClockSkew: "token lifetime errors"
     default: "\(reason) errors"
     }
   }
@@ -521,7 +521,7 @@ public enum ServerLog {
       ?? ServerConfiguration.fallbackInstance(settings: settings)
     let restart = PowerShell.restart(instance)
     switch reason {
-    case "onprem.audience-not-valid":
+    case Reason.onpremAudienceNotValid:
       let audience = report.rejectedAudience ?? BusinessCentral.resource
       var entries =
         configuration?.value("ValidAudiences")?.split(separator: ";").map { $0.trimmedSpaces }
@@ -531,7 +531,7 @@ public enum ServerLog {
       let value = known ? entries.joined(separator: ";") : "<existing entries>;\(audience)"
       return
         "Add the token's exact aud '\(audience)' to ValidAudiences: \(PowerShell.set(instance, "ValidAudiences", value)), then \(restart)."
-    case "onprem.metadata-tenant-mismatch":
+    case Reason.onpremMetadataTenantMismatch:
       let tenant =
         report.rejectedIssuer.flatMap(tenantGUID(in:))
         ?? settings.tenant.flatMap { InputValidation.isGUID($0) ? $0.lowercased() : nil } ?? "<tenant id>"
@@ -539,10 +539,10 @@ public enum ServerLog {
         settings.authorityHost.hasSuffix("/") ? String(settings.authorityHost.dropLast()) : settings.authorityHost
       return
         "Point the server at the token's tenant: \(PowerShell.set(instance, "ADOpenIdMetadataLocation", "\(host)/\(tenant)/.well-known/openid-configuration")) (version 21 and earlier: ClientServicesFederationMetadataLocation = \(host)/\(tenant)/FederationMetadata/2007-06/FederationMetadata.xml), then \(restart)."
-    case "token.roles-missing":
+    case Reason.tokenRolesMissing:
       return
         "Grant admin consent for the Business Central application permission API.ReadWrite.All\(settings.adminConsentURL.map { " (\($0))" } ?? ""), request a new token, and check that the app is on the Microsoft Entra Applications page with State = Enabled."
-    case "onprem.token-lifetime-exceeded":
+    case Reason.onpremTokenLifetimeExceeded:
       return
         "Request a new token before the old one expires; if sessions must outlive it, \(PowerShell.set(instance, "ExtendedSecurityTokenLifetime", "12")) (hours, 0–24), then \(restart)."
     default:

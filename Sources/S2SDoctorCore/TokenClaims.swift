@@ -29,7 +29,7 @@ public struct TokenClaims: Sendable, Equatable, Codable {
     add("token.iss", issuer)
     add("token.tid", tenantID)
     add("token.appid", appID)
-    add("token.roles", roles.map { $0.isEmpty ? "(empty)" : $0.joined(separator: ", ") } ?? "(none)")
+    add(CheckID.tokenRoles, roles.map { $0.isEmpty ? "(empty)" : $0.joined(separator: ", ") } ?? "(none)")
     add("token.idtyp", identityType)
     add("token.scp", scopes)
     add("token.ver", version)

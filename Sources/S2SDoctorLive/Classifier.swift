@@ -27,7 +27,7 @@ enum Classifier {
 
   /// Reasons that mean "the service could not be asked", not "the registration is wrong".
   static let couldNotTestReasons: Set<String> = [
-    "entra.throttled", "entra.unavailable", "bc.throttled", "bc.unavailable", "bc.server-error",
+    Reason.entraThrottled, Reason.entraUnavailable, Reason.bcThrottled, Reason.bcUnavailable, Reason.bcServerError,
   ]
 
   static func outcome(reason: String, detail: String, evidence: [EvidenceItem]) -> Outcome {
@@ -76,12 +76,12 @@ enum Classifier {
     let evidence = evidence(response, prefix: prefix)
     if response.status == 407 {
       return outcome(
-        reason: "network.proxy-auth-required", detail: "a proxy answered 407 Proxy Authentication Required",
+        reason: Reason.networkProxyAuthRequired, detail: "a proxy answered 407 Proxy Authentication Required",
         evidence: evidence)
     }
     if (300..<400).contains(response.status) {
       return outcome(
-        reason: "network.unexpected-response",
+        reason: Reason.networkUnexpectedResponse,
         detail: "HTTP \(response.status) redirect where an API answer was expected", evidence: evidence)
     }
     let serviceAnswer = isServiceAnswer(response)
@@ -90,7 +90,7 @@ enum Classifier {
       let type = response.contentType.isEmpty ? "no content type" : response.contentType
       let start = Redactor.shared.excerpt(response.text, limit: 80).replacingOccurrences(of: "\n", with: " ")
       return outcome(
-        reason: "network.unexpected-response",
+        reason: Reason.networkUnexpectedResponse,
         detail:
           "HTTP \(response.status) with a body that is not the service's JSON (\(type)): “\(start)”; something between this machine and the service answered",
         evidence: evidence)
@@ -98,7 +98,7 @@ enum Classifier {
     let result = explainer.explain(response.text, status: response.status, endpoint: endpoint)
     // A 429 is the service holding back, whatever AADSTS code (50196, a request loop, for one)
     // explains why: the registration was not tested, and retrying later is the fix.
-    let throttled = endpoint == "token" ? "entra.throttled" : "bc.throttled"
+    let throttled = endpoint == "token" ? Reason.entraThrottled : Reason.bcThrottled
     if response.status == 429, allowed.contains(throttled) {
       return outcome(reason: throttled, detail: detail(response, result.signals), evidence: evidence)
     }
@@ -109,8 +109,8 @@ enum Classifier {
     if (500...599).contains(response.status) || response.status == 429 {
       let reason =
         endpoint == "token"
-        ? (response.status == 429 ? "entra.throttled" : "entra.unavailable")
-        : (response.status == 429 ? "bc.throttled" : "bc.unavailable")
+        ? (response.status == 429 ? Reason.entraThrottled : Reason.entraUnavailable)
+        : (response.status == 429 ? Reason.bcThrottled : Reason.bcUnavailable)
       if allowed.contains(reason) {
         return outcome(reason: reason, detail: detail(response, result.signals), evidence: evidence)
       }

@@ -18,7 +18,7 @@ public struct UploadCertificate: Sendable {
 
   public init(pemFile path: String) throws(InputProblem) {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw InputProblem("input.certificate-invalid", "Cannot read the certificate file \(path).")
+      throw InputProblem(Reason.inputCertificateInvalid, "Cannot read the certificate file \(path).")
     }
     let text = String(decoding: data, as: UTF8.self)
     guard let pem = CertificateCredential.block(text, kind: "CERTIFICATE"),
@@ -26,13 +26,13 @@ public struct UploadCertificate: Sendable {
       _RSA.Signing.PublicKey(certificate.publicKey) != nil
     else {
       throw InputProblem(
-        "input.certificate-invalid", "\(path) holds no RSA certificate in PEM (-----BEGIN CERTIFICATE-----).")
+        Reason.inputCertificateInvalid, "\(path) holds no RSA certificate in PEM (-----BEGIN CERTIFICATE-----).")
     }
     var serializer = DER.Serializer()
     do {
       try serializer.serialize(certificate)
     } catch {
-      throw InputProblem("input.certificate-invalid", "\(path) cannot be used: \(error).")
+      throw InputProblem(Reason.inputCertificateInvalid, "\(path) cannot be used: \(error).")
     }
     der = serializer.serializedBytes
     notAfter = certificate.notValidAfter
@@ -57,15 +57,16 @@ public struct CertificateCredential: Sendable {
   /// Reads one PEM file holding a certificate and its private key (PKCS#1 or PKCS#8).
   public init(pemFile path: String) throws(InputProblem) {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw InputProblem("input.certificate-invalid", "Cannot read the certificate file \(path).")
+      throw InputProblem(Reason.inputCertificateInvalid, "Cannot read the certificate file \(path).")
     }
     let text = String(decoding: data, as: UTF8.self)
     guard let certPEM = Self.block(text, kind: "CERTIFICATE") else {
-      throw InputProblem("input.certificate-invalid", "\(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----).")
+      throw InputProblem(
+        Reason.inputCertificateInvalid, "\(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----).")
     }
     guard let keyPEM = Self.block(text, kind: "PRIVATE KEY") ?? Self.block(text, kind: "RSA PRIVATE KEY") else {
       throw InputProblem(
-        "input.certificate-invalid",
+        Reason.inputCertificateInvalid,
         "\(path) holds no private key. Put the certificate and its key in one PEM file (openssl pkcs12 -in app.pfx -out app.pem -nodes)."
       )
     }
@@ -78,13 +79,14 @@ public struct CertificateCredential: Sendable {
       key = try _RSA.Signing.PrivateKey(pemRepresentation: keyPEM)
       guard Data(key.publicKey.derRepresentation) == Data(try Self.publicKeyDER(certificate)) else {
         throw InputProblem(
-          "input.certificate-invalid", "The private key in \(path) does not belong to its certificate.")
+          Reason.inputCertificateInvalid, "The private key in \(path) does not belong to its certificate.")
       }
     } catch let problem as InputProblem {
       throw problem
     } catch {
       throw InputProblem(
-        "input.certificate-invalid", "\(path) cannot be used: \(error). An RSA certificate and key in PEM are needed.")
+        Reason.inputCertificateInvalid,
+        "\(path) cannot be used: \(error). An RSA certificate and key in PEM are needed.")
     }
   }
 

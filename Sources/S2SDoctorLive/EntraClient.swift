@@ -102,14 +102,14 @@ public struct EntraClient: Sendable {
     guard response.status == 200 else { return (response, nil, clientRequestID) }
     guard let json = response.json, let token = json["access_token"]?.string else {
       throw TransportFailure(
-        "network.unexpected-response",
+        Reason.networkUnexpectedResponse,
         "the token endpoint answered HTTP 200 without a JSON access_token (content type \(response.contentType.isEmpty ? "none" : response.contentType))"
       )
     }
     Redactor.shared.register(token)
     guard let claims = TokenClaims.decode(token) else {
       throw TransportFailure(
-        "network.unexpected-response", "the token endpoint returned an access_token that is not a JWT")
+        Reason.networkUnexpectedResponse, "the token endpoint returned an access_token that is not a JWT")
     }
     return (
       response,

@@ -36,7 +36,7 @@ public struct FleetRunner: Sendable {
       transport = try HTTPTransport(caFile: base.caFile, timeout: base.timeoutSeconds, gate: gate)
     } catch {
       let detail = (error as? TransportFailure)?.detail ?? "\(error)"
-      let reason = (error as? TransportFailure)?.reason ?? "network.unexpected-response"
+      let reason = (error as? TransportFailure)?.reason ?? Reason.networkUnexpectedResponse
       return (targets.map { row(for: $0, status: .couldNotTest, reason: reason, detail: detail) }, false, 0)
     }
     var rows = [FleetRow?](repeating: nil, count: targets.count)
@@ -72,7 +72,7 @@ public struct FleetRunner: Sendable {
     settings.certificatePath = target.row.certificate
     if settings.deployment == .onprem && settings.bcURL == nil {
       return row(
-        for: target, status: .failed, reason: "input.server-url-invalid", detail: "on-premises rows need --bc-url",
+        for: target, status: .failed, reason: Reason.inputServerUrlInvalid, detail: "on-premises rows need --bc-url",
         settings: settings)
     }
     let secret = target.row.certificate == nil ? environment[target.row.secretEnv].map(Secret.init) : nil

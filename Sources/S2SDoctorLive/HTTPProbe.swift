@@ -21,7 +21,7 @@ extension LiveSession {
       url.lowercased().hasPrefix("https://")
         || (settings.allowHTTPBCURL == true && url.hasPrefix(settings.bcURL ?? "\u{0}"))
     else {
-      return .failed("input.server-url-invalid", "\(check.id) builds \(url), which is not an https URL")
+      return .failed(Reason.inputServerUrlInvalid, "\(check.id) builds \(url), which is not an https URL")
     }
     let response: HTTPResponse
     do {
@@ -40,10 +40,10 @@ extension LiveSession {
     var evidence = Classifier.evidence(response, prefix: prefix)
     guard spec.status.contains(response.status), Classifier.isServiceAnswer(response) else {
       return Classifier.classify(
-        response, endpoint: spec.endpoint, allowed: check.reasons, fallback: "bc.unknown-error", prefix: prefix)
+        response, endpoint: spec.endpoint, allowed: check.reasons, fallback: Reason.bcUnknownError, prefix: prefix)
     }
     if let path = spec.nonEmpty, Self.isEmpty(response.json.flatMap { Self.value(at: path, in: $0) }) {
-      let reason = spec.emptyReason ?? check.reasons.first ?? "bc.unknown-error"
+      let reason = spec.emptyReason ?? check.reasons.first ?? Reason.bcUnknownError
       let words = spec.empty.isEmpty ? "the answer has nothing at \(path)" : spec.empty
       return .failed(reason, (try? await fill(words, encode: false).get()) ?? words, evidence: evidence)
     }

@@ -117,7 +117,7 @@ public final class HTTPTransport: Sendable {
       let candidates = name == "SSL_CERT_DIR" ? value.split(separator: ":").map(String.init) : [value]
       guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
         throw TransportFailure(
-          "network.tls-untrusted", "\(name) names \(value), which does not exist; fix or unset it")
+          Reason.networkTlsUntrusted, "\(name) names \(value), which does not exist; fix or unset it")
       }
       return path
     }
@@ -152,18 +152,18 @@ public final class HTTPTransport: Sendable {
     (tls.trustRoots, tls.additionalTrustRoots) = try Self.systemTrustRoots(environment)
     if let caFile {
       guard FileManager.default.isReadableFile(atPath: caFile) else {
-        throw TransportFailure("network.tls-untrusted", "cannot read the CA file \(caFile)")
+        throw TransportFailure(Reason.networkTlsUntrusted, "cannot read the CA file \(caFile)")
       }
       do {
         let roots = try NIOSSLCertificate.fromPEMFile(caFile)
         guard !roots.isEmpty else {
-          throw TransportFailure("network.tls-untrusted", "the CA file \(caFile) holds no PEM certificate")
+          throw TransportFailure(Reason.networkTlsUntrusted, "the CA file \(caFile) holds no PEM certificate")
         }
         tls.additionalTrustRoots.append(.certificates(roots))
       } catch let failure as TransportFailure {
         throw failure
       } catch {
-        throw TransportFailure("network.tls-untrusted", "the CA file \(caFile) is not PEM: \(error)")
+        throw TransportFailure(Reason.networkTlsUntrusted, "the CA file \(caFile) is not PEM: \(error)")
       }
     }
     func configuration(proxy: HTTPClient.Configuration.Proxy?) -> HTTPClient.Configuration {
@@ -250,20 +250,20 @@ public final class HTTPTransport: Sendable {
         let to = URLComponents(url: next, resolvingAgainstBaseURL: true)
       else {
         throw TransportFailure(
-          "network.unexpected-response", "HTTP \(response.status) redirect to an unreadable location")
+          Reason.networkUnexpectedResponse, "HTTP \(response.status) redirect to an unreadable location")
       }
       guard from.host?.lowercased() == to.host?.lowercased(), from.port == to.port, from.scheme == to.scheme else {
         throw TransportFailure(
-          "network.unexpected-response",
+          Reason.networkUnexpectedResponse,
           "HTTP \(response.status) redirect from \(from.host ?? "?") to another host (\(to.host ?? "?")); not followed, so no credentials were sent there"
         )
       }
       guard visited.insert(next.absoluteString).inserted else {
-        throw TransportFailure("network.unexpected-response", "redirect loop at \(next.absoluteString)")
+        throw TransportFailure(Reason.networkUnexpectedResponse, "redirect loop at \(next.absoluteString)")
       }
       current.url = next.absoluteString
     }
-    throw TransportFailure("network.unexpected-response", "more than \(Self.maxRedirects) redirects")
+    throw TransportFailure(Reason.networkUnexpectedResponse, "more than \(Self.maxRedirects) redirects")
   }
 
   /// `scheme://host:port` in lower case, the port spelled out.
@@ -277,12 +277,12 @@ public final class HTTPTransport: Sendable {
     guard let components = URLComponents(string: request.url), let host = components.host,
       components.scheme == "https" || components.scheme == "http"
     else {
-      throw TransportFailure("network.unexpected-response", "not an http(s) URL: \(request.url)")
+      throw TransportFailure(Reason.networkUnexpectedResponse, "not an http(s) URL: \(request.url)")
     }
     // Nothing is sent in cleartext but to the one server the user named for it.
     if components.scheme == "http", Self.origin(request.url) != cleartextOrigin {
       throw TransportFailure(
-        "network.unexpected-response",
+        Reason.networkUnexpectedResponse,
         "refused to send a request to \(Self.origin(request.url) ?? request.url) over plain http; nothing was sent")
     }
     if let gate { await gate.wait(for: host) }
@@ -310,7 +310,7 @@ public final class HTTPTransport: Sendable {
           body = try await response.body.collect(upTo: Self.maxBody)
         } catch is NIOTooManyBytesError {
           throw TransportFailure(
-            "network.unexpected-response",
+            Reason.networkUnexpectedResponse,
             "the response body from \(host) is larger than 1 MB (HTTP \(response.status.code))")
         }
         return HTTPResponse(
@@ -322,7 +322,7 @@ public final class HTTPTransport: Sendable {
       throw CancellationError()
     } catch {
       var failure = Self.classify(error, host: host, port: components.port)
-      if failure.reason == "network.tls-untrusted" {
+      if failure.reason == Reason.networkTlsUntrusted {
         let proxy = client === direct ? nil : proxyEndpoint
         if let presented = await CertificatePeek.presented(
           host: host, port: components.port ?? 443, via: proxy, timeout: min(timeout, 5))
@@ -355,7 +355,7 @@ public final class HTTPTransport: Sendable {
       why = "its issuer is not trusted on this machine"
     }
     return TransportFailure(
-      "network.tls-untrusted",
+      Reason.networkTlsUntrusted,
       "the TLS certificate of \(target) is not trusted: \(why); \(presented.sentence()). If that issuer is your company's proxy or security product, the traffic is being inspected"
     )
   }
@@ -375,7 +375,7 @@ public final class HTTPTransport: Sendable {
       if let first = try await group.next(), let value = first { return value }
       if Task.isCancelled { throw CancellationError() }
       throw TransportFailure(
-        "network.timeout",
+        Reason.networkTimeout,
         "no complete answer from \(target) within the time limit of \(Duration.seconds(seconds).formattedSeconds) (--timeout)"
       )
     }
@@ -390,25 +390,25 @@ public final class HTTPTransport: Sendable {
       switch http {
       case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout, .tlsHandshakeTimeout,
         .getConnectionFromPoolTimeout, .httpProxyHandshakeTimeout:
-        return TransportFailure("network.timeout", "no answer from \(target) within the time limit")
+        return TransportFailure(Reason.networkTimeout, "no answer from \(target) within the time limit")
       case .proxyAuthenticationRequired:
-        return TransportFailure("network.proxy-auth-required", "the proxy answered 407 Proxy Authentication Required")
+        return TransportFailure(Reason.networkProxyAuthRequired, "the proxy answered 407 Proxy Authentication Required")
       case .remoteConnectionClosed:
         return TransportFailure(
-          "network.unexpected-response", "\(target) closed the connection before the response was complete")
+          Reason.networkUnexpectedResponse, "\(target) closed the connection before the response was complete")
       default: break
       }
     }
     if lower.contains("connection refused") || lower.contains("econnrefused") || lower.contains("errno: 111") {
       return TransportFailure(
-        "network.connection-refused",
+        Reason.networkConnectionRefused,
         "\(target) refused the connection: nothing listens there, or a firewall rejects it")
     }
     if lower.contains("certificate") || lower.contains("handshake") || lower.contains("nio ssl")
       || lower.contains("niossl") || lower.contains("ssl")
     {
       return TransportFailure(
-        "network.tls-untrusted",
+        Reason.networkTlsUntrusted,
         "the TLS certificate of \(target) is not trusted (\(Self.short(text))); behind a TLS-inspecting proxy pass its CA with --ca-file"
       )
     }
@@ -416,19 +416,19 @@ public final class HTTPTransport: Sendable {
       || lower.contains("name or service")
       || lower.contains("unknownhost") || lower.contains("no address")
     {
-      return TransportFailure("network.dns-failed", "the host name \(host) could not be resolved")
+      return TransportFailure(Reason.networkDnsFailed, "the host name \(host) could not be resolved")
     }
     if lower.contains("timeout") || lower.contains("timed out") || lower.contains("deadline") {
-      return TransportFailure("network.timeout", "no answer from \(target) within the time limit")
+      return TransportFailure(Reason.networkTimeout, "no answer from \(target) within the time limit")
     }
     if lower.contains("reset") || lower.contains("closed") || lower.contains("eof") || lower.contains("unclean") {
       return TransportFailure(
-        "network.unexpected-response", "the connection to \(target) broke mid-response (\(Self.short(text)))")
+        Reason.networkUnexpectedResponse, "the connection to \(target) broke mid-response (\(Self.short(text)))")
     }
     if lower.contains("connect") {
-      return TransportFailure("network.connection-refused", "cannot connect to \(target) (\(Self.short(text)))")
+      return TransportFailure(Reason.networkConnectionRefused, "cannot connect to \(target) (\(Self.short(text)))")
     }
-    return TransportFailure("network.unexpected-response", "the request to \(target) failed: \(Self.short(text))")
+    return TransportFailure(Reason.networkUnexpectedResponse, "the request to \(target) failed: \(Self.short(text))")
   }
 
   static func short(_ text: String) -> String { Redactor.shared.excerpt(text, limit: 160) }

@@ -142,7 +142,7 @@ actor LiveSession {
       } catch let failure as TransportFailure {
         transportResult = .failure(failure)
       } catch {
-        transportResult = .failure(TransportFailure("network.unexpected-response", "\(error)"))
+        transportResult = .failure(TransportFailure(Reason.networkUnexpectedResponse, "\(error)"))
       }
     }
     switch transportResult! {
@@ -240,7 +240,7 @@ actor LiveSession {
       switch InputValidation.serverURL(settings.bcURL ?? "", allowHTTP: settings.allowHTTPBCURL == true) {
       case .success(let url) where url.lowercased().hasPrefix("http://"):
         return .warning(
-          "network.cleartext-http",
+          Reason.networkCleartextHttp,
           "server \(url) is plain http (allowed with --allow-http-bc-url): the access token travels to it in cleartext")
       case .success(let url): return .passed("server \(url)")
       case .failure(let problem): return .failed(problem.reason, problem.detail)
@@ -279,9 +279,10 @@ actor LiveSession {
               outcome: Classifier.classify(
                 response, endpoint: "token",
                 allowed: [
-                  "entra.tenant-not-found", "entra.tenant-in-other-cloud", "entra.throttled", "entra.unavailable",
+                  Reason.entraTenantNotFound, Reason.entraTenantInOtherCloud, Reason.entraThrottled,
+                  Reason.entraUnavailable,
                 ],
-                fallback: response.status == 200 ? "network.unexpected-response" : "entra.tenant-not-found",
+                fallback: response.status == 200 ? Reason.networkUnexpectedResponse : Reason.entraTenantNotFound,
                 prefix: "discovery")))
         }
         let region = discovery.regionScope?.uppercased() ?? ""
@@ -293,7 +294,7 @@ actor LiveSession {
           return .failure(
             OutcomeError(
               outcome: .failed(
-                "entra.tenant-in-other-cloud",
+                Reason.entraTenantInOtherCloud,
                 "tenant \(tenant) belongs to the \(discovery.cloudInstance ?? "?") cloud (region scope \(discovery.regionScope ?? "?")), not to \(settings.authorityHost); use that cloud's authority host (--cloud usgov|china or --authority-host)",
                 evidence: [
                   .init("tenant.id", discovery.tenantID), .init("tenant.cloud", discovery.cloudInstance ?? "?"),
@@ -329,7 +330,7 @@ actor LiveSession {
       transport = try self.transport()
       credential = try self.credential()
     } catch { return .failure(Self.wrap(error)) }
-    let tokenReasons = catalogue.check("entra.token")?.reasons ?? []
+    let tokenReasons = catalogue.check(CheckID.entraToken)?.reasons ?? []
     let make: @Sendable () async -> Result<TokenGrant, OutcomeError> = {
       let client = EntraClient(transport: transport, authorityHost: settings.authorityHost)
       do {
@@ -338,11 +339,11 @@ actor LiveSession {
         if let grant { return .success(grant) }
         var outcome = Classifier.classify(
           response, endpoint: "token", allowed: tokenReasons,
-          fallback: "entra.unknown-error", prefix: "token")
+          fallback: Reason.entraUnknownError, prefix: "token")
         outcome.evidence.append(.init("token.clientRequestId", requestID))
         // AADSTS700016 in a customer's tenant: the app was never consented to there. The
         // consent URL for exactly this tenant and client is the fix a partner can send.
-        if outcome.reason == "entra.app-not-found", let url = settings.adminConsentURL {
+        if outcome.reason == Reason.entraAppNotFound, let url = settings.adminConsentURL {
           outcome.detail =
             (outcome.detail ?? "")
             + ". If the app is multitenant and this is a customer's tenant, an administrator of that tenant grants consent here: \(url)"
@@ -387,13 +388,13 @@ actor LiveSession {
     let claims = grant.claims
     if let scp = claims.scopes {
       return .failed(
-        "token.not-app-only",
+        Reason.tokenNotAppOnly,
         "the token carries delegated scopes (scp: \(scp)): it was issued to a user, not to the app",
         evidence: claims.displayEvidence)
     }
     if let type = claims.identityType, type != "app" {
       return .failed(
-        "token.not-app-only", "the token's idtyp is '\(type)', not 'app'", evidence: claims.displayEvidence)
+        Reason.tokenNotAppOnly, "the token's idtyp is '\(type)', not 'app'", evidence: claims.displayEvidence)
     }
     return .passed("app-only token (idtyp \(claims.identityType ?? "not set"), no scp)")
   }
@@ -404,7 +405,7 @@ actor LiveSession {
       return .passed("aud \(audiences.joined(separator: ", "))")
     }
     return .failed(
-      "token.audience-not-bc",
+      Reason.tokenAudienceNotBc,
       "the token's aud is \(audiences.isEmpty ? "missing" : audiences.joined(separator: ", ")), not \(BusinessCentral.resource); request the scope \(BusinessCentral.scope)",
       evidence: grant.claims.displayEvidence)
   }
@@ -412,11 +413,11 @@ actor LiveSession {
   func tokenTenant(_ grant: TokenGrant) async -> Outcome {
     guard case .success(let discovery) = await discovery() else { return .skipped("tenant discovery failed") }
     guard let tid = grant.claims.tenantID?.lowercased() else {
-      return .failed("token.tenant-mismatch", "the token has no tid claim", evidence: grant.claims.displayEvidence)
+      return .failed(Reason.tokenTenantMismatch, "the token has no tid claim", evidence: grant.claims.displayEvidence)
     }
     if tid == discovery.tenantID.lowercased() { return .passed("tid \(tid) is the checked tenant") }
     return .failed(
-      "token.tenant-mismatch",
+      Reason.tokenTenantMismatch,
       "the token was issued by tenant \(tid), but the checked tenant is \(discovery.tenantID); request the token at https://…/\(discovery.tenantID)/oauth2/v2.0/token",
       evidence: grant.claims.displayEvidence)
   }
@@ -424,18 +425,18 @@ actor LiveSession {
   func tokenRoles(_ grant: TokenGrant) -> Outcome {
     guard let roles = grant.claims.roles, !roles.isEmpty else {
       return .failed(
-        "token.roles-missing",
+        Reason.tokenRolesMissing,
         "the token has no roles claim: admin consent was not granted for any Business Central application permission (consent URL: \(settings.adminConsentURL ?? "n/a"))",
         evidence: grant.claims.displayEvidence)
     }
     if !roles.contains(BusinessCentral.apiRole) {
       return .failed(
-        "token.api-role-missing", "roles are \(roles.joined(separator: ", ")); \(BusinessCentral.apiRole) is missing",
+        Reason.tokenApiRoleMissing, "roles are \(roles.joined(separator: ", ")); \(BusinessCentral.apiRole) is missing",
         evidence: grant.claims.displayEvidence)
     }
     if settings.checkAutomation && !roles.contains(BusinessCentral.automationRole) {
       return .failed(
-        "token.automation-role-missing",
+        Reason.tokenAutomationRoleMissing,
         "roles are \(roles.joined(separator: ", ")); \(BusinessCentral.automationRole) is missing (the automation API is in scope; pass --no-automation if it is not needed)",
         evidence: grant.claims.displayEvidence)
     }
@@ -455,7 +456,7 @@ actor LiveSession {
     let minutes = Int((abs(skew) / 60).rounded())
     if abs(skew) > 300 {
       return .failed(
-        "token.clock-skew",
+        Reason.tokenClockSkew,
         "this machine's clock is \(minutes) minutes \(skew > 0 ? "ahead of" : "behind") Entra ID's (server Date \(grant.serverDate.map { ISO8601DateFormatter().string(from: $0) } ?? "?")); fix the time sync (NTP)",
         evidence: [.init("clock.skewSeconds", String(Int(skew)))])
     }
@@ -469,7 +470,7 @@ actor LiveSession {
     let format = ISO8601DateFormatter()
     let minutes = Int((moment.timeIntervalSince(exp) / 60).rounded())
     return .failed(
-      "token.expired",
+      Reason.tokenExpired,
       "the token \(what) had expired: exp \(format.string(from: exp)) is \(minutes) minutes before \(clock) (\(format.string(from: moment))); a stale token is refused whatever the registration is like, so request a new one",
       evidence: grant.claims.displayEvidence)
   }
@@ -536,7 +537,7 @@ actor LiveSession {
       var evidence = Classifier.evidence(response, prefix: "companies")
       if value.isEmpty {
         return .failed(
-          "bc.no-companies-visible",
+          Reason.bcNoCompaniesVisible,
           "GET companies answered 200 with an empty list: the app's Business Central user has no permission set that reaches a company",
           evidence: evidence)
       }
@@ -559,7 +560,7 @@ actor LiveSession {
     }
     if endpoint == "onprem", response.status == 405 {
       return .failed(
-        "onprem.api-disabled",
+        Reason.onpremApiDisabled,
         "the server answered 405: the API endpoint is switched off (ApiServicesEnabled / ODataServicesEnabled)",
         evidence: evidence)
     }
@@ -567,12 +568,12 @@ actor LiveSession {
       !["BadRequest_NotFound", "BadRequest_ResourceNotFound"].contains(signals.bcErrorCode ?? "")
     {
       return .failed(
-        "bc.environment-not-found",
+        Reason.bcEnvironmentNotFound,
         "HTTP 404 for environment '\(settings.environment)' in tenant \(await tenantSegment()): the name is misspelled or belongs to another tenant",
         evidence: evidence)
     }
     return Classifier.classify(
-      response, endpoint: endpoint, allowed: allowed, fallback: "bc.unknown-error", prefix: "companies")
+      response, endpoint: endpoint, allowed: allowed, fallback: Reason.bcUnknownError, prefix: "companies")
   }
 
   /// The company `--company` names (by name, display name or id) among those `bc.companies` read.
@@ -587,7 +588,7 @@ actor LiveSession {
     if let match = company(named: wanted) { return .passed("company '\(wanted)' (\(match["id"]?.string ?? "?"))") }
     let names = companies.compactMap { $0["name"]?.string }
     return .failed(
-      "bc.company-not-found",
+      Reason.bcCompanyNotFound,
       "no company named '\(wanted)'; the app sees: \(names.isEmpty ? "none" : names.joined(separator: ", ")) (names are case-sensitive)",
       evidence: [.init("companies.names", names.joined(separator: "; "))])
   }
@@ -613,13 +614,13 @@ actor LiveSession {
     }
     if [401, 403].contains(response.status) || (response.status == 400 && permissionText) {
       return .failed(
-        "bc.automation-permission-missing",
+        Reason.bcAutomationPermissionMissing,
         "the data API works but the automation API answered HTTP \(response.status): assign D365 AUTOMATION (and EXTEN. MGT. - ADMIN for extensions) to the app on its Microsoft Entra Application Card",
         evidence: Classifier.evidence(response, prefix: "automation"))
     }
     return Classifier.classify(
       response, endpoint: "automation", allowed: check.reasons,
-      fallback: "bc.unknown-error", prefix: "automation")
+      fallback: Reason.bcUnknownError, prefix: "automation")
   }
 
   func bcCustomAPI(_ check: CheckDeclaration) async throws -> Outcome {
@@ -635,13 +636,13 @@ actor LiveSession {
     }
     if response.status == 404, Classifier.isServiceAnswer(response) {
       return .failed(
-        "bc.endpoint-not-found",
+        Reason.bcEndpointNotFound,
         "\(path) answered HTTP 404: wrong route or API version, or the API's extension is not installed",
         evidence: Classifier.evidence(response, prefix: "customApi"))
     }
     return Classifier.classify(
       response, endpoint: "bc-api", allowed: check.reasons,
-      fallback: "bc.unknown-error", prefix: "customApi")
+      fallback: Reason.bcUnknownError, prefix: "customApi")
   }
 
   func bcAdmin(_ check: CheckDeclaration) async throws -> Outcome {
@@ -658,19 +659,19 @@ actor LiveSession {
           "admin center lists \(names.count) environments, including \(settings.environment)", evidence: evidence)
       }
       return .failed(
-        "bc.environment-not-found",
+        Reason.bcEnvironmentNotFound,
         "the admin center lists \(names.isEmpty ? "no environments" : names.joined(separator: ", ")) but not '\(settings.environment)'",
         evidence: evidence)
     }
     if [401, 403].contains(response.status) {
       return .failed(
-        "admin.app-not-authorized",
+        Reason.adminAppNotAuthorized,
         "the admin center API answered HTTP \(response.status): add the app on the admin center's Authorized Microsoft Entra apps page and grant AdminCenter.ReadWrite.All",
         evidence: evidence)
     }
     return Classifier.classify(
       response, endpoint: "admin", allowed: check.reasons,
-      fallback: "bc.unknown-error", prefix: "admin")
+      fallback: Reason.bcUnknownError, prefix: "admin")
   }
 }
 

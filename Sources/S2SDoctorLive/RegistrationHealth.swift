@@ -86,7 +86,7 @@ public enum RegistrationHealth {
     let soon = all.filter { credential in
       credential != inUse && credential.end.map { $0 > now && daysLeft($0, now: now) <= warningDays } == true
     }
-    var evidence = [EvidenceItem("registration.credentials", String(all.count))]
+    var evidence = [EvidenceItem(CheckID.registrationCredentials, String(all.count))]
     let others =
       soon.isEmpty
       ? ""
@@ -109,13 +109,13 @@ public enum RegistrationHealth {
     evidence.append(.init("registration.inUseExpires", day(end)))
     if end <= now {
       return .failed(
-        inUse.kind == .secret ? "entra.secret-expired" : "entra.certificate-rejected",
+        inUse.kind == .secret ? Reason.entraSecretExpired : Reason.entraCertificateRejected,
         "the \(inUse.label) in use expired on \(day(end)); add a new one and put it into the integration\(others)",
         evidence: evidence)
     }
     if days <= warningDays {
       return .warning(
-        "registration.credential-expiring",
+        Reason.registrationCredentialExpiring,
         "the \(inUse.label) in use expires on \(day(end)) (in \(days) day\(days == 1 ? "" : "s")); add a new one before then\(others)",
         evidence: evidence)
     }
@@ -146,18 +146,18 @@ public enum RegistrationHealth {
     let notConsented = required.filter { configured.contains($0) && !tokenRoles.contains($0) }
     let evidence = [
       EvidenceItem("registration.configuredRoles", configured.isEmpty ? "none" : configured.joined(separator: ", ")),
-      EvidenceItem("token.roles", tokenRoles.isEmpty ? "none" : tokenRoles.joined(separator: ", ")),
+      EvidenceItem(CheckID.tokenRoles, tokenRoles.isEmpty ? "none" : tokenRoles.joined(separator: ", ")),
     ]
     if !notAdded.isEmpty {
       let also = notConsented.isEmpty ? "" : "; \(notConsented.joined(separator: ", ")) is added but not consented"
       return .failed(
-        "registration.permission-not-added",
+        Reason.registrationPermissionNotAdded,
         "\(notAdded.joined(separator: ", ")) is not among the registration's API permissions (it lists \(configured.isEmpty ? "no Business Central permission" : configured.joined(separator: ", "))): add it, then grant admin consent\(also)",
         evidence: evidence)
     }
     if !notConsented.isEmpty {
       return .failed(
-        "registration.permission-not-consented",
+        Reason.registrationPermissionNotConsented,
         "\(notConsented.joined(separator: ", ")) is added to the registration but not consented in this tenant (the token's roles: \(tokenRoles.isEmpty ? "none" : tokenRoles.joined(separator: ", "))): grant admin consent",
         evidence: evidence)
     }
@@ -177,7 +177,7 @@ public enum RegistrationHealth {
     let public_ = application["publicClient"]?["redirectUris"]?.strings ?? []
     let elsewhere = (spa + public_).contains { $0.lowercased() == normalized }
     return .failed(
-      "registration.redirect-uri-missing",
+      Reason.registrationRedirectUriMissing,
       "\(wanted) is not a Web redirect URI of the registration\(elsewhere ? " (it is registered under another platform, which consent does not use)" : "") (Web lists: \(registered.isEmpty ? "none" : registered.joined(separator: ", "))); add it under Authentication > Web",
       evidence: evidence)
   }
@@ -202,7 +202,7 @@ public enum RegistrationHealth {
       : declaredMultiTenant ? "used in other tenants (--multi-tenant)" : "used in its home tenant"
     if !multi && (foreign || declaredMultiTenant) {
       return .failed(
-        "registration.single-tenant",
+        Reason.registrationSingleTenant,
         "the registration is single-tenant (\(audience)) but \(use); make it multitenant (AzureADMultipleOrgs)",
         evidence: evidence)
     }
@@ -215,7 +215,7 @@ public enum RegistrationHealth {
     }
     if case .bool(false)? = servicePrincipal["accountEnabled"] {
       return .failed(
-        "entra.app-disabled",
+        Reason.entraAppDisabled,
         "the service principal \(servicePrincipal["id"]?.string ?? "") has accountEnabled false (Enterprise applications > Properties > Enabled for users to sign in: No)",
         evidence: [.init("registration.accountEnabled", "false")])
     }

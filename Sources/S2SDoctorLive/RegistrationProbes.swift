@@ -22,14 +22,14 @@ extension LiveSession {
     let elsewhere =
       "the application object is not in this tenant (a multitenant app lives in its home tenant); check against the home tenant to see it"
     switch check.probe {
-    case "registration.read":
+    case CheckID.registrationRead:
       let name = snapshot.application?["displayName"]?.string ?? snapshot.servicePrincipal?["displayName"]?.string
       let count = snapshot.application.map { RegistrationHealth.credentials($0).count }
       return .passed(
         "read '\(name ?? settings.clientID ?? "?")' through Microsoft Graph"
           + (count.map { " (\($0) credential\($0 == 1 ? "" : "s"))" } ?? "; \(elsewhere)"),
         evidence: snapshot.evidence)
-    case "registration.credentials":
+    case CheckID.registrationCredentials:
       guard let application = snapshot.application else { return .skipped(elsewhere) }
       var thumbprint: String?
       if let path = settings.certificatePath {
@@ -39,9 +39,9 @@ extension LiveSession {
       return RegistrationHealth.credentialOutcome(
         application: application, secretHint: hint, thumbprint: thumbprint, now: Date(),
         warningDays: settings.expiryWarningWindow)
-    case "registration.service-principal":
+    case CheckID.registrationServicePrincipal:
       return RegistrationHealth.servicePrincipalOutcome(snapshot.servicePrincipal)
-    case "registration.permissions":
+    case CheckID.registrationPermissions:
       guard let application = snapshot.application else { return .skipped(elsewhere) }
       guard case .success(let grant) = await token() else { return .skipped("no token") }
       var required = [BusinessCentral.apiRole]
@@ -49,11 +49,11 @@ extension LiveSession {
       if settings.checkAdmin { required.append(BusinessCentral.adminRole) }
       return RegistrationHealth.permissionOutcome(
         application: application, tokenRoles: grant.claims.roles ?? [], required: required)
-    case "registration.redirect-uri":
+    case CheckID.registrationRedirectUri:
       guard let application = snapshot.application else { return .skipped(elsewhere) }
       return RegistrationHealth.redirectOutcome(
         application: application, wanted: settings.redirectURI ?? BusinessCentral.onlineRedirectURI)
-    case "registration.audience":
+    case CheckID.registrationAudience:
       return RegistrationHealth.audienceOutcome(
         application: snapshot.application, servicePrincipal: snapshot.servicePrincipal,
         checkedTenant: await tenantSegment(), declaredMultiTenant: settings.multiTenant == true)
@@ -93,7 +93,7 @@ struct GraphReader: Sendable {
   static let servicePrincipalFields = "id,appId,displayName,accountEnabled,appOwnerOrganizationId,signInAudience"
 
   func refused(_ detail: String, evidence: [EvidenceItem] = []) -> LiveSession.OutcomeError {
-    LiveSession.OutcomeError(outcome: .couldNotTest("registration.graph-refused", detail, evidence: evidence))
+    LiveSession.OutcomeError(outcome: .couldNotTest(Reason.registrationGraphRefused, detail, evidence: evidence))
   }
 
   /// Graph's `error.code: message`, or the AADSTS line of a token error.
@@ -157,7 +157,7 @@ struct GraphReader: Sendable {
           return .failure(
             LiveSession.OutcomeError(
               outcome: .couldNotTest(
-                "network.unexpected-response",
+                Reason.networkUnexpectedResponse,
                 "Microsoft Graph answered \(collection) with HTTP 200 but no JSON object",
                 evidence: evidence)))
         }

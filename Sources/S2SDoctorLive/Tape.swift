@@ -211,7 +211,7 @@ public actor ReplayTransport: HTTPSending {
     }
     guard let index = candidates.first(where: { !used.contains($0) }) ?? candidates.last else {
       throw TransportFailure(
-        "network.unexpected-response", "the fixture has no recorded answer for \(request.method) \(request.url)")
+        Reason.networkUnexpectedResponse, "the fixture has no recorded answer for \(request.method) \(request.url)")
     }
     used.insert(index)
     let exchange = tape.exchanges[index]

@@ -27,6 +27,42 @@ import Testing
     #expect(Catalogue.builtIn.checks.map(\.id) == yaml.checks.map(\.id))
   }
 
+  /// Swift code names reasons and checks through `Reason` and `CheckID`, so a misspelt id does not
+  /// compile. This scan finds any id written as a string literal in Sources/ instead.
+  @Test func noReasonOrCheckIdIsWrittenAsALiteral() throws {
+    let catalogue = Catalogue.builtIn
+    let ids = Set(catalogue.reasonOrder + catalogue.checks.map(\.id))
+    // Every literal shaped like an id of a known family (`token.…`, `bc.…`) is an id written by
+    // hand or a typo of one, unless it is listed here: evidence keys and scenario names.
+    let families = Set(ids.map { String($0.prefix { $0 != "." }) })
+    let notIds: Set<String> = [
+      "token.aud", "token.tid", "token.exp", "token.iss", "token.scp", "token.idtyp", "token.appid", "token.ver",
+      "token.url", "onprem.instance", "registration.graph-refused-token",
+      "registration.credential-expiring-certificate", "onprem.audience-not-valid-config",
+    ]
+    let sources = repositoryRoot.appendingPathComponent("Sources")
+    let literal = try Regex(#""([a-z]+\.[a-z0-9-]+)""#)
+    var found: [String] = []
+    let walker = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)
+    while let file = walker?.nextObject() as? URL {
+      guard file.pathExtension == "swift", !file.path.contains("/Generated/") else { continue }
+      let text = try String(contentsOf: file, encoding: .utf8)
+      for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for match in line.matches(of: literal) {
+          let value = String(line[match.range].dropFirst().dropLast())
+          if families.contains(String(value.prefix { $0 != "." })), !notIds.contains(value) {
+            found.append("\(file.lastPathComponent):\(number + 1): \(value)")
+          }
+        }
+      }
+    }
+    #expect(
+      found.isEmpty,
+      "ids written as literals (use Reason.x / CheckID.x, or list a non-id):\n\(found.joined(separator: "\n"))")
+    #expect(Reason.bcAppNotAccepted == "bc.app-not-accepted")
+    #expect(catalogue.reasonOrder.count > 90 && ids.count > catalogue.reasonOrder.count)
+  }
+
   @Test func everySpecReasonIsDefined() throws {
     let catalogue = Catalogue.builtIn
     #expect(Self.specReasons.count >= 60, "could not read the spec's reason list")

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import NIOCore
+import S2SDoctorCore
 
 /// One emulated on-premises server instance (`/onprem/<name>/…`) and how it is configured.
 ///
@@ -33,28 +34,28 @@ enum OnPrem {
       OnPremInstance(name: "BC", scenario: "onprem-ok", expect: "passed", validAudiences: [appID, bcResource]),
       // Without a configuration file: the 401 alone points at ValidAudiences.
       OnPremInstance(
-        name: "BCAUD", scenario: "onprem.audience-not-valid", expect: "onprem.audience-not-valid",
+        name: "BCAUD", scenario: Reason.onpremAudienceNotValid, expect: Reason.onpremAudienceNotValid,
         validAudiences: [appID], withConfiguration: false),
       OnPremInstance(
-        name: "BCAUDCFG", scenario: "onprem.audience-not-valid-config", expect: "onprem.audience-not-valid",
+        name: "BCAUDCFG", scenario: "onprem.audience-not-valid-config", expect: Reason.onpremAudienceNotValid,
         validAudiences: [appID, bcResource + "/"]),
       OnPremInstance(
-        name: "BCNAV", scenario: "onprem.not-entra-auth", expect: "onprem.not-entra-auth",
+        name: "BCNAV", scenario: Reason.onpremNotEntraAuth, expect: Reason.onpremNotEntraAuth,
         validAudiences: [appID, bcResource], credentialType: "NavUserPassword"),
       OnPremInstance(
-        name: "BCOTHER", scenario: "onprem.metadata-tenant-mismatch", expect: "onprem.metadata-tenant-mismatch",
+        name: "BCOTHER", scenario: Reason.onpremMetadataTenantMismatch, expect: Reason.onpremMetadataTenantMismatch,
         validAudiences: [appID, bcResource], metadataTenant: StableID.guid("tenant/onprem-other")),
       OnPremInstance(
-        name: "BCMT", scenario: "onprem.tenant-parameter-missing", expect: "onprem.tenant-parameter-missing",
+        name: "BCMT", scenario: Reason.onpremTenantParameterMissing, expect: Reason.onpremTenantParameterMissing,
         validAudiences: [appID, bcResource], multitenant: true),
       OnPremInstance(
-        name: "BCOFF", scenario: "onprem.api-disabled", expect: "onprem.api-disabled",
+        name: "BCOFF", scenario: Reason.onpremApiDisabled, expect: Reason.onpremApiDisabled,
         validAudiences: [appID, bcResource], apiEnabled: false, withConfiguration: false),
       OnPremInstance(
-        name: "BCOLD", scenario: "onprem.version-unsupported", expect: "onprem.version-unsupported",
+        name: "BCOLD", scenario: Reason.onpremVersionUnsupported, expect: Reason.onpremVersionUnsupported,
         validAudiences: [appID, bcResource], version: "18.4.21003.0"),
       OnPremInstance(
-        name: "BCREDIR", scenario: "onprem.redirect-uri-mismatch", expect: "onprem.redirect-uri-mismatch",
+        name: "BCREDIR", scenario: Reason.onpremRedirectUriMismatch, expect: Reason.onpremRedirectUriMismatch,
         validAudiences: [appID, bcResource], redirectURI: "https://bc.contoso.com/BC/OAuthLanding.htm"),
     ]
   }

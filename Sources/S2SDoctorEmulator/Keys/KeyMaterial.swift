@@ -5,6 +5,20 @@ import SwiftASN1
 import X509
 import _CryptoExtras
 
+/// A v3 certificate valid from an hour before `now` for `days`: every certificate the emulator
+/// makes differs only in its names, keys, algorithm and extensions.
+func emulatorCertificate(
+  key: Certificate.PublicKey, issuer: DistinguishedName, subject: DistinguishedName, now: Date, days: Double,
+  algorithm: Certificate.SignatureAlgorithm, signer: Certificate.PrivateKey,
+  @ExtensionsBuilder extensions: () throws -> Result<Certificate.Extensions, any Error>
+) throws -> Certificate {
+  try Certificate(
+    version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: key,
+    notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(days * 86400),
+    issuer: issuer, subject: subject, signatureAlgorithm: algorithm,
+    extensions: try Certificate.Extensions(builder: extensions), issuerPrivateKey: signer)
+}
+
 /// The emulator's TLS identity: a throwaway CA and a loopback leaf it signed.
 struct TLSIdentity: Sendable {
   /// The CA certificate in PEM, for the clients' trust store.
@@ -22,21 +36,14 @@ struct TLSIdentity: Sendable {
     }
     let caPublic = Certificate.PublicKey(caKey.publicKey)
     let caKeyID = Array(Insecure.SHA1.hash(data: caKey.publicKey.x963Representation))
-    let ca = try Certificate(
-      version: .v3,
-      serialNumber: Certificate.SerialNumber(),
-      publicKey: caPublic,
-      notValidBefore: now.addingTimeInterval(-3600),
-      notValidAfter: now.addingTimeInterval(30 * 86400),
-      issuer: caName,
-      subject: caName,
-      signatureAlgorithm: .ecdsaWithSHA256,
-      extensions: try Certificate.Extensions {
-        Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
-        Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-        SubjectKeyIdentifier(keyIdentifier: ArraySlice(caKeyID))
-      },
-      issuerPrivateKey: Certificate.PrivateKey(caKey))
+    let ca = try emulatorCertificate(
+      key: caPublic, issuer: caName, subject: caName, now: now, days: 30, algorithm: .ecdsaWithSHA256,
+      signer: Certificate.PrivateKey(caKey)
+    ) {
+      Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+      Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+      SubjectKeyIdentifier(keyIdentifier: ArraySlice(caKeyID))
+    }
 
     let leafKey = P256.Signing.PrivateKey()
     let leafName = try DistinguishedName {
@@ -44,27 +51,20 @@ struct TLSIdentity: Sendable {
       CommonName("localhost")
     }
     let loopbackV6: [UInt8] = Array(repeating: 0, count: 15) + [1]
-    let leaf = try Certificate(
-      version: .v3,
-      serialNumber: Certificate.SerialNumber(),
-      publicKey: Certificate.PublicKey(leafKey.publicKey),
-      notValidBefore: now.addingTimeInterval(-3600),
-      notValidAfter: now.addingTimeInterval(30 * 86400),
-      issuer: caName,
-      subject: leafName,
-      signatureAlgorithm: .ecdsaWithSHA256,
-      extensions: try Certificate.Extensions {
-        Critical(BasicConstraints.notCertificateAuthority)
-        Critical(KeyUsage(digitalSignature: true))
-        try ExtendedKeyUsage([.serverAuth])
-        SubjectAlternativeNames([
-          .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
-          .ipAddress(ASN1OctetString(contentBytes: ArraySlice(loopbackV6))),
-          .dnsName("localhost"),
-        ])
-        AuthorityKeyIdentifier(keyIdentifier: ArraySlice(caKeyID))
-      },
-      issuerPrivateKey: Certificate.PrivateKey(caKey))
+    let leaf = try emulatorCertificate(
+      key: Certificate.PublicKey(leafKey.publicKey), issuer: caName, subject: leafName, now: now, days: 30,
+      algorithm: .ecdsaWithSHA256, signer: Certificate.PrivateKey(caKey)
+    ) {
+      Critical(BasicConstraints.notCertificateAuthority)
+      Critical(KeyUsage(digitalSignature: true))
+      try ExtendedKeyUsage([.serverAuth])
+      SubjectAlternativeNames([
+        .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
+        .ipAddress(ASN1OctetString(contentBytes: ArraySlice(loopbackV6))),
+        .dnsName("localhost"),
+      ])
+      AuthorityKeyIdentifier(keyIdentifier: ArraySlice(caKeyID))
+    }
 
     return TLSIdentity(
       caPEM: try ca.serializeAsPEM().pemString + "\n",
@@ -103,20 +103,13 @@ struct RSACertificate: Sendable {
   static func generate(commonName: String, now: Date = Date()) throws -> RSACertificate {
     let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
     let name = try DistinguishedName { CommonName(commonName) }
-    let certificate = try Certificate(
-      version: .v3,
-      serialNumber: Certificate.SerialNumber(),
-      publicKey: Certificate.PublicKey(key.publicKey),
-      notValidBefore: now.addingTimeInterval(-3600),
-      notValidAfter: now.addingTimeInterval(365 * 86400),
-      issuer: name,
-      subject: name,
-      signatureAlgorithm: .sha256WithRSAEncryption,
-      extensions: try Certificate.Extensions {
-        Critical(BasicConstraints.notCertificateAuthority)
-        Critical(KeyUsage(digitalSignature: true))
-      },
-      issuerPrivateKey: Certificate.PrivateKey(key))
+    let certificate = try emulatorCertificate(
+      key: Certificate.PublicKey(key.publicKey), issuer: name, subject: name, now: now, days: 365,
+      algorithm: .sha256WithRSAEncryption, signer: Certificate.PrivateKey(key)
+    ) {
+      Critical(BasicConstraints.notCertificateAuthority)
+      Critical(KeyUsage(digitalSignature: true))
+    }
     let der = try DERBytes.of(certificate)
     let sha1 = Data(Insecure.SHA1.hash(data: der))
     let sha256 = Data(SHA256.hash(data: der))

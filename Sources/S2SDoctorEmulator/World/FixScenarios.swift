@@ -1,4 +1,5 @@
 import Foundation
+import S2SDoctorCore
 
 /// Registrations in the empty setup tenant that `fix` can mend through Graph: each starts broken
 /// in one way, and `check` yields the scenario's reason until an administrator fixes it.
@@ -18,25 +19,25 @@ extension World {
 
   static let fixScenarios: [FixScenario] = [
     FixScenario(
-      name: "fix.permission-not-added", expect: "registration.permission-not-added",
+      name: "fix.permission-not-added", expect: Reason.registrationPermissionNotAdded,
       configured: [Facts.automationRole], granted: [Facts.automationRole]),
     FixScenario(
-      name: "fix.permission-not-consented", expect: "registration.permission-not-consented",
+      name: "fix.permission-not-consented", expect: Reason.registrationPermissionNotConsented,
       configured: [Facts.apiRole, Facts.automationRole], granted: [Facts.automationRole]),
     FixScenario(
-      name: "fix.redirect-uri-missing", expect: "registration.redirect-uri-missing",
+      name: "fix.redirect-uri-missing", expect: Reason.registrationRedirectUriMissing,
       configured: [Facts.apiRole, Facts.automationRole], granted: [Facts.apiRole, Facts.automationRole],
       extraArgs: ["--redirect-uri", Facts.oauthLanding]),
     FixScenario(
-      name: "fix.credential-expiring", expect: "registration.credential-expiring",
+      name: "fix.credential-expiring", expect: Reason.registrationCredentialExpiring,
       configured: [Facts.apiRole, Facts.automationRole], granted: [Facts.apiRole, Facts.automationRole],
       secretDaysLeft: 10),
     FixScenario(
-      name: "fix.single-tenant", expect: "registration.single-tenant",
+      name: "fix.single-tenant", expect: Reason.registrationSingleTenant,
       configured: [Facts.apiRole, Facts.automationRole], granted: [Facts.apiRole, Facts.automationRole],
       extraArgs: ["--multi-tenant"]),
     FixScenario(
-      name: "fix.service-principal-missing", expect: "entra.app-not-found",
+      name: "fix.service-principal-missing", expect: Reason.entraAppNotFound,
       configured: [Facts.apiRole, Facts.automationRole], granted: [Facts.apiRole, Facts.automationRole],
       audience: "AzureADMultipleOrgs", extraArgs: ["--multi-tenant"], inCustomerTenant: true),
   ]

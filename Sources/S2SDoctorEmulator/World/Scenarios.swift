@@ -1,3 +1,5 @@
+import S2SDoctorCore
+
 /// The emulated world: fixed tenants, and one client per scenario.
 ///
 /// Scenarios are picked by identity (tenant, client id, environment and the other flags in
@@ -168,133 +170,133 @@ extension ScenarioSpec {
       $0.adminAuthorized = true
     }
 
-    add("input.tenant-invalid", "input.tenant-invalid") { $0.tenant = .literal("<tenant id>") }
-    add("input.tenant-not-specific", "input.tenant-not-specific") { $0.tenant = .literal("common") }
-    add("input.client-id-invalid", "input.client-id-invalid") { $0.clientLiteral = "my-app" }
-    add("input.secret-missing", "input.secret-missing") { $0.credential = .emptySecret }
-    add("input.secret-looks-like-id", "input.secret-looks-like-id") { $0.credential = .secretID }
-    add("input.secret-has-stray-characters", "input.secret-has-stray-characters") {
+    add(Reason.inputTenantInvalid, Reason.inputTenantInvalid) { $0.tenant = .literal("<tenant id>") }
+    add(Reason.inputTenantNotSpecific, Reason.inputTenantNotSpecific) { $0.tenant = .literal("common") }
+    add(Reason.inputClientIdInvalid, Reason.inputClientIdInvalid) { $0.clientLiteral = "my-app" }
+    add(Reason.inputSecretMissing, Reason.inputSecretMissing) { $0.credential = .emptySecret }
+    add(Reason.inputSecretLooksLikeId, Reason.inputSecretLooksLikeId) { $0.credential = .secretID }
+    add(Reason.inputSecretHasStrayCharacters, Reason.inputSecretHasStrayCharacters) {
       $0.credential = .secretWithNewline
     }
-    add("input.environment-invalid", "input.environment-invalid") {
+    add(Reason.inputEnvironmentInvalid, Reason.inputEnvironmentInvalid) {
       $0.extraArgs = ["--environment", "prod env!"]
     }
-    add("input.redirect-uri-not-oauthlanding", "input.redirect-uri-not-oauthlanding") {
+    add(Reason.inputRedirectUriNotOauthlanding, Reason.inputRedirectUriNotOauthlanding) {
       $0.extraArgs = ["--redirect-uri", "https://businesscentral.dynamics.com/landing.htm"]
     }
-    add("input.redirect-uri-online-mismatch", "input.redirect-uri-online-mismatch") {
+    add(Reason.inputRedirectUriOnlineMismatch, Reason.inputRedirectUriOnlineMismatch) {
       $0.extraArgs = ["--redirect-uri", "https://contoso.example/OAuthLanding.htm"]
     }
-    add("input.redirect-uri-default-port", "input.redirect-uri-default-port") {
+    add(Reason.inputRedirectUriDefaultPort, Reason.inputRedirectUriDefaultPort) {
       $0.extraArgs = ["--redirect-uri", "https://businesscentral.dynamics.com:443/OAuthLanding.htm"]
     }
-    add("input.redirect-uri-invalid", "input.redirect-uri-invalid") {
+    add(Reason.inputRedirectUriInvalid, Reason.inputRedirectUriInvalid) {
       $0.extraArgs = ["--redirect-uri", "http://businesscentral.dynamics.com/OAuthLanding.htm"]
     }
 
-    add("entra.tenant-not-found", "entra.tenant-not-found") { $0.tenant = .unknown }
-    add("entra.tenant-in-other-cloud", "entra.tenant-in-other-cloud") { $0.tenant = .gov }
-    add("entra.app-not-found", "entra.app-not-found") { $0.registered = false }
-    add("entra.secret-invalid", "entra.secret-invalid") { $0.credential = .wrongSecret }
-    add("entra.secret-expired", "entra.secret-expired") { $0.secretExpired = true }
-    add("entra.credential-missing", "entra.credential-missing") {
+    add(Reason.entraTenantNotFound, Reason.entraTenantNotFound) { $0.tenant = .unknown }
+    add(Reason.entraTenantInOtherCloud, Reason.entraTenantInOtherCloud) { $0.tenant = .gov }
+    add(Reason.entraAppNotFound, Reason.entraAppNotFound) { $0.registered = false }
+    add(Reason.entraSecretInvalid, Reason.entraSecretInvalid) { $0.credential = .wrongSecret }
+    add(Reason.entraSecretExpired, Reason.entraSecretExpired) { $0.secretExpired = true }
+    add(Reason.entraCredentialMissing, Reason.entraCredentialMissing) {
       $0.tokenEndpoint = .error(.credentialMissing)
     }
-    add("entra.tenant-not-specified", "entra.tenant-not-specified") {
+    add(Reason.entraTenantNotSpecified, Reason.entraTenantNotSpecified) {
       $0.tokenEndpoint = .error(.tenantNotSpecified)
     }
-    add("entra.scope-invalid", "entra.scope-invalid") {
+    add(Reason.entraScopeInvalid, Reason.entraScopeInvalid) {
       $0.tokenEndpoint = .error(.scopeInvalid(Facts.bcResource))
     }
-    add("entra.resource-not-found", "entra.resource-not-found") {
+    add(Reason.entraResourceNotFound, Reason.entraResourceNotFound) {
       $0.tokenEndpoint = .error(.resourceNotFound(Facts.bcResource, tenantName: World.mainTenantDomain))
     }
-    add("entra.app-disabled", "entra.app-disabled") {
+    add(Reason.entraAppDisabled, Reason.entraAppDisabled) {
       $0.tokenEndpoint = .error(
-        .appDisabled(World.clientID(forScenario: "entra.app-disabled"), name: "S2S Doctor entra.app-disabled"))
+        .appDisabled(World.clientID(forScenario: Reason.entraAppDisabled), name: "S2S Doctor entra.app-disabled"))
     }
-    add("entra.conditional-access", "entra.conditional-access") {
+    add(Reason.entraConditionalAccess, Reason.entraConditionalAccess) {
       $0.tokenEndpoint = .error(.conditionalAccess)
     }
-    add("entra.certificate-rejected", "entra.certificate-rejected") {
+    add(Reason.entraCertificateRejected, Reason.entraCertificateRejected) {
       $0.credential = .rogueCertificate
     }
-    add("entra.throttled", "entra.throttled") { $0.tokenEndpoint = .throttled }
-    add("entra.unavailable", "entra.unavailable") { $0.tokenEndpoint = .unavailable }
-    add("entra.unknown-error", "entra.unknown-error") { $0.tokenEndpoint = .error(.unknown) }
+    add(Reason.entraThrottled, Reason.entraThrottled) { $0.tokenEndpoint = .throttled }
+    add(Reason.entraUnavailable, Reason.entraUnavailable) { $0.tokenEndpoint = .unavailable }
+    add(Reason.entraUnknownError, Reason.entraUnknownError) { $0.tokenEndpoint = .error(.unknown) }
 
-    add("token.audience-not-bc", "token.audience-not-bc") {
+    add(Reason.tokenAudienceNotBc, Reason.tokenAudienceNotBc) {
       $0.token.audience = "https://graph.microsoft.com"
     }
     // Where Graph shows the registration, registration.permissions names the more specific
     // reason; these three are what the tool says when it cannot read the registration.
-    add("token.roles-missing", "token.roles-missing") {
+    add(Reason.tokenRolesMissing, Reason.tokenRolesMissing) {
       $0.token.roles = nil
       $0.graph.access = .forbidden
     }
-    add("token.api-role-missing", "token.api-role-missing") {
+    add(Reason.tokenApiRoleMissing, Reason.tokenApiRoleMissing) {
       $0.token.roles = [Facts.automationRole]
       $0.graph.access = .forbidden
     }
-    add("token.automation-role-missing", "token.automation-role-missing") {
+    add(Reason.tokenAutomationRoleMissing, Reason.tokenAutomationRoleMissing) {
       $0.token.roles = [Facts.apiRole]
       $0.graph.access = .forbidden
     }
-    add("token.tenant-mismatch", "token.tenant-mismatch") { $0.token.issuingTenant = World.homeTenantID }
-    add("token.not-app-only", "token.not-app-only") { $0.token.delegated = true }
-    add("token.clock-skew", "token.clock-skew") { $0.dateOffset = 600 }
+    add(Reason.tokenTenantMismatch, Reason.tokenTenantMismatch) { $0.token.issuingTenant = World.homeTenantID }
+    add(Reason.tokenNotAppOnly, Reason.tokenNotAppOnly) { $0.token.delegated = true }
+    add(Reason.tokenClockSkew, Reason.tokenClockSkew) { $0.dateOffset = 600 }
 
-    add("bc.app-not-accepted", "bc.app-not-accepted") { $0.bc = .notRegistered }
-    add("bc.permission-missing", "bc.permission-missing") { $0.bc = .permissionMissing }
-    add("bc.no-companies-visible", "bc.no-companies-visible") { $0.bc = .noCompanies }
-    add("bc.automation-permission-missing", "bc.automation-permission-missing") {
+    add(Reason.bcAppNotAccepted, Reason.bcAppNotAccepted) { $0.bc = .notRegistered }
+    add(Reason.bcPermissionMissing, Reason.bcPermissionMissing) { $0.bc = .permissionMissing }
+    add(Reason.bcNoCompaniesVisible, Reason.bcNoCompaniesVisible) { $0.bc = .noCompanies }
+    add(Reason.bcAutomationPermissionMissing, Reason.bcAutomationPermissionMissing) {
       $0.bc = .automationPermissionMissing
     }
-    add("bc.environment-not-found", "bc.environment-not-found") {
+    add(Reason.bcEnvironmentNotFound, Reason.bcEnvironmentNotFound) {
       $0.extraArgs = ["--environment", "nosuchenv"]
     }
-    add("bc.company-not-found", "bc.company-not-found") {
+    add(Reason.bcCompanyNotFound, Reason.bcCompanyNotFound) {
       $0.extraArgs = ["--company", "No Such Company"]
     }
-    add("bc.endpoint-not-found", "bc.endpoint-not-found") {
+    add(Reason.bcEndpointNotFound, Reason.bcEndpointNotFound) {
       $0.extraArgs = ["--api-path", "/api/contoso/sales/v9.0/companies"]
     }
     add("ok-custom-api", "passed") { $0.extraArgs = ["--api-path", "/api/contoso/sales/v1.0/companies"] }
-    add("bc.tenant-unavailable", "bc.tenant-unavailable") {
+    add(Reason.bcTenantUnavailable, Reason.bcTenantUnavailable) {
       $0.extraArgs = ["--environment", "updating"]
     }
-    add("bc.throttled", "bc.throttled") { $0.bc = .throttled }
-    add("bc.unavailable", "bc.unavailable") { $0.bc = .unavailable }
-    add("bc.server-error", "bc.server-error") { $0.bc = .serverError }
-    add("bc.request-malformed", "bc.request-malformed") { $0.bc = .badRequest }
-    add("admin.app-not-authorized", "admin.app-not-authorized") {
+    add(Reason.bcThrottled, Reason.bcThrottled) { $0.bc = .throttled }
+    add(Reason.bcUnavailable, Reason.bcUnavailable) { $0.bc = .unavailable }
+    add(Reason.bcServerError, Reason.bcServerError) { $0.bc = .serverError }
+    add(Reason.bcRequestMalformed, Reason.bcRequestMalformed) { $0.bc = .badRequest }
+    add(Reason.adminAppNotAuthorized, Reason.adminAppNotAuthorized) {
       $0.extraArgs = ["--admin"]
       $0.token.roles = adminRoles
     }
 
-    add("registration.graph-refused", "registration.graph-refused") { $0.graph.access = .forbidden }
-    add("registration.graph-refused-token", "registration.graph-refused") { $0.graph.access = .tokenBlocked }
-    add("registration.credential-expiring", "registration.credential-expiring") {
+    add(Reason.registrationGraphRefused, Reason.registrationGraphRefused) { $0.graph.access = .forbidden }
+    add("registration.graph-refused-token", Reason.registrationGraphRefused) { $0.graph.access = .tokenBlocked }
+    add(Reason.registrationCredentialExpiring, Reason.registrationCredentialExpiring) {
       $0.graph.secretDaysLeft = 12
       $0.graph.otherSecrets = [.init(displayName: "old pipeline secret", daysLeft: 20)]
     }
-    add("registration.credential-expiring-certificate", "registration.credential-expiring") {
+    add("registration.credential-expiring-certificate", Reason.registrationCredentialExpiring) {
       $0.credential = .certificate
       $0.graph.certificateDaysLeft = 5
     }
-    add("registration.permission-not-added", "registration.permission-not-added") {
+    add(Reason.registrationPermissionNotAdded, Reason.registrationPermissionNotAdded) {
       $0.token.roles = [Facts.automationRole]
       $0.graph.configuredRoles = [Facts.automationRole]
     }
-    add("registration.permission-not-consented", "registration.permission-not-consented") {
+    add(Reason.registrationPermissionNotConsented, Reason.registrationPermissionNotConsented) {
       $0.token.roles = [Facts.automationRole]
       $0.graph.configuredRoles = [Facts.apiRole, Facts.automationRole]
     }
-    add("registration.redirect-uri-missing", "registration.redirect-uri-missing") {
+    add(Reason.registrationRedirectUriMissing, Reason.registrationRedirectUriMissing) {
       $0.extraArgs = ["--redirect-uri", Facts.oauthLanding]
       $0.graph.redirectURIs = ["https://localhost:8080/"]
     }
-    add("registration.single-tenant", "registration.single-tenant") {
+    add(Reason.registrationSingleTenant, Reason.registrationSingleTenant) {
       $0.extraArgs = ["--multi-tenant"]
       $0.graph.signInAudience = "AzureADMyOrg"
     }
@@ -303,38 +305,38 @@ extension ScenarioSpec {
       $0.graph.signInAudience = "AzureADMultipleOrgs"
     }
 
-    add("network.tls-untrusted", "network.tls-untrusted") {
+    add(Reason.networkTlsUntrusted, Reason.networkTlsUntrusted) {
       $0.trustsCA = false
       $0.needsTLS = true
     }
-    add("network.connection-refused", "network.connection-refused") { $0.authority = .refusedPort }
-    add("network.timeout", "network.timeout") {
+    add(Reason.networkConnectionRefused, Reason.networkConnectionRefused) { $0.authority = .refusedPort }
+    add(Reason.networkTimeout, Reason.networkTimeout) {
       $0.authority = .silentPort
       $0.extraArgs = ["--timeout", "1"]
     }
-    add("network.unexpected-response", "network.unexpected-response") {
+    add(Reason.networkUnexpectedResponse, Reason.networkUnexpectedResponse) {
       $0.tokenEndpoint = .htmlPage(status: 200)
     }
-    add("network.proxy-auth-required", "network.proxy-auth-required") {
+    add(Reason.networkProxyAuthRequired, Reason.networkProxyAuthRequired) {
       $0.tokenEndpoint = .proxyAuthRequired
     }
 
-    add("fault.html-error-page", "network.unexpected-response") {
+    add("fault.html-error-page", Reason.networkUnexpectedResponse) {
       $0.tokenEndpoint = .htmlPage(status: 502)
     }
-    add("fault.truncated-json", "network.unexpected-response") { $0.tokenEndpoint = .truncatedJSON }
-    add("fault.invalid-jwt", "network.unexpected-response") { $0.tokenEndpoint = .invalidJWT }
-    add("fault.alg-none", "bc.app-not-accepted") { $0.token.unsigned = true }
-    add("fault.expired-token", "token.expired") { $0.token.expired = true }
-    add("fault.drip", "network.timeout") {
+    add("fault.truncated-json", Reason.networkUnexpectedResponse) { $0.tokenEndpoint = .truncatedJSON }
+    add("fault.invalid-jwt", Reason.networkUnexpectedResponse) { $0.tokenEndpoint = .invalidJWT }
+    add("fault.alg-none", Reason.bcAppNotAccepted) { $0.token.unsigned = true }
+    add("fault.expired-token", Reason.tokenExpired) { $0.token.expired = true }
+    add("fault.drip", Reason.networkTimeout) {
       $0.tokenEndpoint = .drip
       $0.extraArgs = ["--timeout", "2"]
     }
-    add("fault.reset", "network.unexpected-response") { $0.tokenEndpoint = .reset }
-    add("fault.huge-body", "network.unexpected-response") { $0.bc = .hugeBody }
-    add("fault.wrong-content-type", "bc.app-not-accepted") { $0.bc = .xmlUnauthorized }
-    add("fault.redirect-loop", "network.unexpected-response") { $0.bc = .redirectLoop }
-    add("fault.redirect-other-host", "network.unexpected-response") { $0.bc = .redirectOtherHost }
+    add("fault.reset", Reason.networkUnexpectedResponse) { $0.tokenEndpoint = .reset }
+    add("fault.huge-body", Reason.networkUnexpectedResponse) { $0.bc = .hugeBody }
+    add("fault.wrong-content-type", Reason.bcAppNotAccepted) { $0.bc = .xmlUnauthorized }
+    add("fault.redirect-loop", Reason.networkUnexpectedResponse) { $0.bc = .redirectLoop }
+    add("fault.redirect-other-host", Reason.networkUnexpectedResponse) { $0.bc = .redirectOtherHost }
     return list
   }()
 

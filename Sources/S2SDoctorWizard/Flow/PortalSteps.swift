@@ -37,9 +37,9 @@ public enum PortalSteps {
   /// Add the application permissions and grant admin consent (proved by `token.roles`).
   public static let permissionsAndConsent = PortalStep(
     id: "permissions", title: "Add the Business Central permissions and grant admin consent",
-    checkIDs: ["token.roles"],
+    checkIDs: [CheckID.tokenRoles],
     isNeeded: { report in
-      guard let result = result(report, "token.roles") else { return false }
+      guard let result = result(report, CheckID.tokenRoles) else { return false }
       return result.status == .failed || result.status == .warning
     },
     instructions: { state in
@@ -65,13 +65,13 @@ public enum PortalSteps {
   public static let businessCentralRegistration = PortalStep(
     id: "bc-registration",
     title: "Register the app in Business Central (Microsoft Entra Applications)",
-    checkIDs: ["bc.companies"],
+    checkIDs: [CheckID.bcCompanies],
     isNeeded: { report in
-      guard let result = result(report, "bc.companies"), result.status == .failed else {
+      guard let result = result(report, CheckID.bcCompanies), result.status == .failed else {
         return false
       }
       return [
-        "bc.app-not-accepted", "bc.permission-missing", "bc.no-companies-visible",
+        Reason.bcAppNotAccepted, Reason.bcPermissionMissing, Reason.bcNoCompaniesVisible,
       ].contains(result.reason ?? "")
     },
     instructions: { state in

@@ -145,7 +145,7 @@ public enum Questions {
       let tenantGUID = state.discovery?.tenantID ?? state.value(.tenant)
       if let tenantGUID, tenantGUID.lowercased() == value.lowercased() {
         return .rejected(
-          reason: "input.client-id-invalid",
+          reason: Reason.inputClientIdInvalid,
           message:
             "That is the Directory (tenant) ID. Copy the Application (client) ID from the app registration's Overview page."
         )

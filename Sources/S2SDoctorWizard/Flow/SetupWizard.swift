@@ -467,11 +467,11 @@ public final class SetupWizard {
 
   /// Reasons that mean the client secret itself is wrong: ask for it again.
   static let secretReasons: Set<String> = [
-    "entra.secret-invalid", "entra.secret-expired", "input.secret-looks-like-id",
-    "input.secret-has-stray-characters", "input.secret-missing",
+    Reason.entraSecretInvalid, Reason.entraSecretExpired, Reason.inputSecretLooksLikeId,
+    Reason.inputSecretHasStrayCharacters, Reason.inputSecretMissing,
   ]
   /// Reasons that mean the certificate is wrong: ask for it again.
-  static let certificateReasons: Set<String> = ["entra.certificate-rejected", "input.certificate-invalid"]
+  static let certificateReasons: Set<String> = [Reason.entraCertificateRejected, Reason.inputCertificateInvalid]
 
   /// A rejected credential does not end the session: the fix is shown, the secret (or the
   /// certificate) is asked again and the checks run again, until it passes or the person stops.

@@ -201,6 +201,9 @@ enum MiniCheck {
     {
       return "token.clock-skew"
     }
+    if let exp = (claims["exp"] as? NSNumber)?.doubleValue, exp < Date().timeIntervalSince1970 {
+      return "token.expired"
+    }
 
     // Business Central.
     let bearer = [("Authorization", "Bearer \(accessToken)"), ("Accept", "application/json")]
