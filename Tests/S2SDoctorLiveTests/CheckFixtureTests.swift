@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import S2SDoctorCore
+@testable import S2SDoctorEmulator
 @testable import S2SDoctorLive
 
 /// A recorded tape in `Checks/<check>/fixtures/`, named after the outcome it must produce.
@@ -34,8 +35,15 @@ struct TapeFixture: CustomTestStringConvertible, Sendable {
   func tapeYieldsTheOutcomeItIsNamedAfter(_ fixture: TapeFixture) async throws {
     let tape = fixture.tape
     #expect(fixture.file.hasPrefix("\(tape.check)/fixtures/\(tape.expect)--"), "name and content disagree")
+    // The server files the tape holds, and a throwaway certificate for a certificate run.
+    let directory = NSTemporaryDirectory() + "s2s-fixture-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let settings = try tape.replaySettings(in: directory) {
+      try RSACertificate.generate(commonName: "S2S Doctor fixture replay").combinedPEM
+    }
     let suite = LiveCheckSuite(
-      settings: tape.settings, secret: tape.secretShape.map(Secret.init), catalogue: .builtIn,
+      settings: settings, secret: tape.secretShape.map(Secret.init), catalogue: .builtIn,
       transport: ReplayTransport(tape))
     let report = await suite.run(only: [tape.check])
     let result = try #require(report.results.first { $0.check == tape.check })
