@@ -194,6 +194,16 @@ extension ScenarioSpec {
 
     add("entra.tenant-not-found", "entra.tenant-not-found") { $0.tenant = .unknown }
     add("entra.tenant-in-other-cloud", "entra.tenant-in-other-cloud") { $0.tenant = .gov }
+    // The tenant resolves, but the token endpoint does not serve it. Entra's AADSTS90002 text
+    // names the case: "this may happen if there are no active subscriptions for the tenant"
+    // (unverified: no captured discovery answer for such a tenant).
+    add("entra.tenant-not-found-token", "entra.tenant-not-found") {
+      $0.tokenEndpoint = .error(.tenantNotFound(World.mainTenantID, discovery: false))
+    }
+    // The tenant is in this cloud; the app was registered in another one.
+    add("entra.tenant-in-other-cloud-app", "entra.tenant-in-other-cloud") {
+      $0.tokenEndpoint = .error(.crossCloudClient)
+    }
     add("entra.app-not-found", "entra.app-not-found") { $0.registered = false }
     add("entra.secret-invalid", "entra.secret-invalid") { $0.credential = .wrongSecret }
     add("entra.secret-expired", "entra.secret-expired") { $0.secretExpired = true }
@@ -256,6 +266,7 @@ extension ScenarioSpec {
     add("bc.company-not-found", "bc.company-not-found") {
       $0.extraArgs = ["--company", "No Such Company"]
     }
+    add("ok-company", "passed") { $0.extraArgs = ["--company", "CRONUS USA, Inc."] }
     add("bc.endpoint-not-found", "bc.endpoint-not-found") {
       $0.extraArgs = ["--api-path", "/api/contoso/sales/v9.0/companies"]
     }
@@ -290,6 +301,10 @@ extension ScenarioSpec {
       $0.token.roles = [Facts.automationRole]
       $0.graph.configuredRoles = [Facts.apiRole, Facts.automationRole]
     }
+    // Just after an administrator disabled the enterprise application: Graph shows it at once,
+    // while the token service still issues tokens until the change has replicated to it.
+    add("entra.app-disabled-replicating", "entra.app-disabled") { $0.graph.accountEnabled = false }
+    add("ok-redirect-uri", "passed") { $0.extraArgs = ["--redirect-uri", Facts.oauthLanding] }
     add("registration.redirect-uri-missing", "registration.redirect-uri-missing") {
       $0.extraArgs = ["--redirect-uri", Facts.oauthLanding]
       $0.graph.redirectURIs = ["https://localhost:8080/"]
