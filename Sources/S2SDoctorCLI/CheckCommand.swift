@@ -74,7 +74,8 @@ struct Check: AsyncParsableCommand {
     name: .customLong("record-fixtures"),
     help: ArgumentHelp(
       "Record this run as check fixtures under this folder (<check>/fixtures/<outcome>--<name>.json).",
-      discussion: "Requests keep only method and URL; tokens keep only their claims. For the emulator.",
+      discussion:
+        "Requests keep only method and URL; tokens keep only their claims; a certificate is not kept (replay signs with a throwaway one). For the emulator.",
       valueName: "dir"))
   var recordFixtures: String?
 
@@ -120,10 +121,6 @@ struct Check: AsyncParsableCommand {
     }
     var recorder: RecordingTransport?
     if recordFixtures != nil {
-      guard settings.certificatePath == nil else {
-        throw ValidationError(
-          "--record-fixtures records secret-based runs only (a certificate run would need its key).")
-      }
       guard Catalogue.isFixtureName(fixtureName) else {
         throw ValidationError("--fixture-name must be letters, digits and '-' ('\(fixtureName)' is not).")
       }

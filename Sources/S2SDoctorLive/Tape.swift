@@ -27,6 +27,9 @@ public struct Tape: Codable, Sendable {
   /// punctuation, spaces and control characters stay (they are what the input checks read).
   public var secretShape: String?
   public var exchanges: [Exchange]
+  /// The text of the files the run read (`serverConfig`, `serverLog`), by setting; the settings
+  /// keep only their file names. Replay writes them out again (`replaySettings(in:certificatePEM:)`).
+  public var files: [String: String]?
 
   public struct Exchange: Codable, Sendable {
     public var method: String
@@ -53,6 +56,27 @@ public struct Tape: Codable, Sendable {
     self.settings = settings
     self.secretShape = secretShape
     self.exchanges = exchanges
+  }
+
+  /// What a certificate run records as its `certificatePath`: the key is never recorded, so replay
+  /// signs with a throwaway certificate (a recorded answer does not depend on which key signed).
+  public static let throwawayCertificate = "{{throwaway-certificate}}"
+
+  /// The settings to replay with: the recorded files written into `directory`, and where the run
+  /// used a certificate, `certificatePEM()` (a throwaway certificate and its key) written there too.
+  public func replaySettings(in directory: String, certificatePEM: () throws -> String) throws -> ConnectionSettings {
+    var settings = self.settings
+    func write(_ name: String, _ text: String) throws -> String {
+      let path = directory + "/" + (name as NSString).lastPathComponent
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+      return path
+    }
+    if let text = files?["serverConfig"] { settings.serverConfig = try write(settings.serverConfig ?? "config", text) }
+    if let text = files?["serverLog"] { settings.serverLog = try write(settings.serverLog ?? "log", text) }
+    if settings.certificatePath == Self.throwawayCertificate {
+      settings.certificatePath = try write("certificate.pem", try certificatePEM())
+    }
+    return settings
   }
 
   public static func shape(of secret: String) -> String {
@@ -236,16 +260,30 @@ public enum FixtureWriter {
     var kept = settings
     kept.caFile = nil
     kept.sources = [:]
+    // A certificate run keeps no trace of its key: replay signs with a throwaway certificate.
+    if kept.certificatePath != nil { kept.certificatePath = Tape.throwawayCertificate }
     // Answers never hold the secret; should a server echo it, it goes (tokens are claims already).
     let forms =
       secret.map { [$0.value, $0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""] } ?? []
+    func redact(_ text: String?) -> String? {
+      forms.filter { !$0.isEmpty }.reduce(text) { $0?.replacingOccurrences(of: $1, with: "[secret removed]") }
+    }
     let redacted = exchanges.map { exchange in
       var copy = exchange
-      for form in forms where !form.isEmpty {
-        copy.body = copy.body?.replacingOccurrences(of: form, with: "[secret removed]")
-        copy.detail = copy.detail?.replacingOccurrences(of: form, with: "[secret removed]")
-      }
+      copy.body = redact(copy.body)
+      copy.detail = redact(copy.detail)
       return copy
+    }
+    // The server's configuration and log go into the tape, by file name (the emulator's hold no
+    // secret; recording is for the emulator).
+    var files: [String: String] = [:]
+    if let path = settings.serverConfig, let text = try? String(contentsOfFile: path, encoding: .utf8) {
+      files["serverConfig"] = redact(text)
+      kept.serverConfig = (path as NSString).lastPathComponent
+    }
+    if let path = settings.serverLog, let text = try? String(contentsOfFile: path, encoding: .utf8) {
+      files["serverLog"] = redact(text)
+      kept.serverLog = (path as NSString).lastPathComponent
     }
     var written: [String] = []
     for result in report.results {
@@ -260,9 +298,10 @@ public enum FixtureWriter {
       let directory = "\(folder)/\(result.check)/fixtures"
       let existing = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
       if existing.contains(where: { $0.hasPrefix(expect + "--") }) { continue }
-      let tape = Tape(
+      var tape = Tape(
         check: result.check, expect: expect, settings: kept, secretShape: secret.map { Tape.shape(of: $0.value) },
         exchanges: redacted)
+      tape.files = files.isEmpty ? nil : files
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

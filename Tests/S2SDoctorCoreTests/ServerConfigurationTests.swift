@@ -29,10 +29,17 @@ struct OnPremFixture: CustomTestStringConvertible, Sendable {
   var path: String { repositoryRoot.appendingPathComponent("Checks/\(file)").path }
   var testDescription: String { file }
 
+  /// The configuration and log files; tapes (a recorded run, JSON with `exchanges`) are replayed
+  /// by `CheckFixtureTests` instead.
   static func all(_ check: String) -> [OnPremFixture] {
-    (checksOnDisk.check(check)?.fixtures ?? []).map {
+    (checksOnDisk.check(check)?.fixtures ?? []).filter { !isTape($0.contents) }.map {
       OnPremFixture(check: check, file: $0.file, expect: $0.expect)
     }
+  }
+
+  static func isTape(_ text: String) -> Bool {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return false }
+    return object["exchanges"] != nil && object["check"] != nil
   }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import S2SDoctorCore
+@testable import S2SDoctorEmulator
 @testable import S2SDoctorLive
 
 /// A recorded tape in `Checks/<check>/fixtures/`, named after the outcome it must produce.
@@ -34,8 +35,15 @@ struct TapeFixture: CustomTestStringConvertible, Sendable {
   func tapeYieldsTheOutcomeItIsNamedAfter(_ fixture: TapeFixture) async throws {
     let tape = fixture.tape
     #expect(fixture.file.hasPrefix("\(tape.check)/fixtures/\(tape.expect)--"), "name and content disagree")
+    // The server files the tape holds, and a throwaway certificate for a certificate run.
+    let directory = NSTemporaryDirectory() + "s2s-fixture-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let settings = try tape.replaySettings(in: directory) {
+      try RSACertificate.generate(commonName: "S2S Doctor fixture replay").combinedPEM
+    }
     let suite = LiveCheckSuite(
-      settings: tape.settings, secret: tape.secretShape.map(Secret.init), catalogue: .builtIn,
+      settings: settings, secret: tape.secretShape.map(Secret.init), catalogue: .builtIn,
       transport: ReplayTransport(tape))
     let report = await suite.run(only: [tape.check])
     let result = try #require(report.results.first { $0.check == tape.check })
@@ -43,24 +51,35 @@ struct TapeFixture: CustomTestStringConvertible, Sendable {
     #expect(got == tape.expect, "\(fixture.file): \(result.detail ?? "")")
   }
 
-  /// Every check has a fixture that passes and one for each reason it declares, except what
-  /// `uncovered` lists with why.
-  @Test func everyCheckHasAFixtureForEachOutcome() {
+  /// Every check has a fixture that passes and one for each reason it declares: a tape, or for the
+  /// on-premises file checks a server configuration or log (`ServerConfigurationTests` replays those).
+  @Test func everyCheckHasAFixtureForEachOutcome() throws {
     let onDisk = TapeFixture.all.map { ($0.tape.check, $0.tape.expect) }
+    let fileChecks: Set<String> = ["onprem.server-config", "onprem.server-log"]
+    let onDiskCatalogue = try Catalogue.load(directory: TapeFixture.checksFolder)
     var missing: [String] = []
-    let onDiskCatalogue = try? Catalogue.load(directory: TapeFixture.checksFolder)
     for check in Catalogue.builtIn.checks {
-      let fixtures = onDiskCatalogue?.check(check.id)?.fixtures
-      let named = Set((fixtures ?? []).map(\.expect)).union(onDisk.filter { $0.0 == check.id }.map(\.1))
+      let fixtures = onDiskCatalogue.check(check.id)?.fixtures ?? []
+      // Only a file the fixture tests replay counts: a tape that does not decode is no fixture.
+      let files = fixtures.filter { fileChecks.contains(check.id) && !Self.isTape($0.contents) }.map(\.expect)
+      let named = Set(files).union(onDisk.filter { $0.0 == check.id }.map(\.1))
       for expect in ["passed"] + check.reasons where !named.contains(expect) {
         missing.append("\(check.id): \(expect)")
+      }
+      for fixture in fixtures where !fileChecks.contains(check.id) || Self.isTape(fixture.contents) {
+        #expect(
+          TapeFixture.all.contains { $0.file == fixture.file }, "\(fixture.file) is not a tape the replay test reads")
       }
     }
     print("fixtures: \(TapeFixture.all.count) tapes; outcomes without a fixture: \(missing.count)")
     for line in missing { print("  no fixture: \(line)") }
-    #expect(
-      Set(Catalogue.builtIn.checks.map(\.id)).isSubset(
-        of: Set(onDisk.map(\.0)).union(["onprem.server-config", "onprem.server-log"])))
+    #expect(missing.isEmpty, "outcomes without a fixture: \(missing.joined(separator: "; "))")
+  }
+
+  /// A tape, as opposed to a server configuration that happens to be JSON.
+  static func isTape(_ text: String) -> Bool {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return false }
+    return object["exchanges"] != nil && object["check"] != nil
   }
 
   @Test func tapesHoldNoSecretAndNoSignedToken() throws {

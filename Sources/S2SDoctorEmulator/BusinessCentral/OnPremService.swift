@@ -23,6 +23,18 @@ struct OnPremInstance: Sendable {
   /// Whether the scenario passes `--server-config` (a sample configuration of this instance).
   var withConfiguration = true
   var redirectURI: String?
+
+  /// Whether this version takes app-only (S2S) tokens at all: 18.11, 19.5, 20.0 and later.
+  var supportsS2S: Bool {
+    let parts = version.split(separator: ".").compactMap { Int($0) }
+    guard parts.count >= 2 else { return false }
+    switch parts[0] {
+    case ..<18: return false
+    case 18: return parts[1] >= 11
+    case 19: return parts[1] >= 5
+    default: return true
+    }
+  }
 }
 
 enum OnPrem {
@@ -57,6 +69,14 @@ enum OnPrem {
       OnPremInstance(
         name: "BCREDIR", scenario: Reason.onpremRedirectUriMismatch, expect: Reason.onpremRedirectUriMismatch,
         validAudiences: [appID, bcResource], redirectURI: "https://bc.contoso.com/BC/OAuthLanding.htm"),
+      // The redirect URI was registered with the default port, or in the wrong case.
+      OnPremInstance(
+        name: "BCPORT", scenario: "input.redirect-uri-default-port-onprem", expect: Reason.inputRedirectUriDefaultPort,
+        validAudiences: [appID, bcResource], redirectURI: "https://bc.contoso.com:443/BCPORT/OAuthLanding.htm"),
+      OnPremInstance(
+        name: "BCLAND", scenario: "input.redirect-uri-not-oauthlanding-onprem",
+        expect: Reason.inputRedirectUriNotOauthlanding,
+        validAudiences: [appID, bcResource], redirectURI: "https://bc.contoso.com/BCLAND/oauthlanding.htm"),
     ]
   }
 
@@ -153,6 +173,9 @@ struct OnPremService: Sendable {
     guard let bearer = request.bearerToken, let token = validator.accept(bearer, now: now) else {
       return unauthorized(correlationID)
     }
+    // Before S2S support the server has no Microsoft Entra application to map an app-only token
+    // to, so it refuses it like any unknown caller (inferred: no captured answer of such a server).
+    guard instance.supportsS2S else { return unauthorized(correlationID) }
     // The token's aud is the BC resource URI; ValidAudiences must hold that exact string.
     guard instance.validAudiences.contains(OnPrem.bcResource) else { return unauthorized(correlationID) }
     guard (instance.metadataTenant ?? tenantID) == token.tenantID else { return unauthorized(correlationID) }

@@ -39,6 +39,13 @@ struct EntraError: Sendable, Equatable {
     error: "invalid_request", code: 900432,
     message: "Confidential Client is not supported in Cross Cloud request.")
 
+  /// A confidential client used across clouds: an app registered in one cloud (portal.azure.us,
+  /// say) asking a tenant of another for a token. Observed in public logs as HTTP 400
+  /// `invalid_request` AADSTS900382 (sjkp/letsencrypt-siteextension#408, Azure/ms-rest-nodeauth#110).
+  static let crossCloudClient = EntraError(
+    error: "invalid_request", code: 900382,
+    message: "Confidential Client is not supported in Cross Cloud request.")
+
   static func appNotFound(_ clientID: String, tenantName: String) -> EntraError {
     EntraError(
       error: "unauthorized_client", code: 700016,

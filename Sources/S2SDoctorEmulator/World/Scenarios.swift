@@ -196,6 +196,16 @@ extension ScenarioSpec {
 
     add(Reason.entraTenantNotFound, Reason.entraTenantNotFound) { $0.tenant = .unknown }
     add(Reason.entraTenantInOtherCloud, Reason.entraTenantInOtherCloud) { $0.tenant = .gov }
+    // The tenant resolves, but the token endpoint does not serve it. Entra's AADSTS90002 text
+    // names the case: "this may happen if there are no active subscriptions for the tenant"
+    // (unverified: no captured discovery answer for such a tenant).
+    add("entra.tenant-not-found-token", Reason.entraTenantNotFound) {
+      $0.tokenEndpoint = .error(.tenantNotFound(World.mainTenantID, discovery: false))
+    }
+    // The tenant is in this cloud; the app was registered in another one.
+    add("entra.tenant-in-other-cloud-app", Reason.entraTenantInOtherCloud) {
+      $0.tokenEndpoint = .error(.crossCloudClient)
+    }
     add(Reason.entraAppNotFound, Reason.entraAppNotFound) { $0.registered = false }
     add(Reason.entraSecretInvalid, Reason.entraSecretInvalid) { $0.credential = .wrongSecret }
     add(Reason.entraSecretExpired, Reason.entraSecretExpired) { $0.secretExpired = true }
@@ -258,6 +268,7 @@ extension ScenarioSpec {
     add(Reason.bcCompanyNotFound, Reason.bcCompanyNotFound) {
       $0.extraArgs = ["--company", "No Such Company"]
     }
+    add("ok-company", "passed") { $0.extraArgs = ["--company", "CRONUS USA, Inc."] }
     add(Reason.bcEndpointNotFound, Reason.bcEndpointNotFound) {
       $0.extraArgs = ["--api-path", "/api/contoso/sales/v9.0/companies"]
     }
@@ -292,6 +303,10 @@ extension ScenarioSpec {
       $0.token.roles = [Facts.automationRole]
       $0.graph.configuredRoles = [Facts.apiRole, Facts.automationRole]
     }
+    // Just after an administrator disabled the enterprise application: Graph shows it at once,
+    // while the token service still issues tokens until the change has replicated to it.
+    add("entra.app-disabled-replicating", Reason.entraAppDisabled) { $0.graph.accountEnabled = false }
+    add("ok-redirect-uri", "passed") { $0.extraArgs = ["--redirect-uri", Facts.oauthLanding] }
     add(Reason.registrationRedirectUriMissing, Reason.registrationRedirectUriMissing) {
       $0.extraArgs = ["--redirect-uri", Facts.oauthLanding]
       $0.graph.redirectURIs = ["https://localhost:8080/"]

@@ -161,7 +161,8 @@ enum MiniCheck {
     if tokenResponse.status >= 500 { return "entra.unavailable" }
     if tokenResponse.status != 200 {
       let codes: [Int: String] = [
-        90002: "entra.tenant-not-found", 900432: "entra.tenant-in-other-cloud", 700016: "entra.app-not-found",
+        90002: "entra.tenant-not-found", 900432: "entra.tenant-in-other-cloud", 900382: "entra.tenant-in-other-cloud",
+        700016: "entra.app-not-found",
         7000215: "entra.secret-invalid", 7000222: "entra.secret-expired", 7000216: "entra.credential-missing",
         50059: "entra.tenant-not-specified", 1002012: "entra.scope-invalid", 500011: "entra.resource-not-found",
         7000112: "entra.app-disabled", 53003: "entra.conditional-access", 700027: "entra.certificate-rejected",
