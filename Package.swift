@@ -100,12 +100,14 @@ let package = Package(
     /// The one generator of the embedded catalogue snapshot (`make generate`); not shipped.
     .executableTarget(name: "catalogue-gen", dependencies: ["S2SDoctorCore"]),
 
+    // Shared by the test targets (one process runner, off the cooperative pool); never shipped.
+    .target(name: "S2SDoctorTestSupport", path: "Tests/S2SDoctorTestSupport", exclude: ["README.md"]),
     .testTarget(
       name: "S2SDoctorCoreTests", dependencies: ["S2SDoctorCore", "CS2SSystem"], exclude: ["Fixtures"]),
     .testTarget(
       name: "S2SDoctorLiveTests",
       dependencies: [
-        "S2SDoctorLive", "S2SDoctorEmulator", "S2SDoctorCLI", "s2s-doctor",
+        "S2SDoctorLive", "S2SDoctorEmulator", "S2SDoctorCLI", "s2s-doctor", "S2SDoctorTestSupport",
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -123,10 +125,10 @@ let package = Package(
         .product(name: "_CryptoExtras", package: "swift-crypto"),
       ]),
     .testTarget(
-      name: "S2SDoctorReportsTests", dependencies: ["S2SDoctorReports", "s2s-doctor"],
+      name: "S2SDoctorReportsTests", dependencies: ["S2SDoctorReports", "s2s-doctor", "S2SDoctorTestSupport"],
       exclude: ["Snapshots", "junit.xsd"]),
     .testTarget(
       name: "S2SDoctorWizardTests",
-      dependencies: ["S2SDoctorWizard", "S2SDoctorEmulator", "s2s-doctor"]),
+      dependencies: ["S2SDoctorWizard", "S2SDoctorEmulator", "s2s-doctor", "S2SDoctorTestSupport"]),
   ]
 )

@@ -98,21 +98,32 @@ import Testing
     }
   }
 
-  @Test func loaderRejectsUnknownKeysNamingFileAndLine() {
-    var files = checksFiles
-    files.append(("reasons/extra.yaml", "x.one:\n  summary: s\n  colour: red\n"))
-    files = files.map { file in
-      file.path == "catalogue.yaml"
-        ? (file.path, file.contents.replacingOccurrences(of: "reasons: [", with: "reasons: [extra, "))
-        : file
+  @Test func loaderRejectsUnknownKeysNamingFileAndLine() throws {
+    // A complete, valid reason (a copy of bc.app-not-accepted) plus one unknown key, so that the
+    // only thing wrong is the unknown key and the error must be about it.
+    let bc = try #require(checksFiles.first { $0.path == "reasons/bc.yaml" }?.contents)
+    let lines = bc.split(separator: "\n", omittingEmptySubsequences: false)
+    let start = try #require(lines.firstIndex { $0 == "bc.app-not-accepted:" })
+    let end =
+      lines[(start + 1)...].firstIndex { !$0.isEmpty && !$0.hasPrefix(" ") && !$0.hasPrefix("#") } ?? lines.endIndex
+    var block = lines[start..<end].map(String.init)
+    while block.last?.isEmpty == true { block.removeLast() }
+    block[0] = "x.one:"
+    let valid = block.joined(separator: "\n") + "\n"
+    let invalid = valid + "  colour: red\n"
+    func files(_ extra: String) -> [(path: String, contents: String)] {
+      checksFiles.map { file in
+        file.path == "catalogue.yaml"
+          ? (file.path, file.contents.replacingOccurrences(of: "reasons: [", with: "reasons: [extra, "))
+          : file
+      } + [("reasons/extra.yaml", extra)]
     }
-    #expect(throws: CatalogueError.self) { try Catalogue.load(files: files) }
-    do {
-      _ = try Catalogue.load(files: files)
-    } catch {
-      #expect(error.file == "reasons/extra.yaml")
-      #expect(error.message.contains("colour") || error.message.contains("missing key"))
-    }
+    // The copy alone loads: the failure below is the unknown key's.
+    #expect(try Catalogue.load(files: files(valid)).reason("x.one") != nil)
+    let error = try #require(throws: CatalogueError.self) { try Catalogue.load(files: files(invalid)) }
+    #expect(error.file == "reasons/extra.yaml")
+    #expect(error.line == block.count + 1, "\(error)")
+    #expect(error.message.contains("colour"), "\(error)")
   }
 
   @Test func loaderRejectsDuplicateIdsAndDanglingLinks() {

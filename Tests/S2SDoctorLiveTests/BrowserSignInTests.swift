@@ -1,4 +1,5 @@
 import Foundation
+import S2SDoctorTestSupport
 import Testing
 
 @testable import S2SDoctorCore
@@ -11,20 +12,11 @@ import Testing
   /// Runs curl on `url`; with `follow`, it follows the redirect (the browser coming back),
   /// otherwise it returns the redirect's target.
   @discardableResult
-  static func browse(_ url: String, caFile: String?, follow: Bool) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+  static func browse(_ url: String, caFile: String?, follow: Bool) async throws -> String {
     var arguments = ["-sS", "--max-time", "20", "-o", "/dev/null"]
     if let caFile { arguments += ["--cacert", caFile] }
     arguments += follow ? ["-L"] : ["-w", "%{redirect_url}"]
-    process.arguments = arguments + [url]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    return try await ProcessRun.run("/usr/bin/curl", arguments + [url], limit: 30).stdout
   }
 
   static func signIn(_ clientID: String) async throws -> (BrowserSignIn, EmulatorInfo) {
@@ -41,7 +33,7 @@ import Testing
     let shown = URLBox()
     let token = try await signIn.signIn { url in
       shown.url = url
-      Thread { _ = try? Self.browse(url, caFile: info.caFile, follow: true) }.start()
+      Task.detached { _ = try? await Self.browse(url, caFile: info.caFile, follow: true) }
     }
     let url = try #require(URLComponents(string: shown.url))
     let items = Dictionary(uniqueKeysWithValues: (url.queryItems ?? []).map { ($0.name, $0.value ?? "") })
@@ -60,7 +52,7 @@ import Testing
     let (signIn, info) = try await Self.signIn(StableID.guid("public/declined"))
     do {
       _ = try await signIn.signIn { url in
-        Thread { _ = try? Self.browse(url, caFile: info.caFile, follow: true) }.start()
+        Task.detached { _ = try? await Self.browse(url, caFile: info.caFile, follow: true) }
       }
       Issue.record("a declined sign-in gave a token")
     } catch {
@@ -81,7 +73,8 @@ import Testing
       "\(base)/authorize?client_id=\(client)&response_type=code&redirect_uri=\(BrowserSignIn.queryEncode(redirect))"
       + "&scope=\(BrowserSignIn.queryEncode(DeviceCodeSignIn.graphScopes.joined(separator: " ")))&state=s1"
       + "&code_challenge=\(challenge)&code_challenge_method=S256"
-    let location = try #require(URLComponents(string: try Self.browse(authorize, caFile: info.caFile, follow: false)))
+    let location = try #require(
+      URLComponents(string: try await Self.browse(authorize, caFile: info.caFile, follow: false)))
     #expect(location.host == "127.0.0.1" && location.port == 9)
     let code = try #require(location.queryItems?.first { $0.name == "code" }?.value)
     #expect(location.queryItems?.first { $0.name == "state" }?.value == "s1")
@@ -103,13 +96,13 @@ import Testing
     // The failed attempt used the code up, as Entra ID does: a new code for the right verifier.
     #expect(try await redeem(code, verifier).status == 400)
     let again = try #require(
-      URLComponents(string: try Self.browse(authorize, caFile: info.caFile, follow: false))?.queryItems?.first {
+      URLComponents(string: try await Self.browse(authorize, caFile: info.caFile, follow: false))?.queryItems?.first {
         $0.name == "code"
       }?.value)
     let right = try await redeem(again, verifier)
     #expect(right.status == 200 && right.json?["access_token"]?.string != nil)
     #expect(try await redeem(again, verifier).status == 400, "a code is redeemed once")
-    let withoutChallenge = try Self.browse(
+    let withoutChallenge = try await Self.browse(
       authorize.replacingOccurrences(of: "&code_challenge=\(challenge)", with: ""), caFile: info.caFile, follow: false)
     #expect(withoutChallenge.contains("error=invalid_request"), "\(withoutChallenge)")
     await transport.shutdown()

@@ -1,4 +1,5 @@
 import Foundation
+import S2SDoctorTestSupport
 import Testing
 
 @testable import S2SDoctorCore
@@ -21,27 +22,25 @@ import Testing
     return info.st_mode & S_IFMT
   }
 
-  @Test func outputIsPrivateWhateverTheUmask() throws {
+  @Test func outputIsPrivateWhateverTheUmask() async throws {
     let home = temporaryHome()
-    let old = umask(0)
-    defer { umask(old) }
     for (name, args) in [("export.http", Self.exportArgs), ("explain.txt", ["explain", "AADSTS7000215"])] {
       let file = home + "/" + name
       if args[0] == "export" {
-        let r = try Binary.run(args + ["--output", file], home: home)
+        let r = try await Binary.run(args + ["--output", file], home: home, umask: "000")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(mode(file) == 0o600, "\(name) has mode \(String(mode(file), radix: 8))")
       }
     }
   }
 
-  @Test func aSymlinkIsWrittenThroughAndStaysALink() throws {
+  @Test func aSymlinkIsWrittenThroughAndStaysALink() async throws {
     let home = temporaryHome()
     let target = home + "/real.http"
     FileManager.default.createFile(atPath: target, contents: Data("old".utf8))
     let link = home + "/link.http"
     try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
-    let r = try Binary.run(Self.exportArgs + ["--output", link], home: home)
+    let r = try await Binary.run(Self.exportArgs + ["--output", link], home: home)
     #expect(r.status == 0, "\(r.stderr)")
     #expect(kind(link) == S_IFLNK, "the link was replaced by a file")
     #expect(try String(contentsOfFile: target, encoding: .utf8).contains("contoso.onmicrosoft.com"))
@@ -49,7 +48,7 @@ import Testing
     // A link to a device: the device is written to, the link and the device stay.
     let devnull = home + "/null"
     try FileManager.default.createSymbolicLink(atPath: devnull, withDestinationPath: "/dev/null")
-    let n = try Binary.run(Self.exportArgs + ["--output", devnull], home: home)
+    let n = try await Binary.run(Self.exportArgs + ["--output", devnull], home: home)
     #expect(n.status == 0, "\(n.stderr)")
     #expect(kind(devnull) == S_IFLNK)
     #expect(kind("/dev/null") == S_IFCHR)
@@ -72,23 +71,23 @@ import Testing
       }
       return String(decoding: out, as: UTF8.self)
     }
-    let r = try Binary.run(Self.exportArgs + ["--output", fifo], home: home)
+    let r = try await Binary.run(Self.exportArgs + ["--output", fifo], home: home)
     #expect(r.status == 0, "\(r.stderr)")
     let received = await reader.value
     #expect(received.contains("contoso.onmicrosoft.com"))
     #expect(kind(fifo) == S_IFIFO, "the FIFO was replaced")
   }
 
-  @Test func anUnwritableOutputIsExit64() throws {
+  @Test func anUnwritableOutputIsExit64() async throws {
     let home = temporaryHome()
     for path in [home + "/no/such/folder/x.http", home] {
-      let r = try Binary.run(Self.exportArgs + ["--output", path], home: home)
+      let r = try await Binary.run(Self.exportArgs + ["--output", path], home: home)
       #expect(r.status == 64, "\(path): \(r.status) \(r.stderr)")
       #expect(r.stderr.contains("Cannot write"), "\(r.stderr)")
     }
   }
 
-  @Test func aFailedWriteToStandardOutputIsNotExit0() throws {
+  @Test func aFailedWriteToStandardOutputIsNotExit0() async throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Binary.path)
     process.arguments = Self.exportArgs
@@ -96,11 +95,11 @@ import Testing
     process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
     process.standardError = FileHandle.nullDevice
     try process.run()
-    process.waitUntilExit()
+    await ProcessRun.waitForExit(process)
     #expect(process.terminationStatus != 0)
   }
 
-  @Test func aProfileFolderOthersCanWriteIsRefused() throws {
+  @Test func aProfileFolderOthersCanWriteIsRefused() async throws {
     let home = temporaryHome()
     let folder = home + "/config/s2s-doctor/profiles"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -111,34 +110,33 @@ import Testing
     chmod(folder + "/p.json", 0o600)
     chmod(home + "/config/s2s-doctor", 0o700)
     chmod(folder, 0o777)
-    let r = try Binary.run(Self.exportArgs.prefix(2) + ["--profile", "p"], home: home)
+    let r = try await Binary.run(Self.exportArgs.prefix(2) + ["--profile", "p"], home: home)
     #expect(r.status == 64, "\(r.status) \(r.stdout) \(r.stderr)")
     #expect(r.stderr.contains("chmod 700"), "\(r.stderr)")
     chmod(folder, 0o700)
     chmod(folder + "/p.json", 0o666)
-    let f = try Binary.run(Self.exportArgs.prefix(2) + ["--profile", "p"], home: home)
+    let f = try await Binary.run(Self.exportArgs.prefix(2) + ["--profile", "p"], home: home)
     #expect(f.status == 64 && f.stderr.contains("chmod 600"), "\(f.stderr)")
     chmod(folder + "/p.json", 0o600)
-    let ok = try Binary.run(Self.exportArgs.prefix(2) + ["--profile", "p"], home: home)
+    let ok = try await Binary.run(Self.exportArgs.prefix(2) + ["--profile", "p"], home: home)
     #expect(ok.status == 0, "\(ok.stderr)")
   }
 
-  @Test func theLockFileIsNeverFollowedThroughALink() throws {
+  @Test func theLockFileIsNeverFollowedThroughALink() async throws {
     let home = temporaryHome()
     let folder = home + "/config/s2s-doctor/profiles"
     try SafeFile.createPrivateFolder(folder)
     let victim = home + "/victim"
     try FileManager.default.createSymbolicLink(atPath: folder + "/p-0.json.lock", withDestinationPath: victim)
-    let r = try Binary.run(["profile", "_stress", "--prefix", "p", "--count", "1", "--rounds", "1"], home: home)
+    let r = try await Binary.run(["profile", "_stress", "--prefix", "p", "--count", "1", "--rounds", "1"], home: home)
     #expect(r.status != 0)
     #expect(!FileManager.default.fileExists(atPath: victim), "the lock followed the link and created \(victim)")
   }
 
-  @Test func newFoldersArePrivate() throws {
+  @Test func newFoldersArePrivate() async throws {
     let home = temporaryHome()
-    let old = umask(0)
-    defer { umask(old) }
-    let r = try Binary.run(["profile", "_stress", "--prefix", "p", "--count", "1", "--rounds", "1"], home: home)
+    let r = try await Binary.run(
+      ["profile", "_stress", "--prefix", "p", "--count", "1", "--rounds", "1"], home: home, umask: "000")
     #expect(r.status == 0, "\(r.stderr)")
     #expect(mode(home + "/config/s2s-doctor") == 0o700)
     #expect(mode(home + "/config/s2s-doctor/profiles") == 0o700)

@@ -1,5 +1,6 @@
 import Foundation
 import S2SDoctorEmulator
+import S2SDoctorTestSupport
 import Testing
 
 @testable import S2SDoctorCore
@@ -22,38 +23,26 @@ struct Binary {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// The child's own run time (start to exit).
+    var seconds: Double = 0
   }
 
   static func run(
-    _ args: [String], env: [String: String] = [:], stdin: String? = nil, home: String, limit: Double = 120
-  ) throws -> Result {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = args
+    _ args: [String], env: [String: String] = [:], stdin: String? = nil, home: String, limit: Double = 120,
+    umask: String? = nil
+  ) async throws -> Result {
     var environment = [
       "HOME": home, "XDG_CONFIG_HOME": home + "/config", "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin",
       "LANG": "C.UTF-8",
     ]
     for (k, v) in env { environment[k] = v }
-    process.environment = environment
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
-    try process.run()
-    // A run that hangs (a hostile server, a bug) is killed after `limit` seconds and fails
-    // its test instead of stopping the suite.
-    let watchdog = DispatchWorkItem { [pid = process.processIdentifier] in kill(pid, SIGKILL) }
-    DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
-    defer { watchdog.cancel() }
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Result(
-      status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-      stderr: String(decoding: e, as: UTF8.self))
+    // A umask is set for the child alone (through sh): the test process's own umask is shared by
+    // every test running beside this one.
+    let (program, arguments) =
+      umask.map { ("/bin/sh", ["-c", "umask \($0) && exec \"$0\" \"$@\"", path] + args) } ?? (path, args)
+    let result = try await ProcessRun.run(
+      program, arguments, environment: environment, stdin: Data((stdin ?? "").utf8), limit: limit)
+    return Result(status: result.status, stdout: result.stdout, stderr: result.stderr, seconds: result.seconds)
   }
 }
 
@@ -92,23 +81,23 @@ func allFiles(under folder: String) -> [(String, String)] {
       let scenario = try #require(info.scenarios[name])
       let env = scenario.env
       for format in ["console", "json", "markdown", "html", "junit", "text"] {
-        let r = try Binary.run(["check", "-v", "--format", format] + scenario.args, env: env, home: home)
+        let r = try await Binary.run(["check", "-v", "--format", format] + scenario.args, env: env, home: home)
         outputs.append(("\(name) \(format)", r.stdout + r.stderr))
       }
       let file = home + "/report-\(name).html"
-      _ = try Binary.run(["check", "--format", "html", "--output", file] + scenario.args, env: env, home: home)
+      _ = try await Binary.run(["check", "--format", "html", "--output", file] + scenario.args, env: env, home: home)
       // Only the flags each command uses (the others are refused, exit 64).
       func only(_ flags: Set<String>) -> [String] {
         stride(from: 0, to: scenario.args.count - 1, by: 2).flatMap { i in
           flags.contains(scenario.args[i]) ? [scenario.args[i], scenario.args[i + 1]] : []
         }
       }
-      let exported = try Binary.run(
+      let exported = try await Binary.run(
         ["export", "http"] + only(["--tenant", "--client-id", "--authority-host", "--bc-api-host"]), env: env,
         home: home)
       #expect(exported.status == 0, "\(exported.stderr)")
       outputs.append(("\(name) export http", exported.stdout + exported.stderr))
-      let consent = try Binary.run(
+      let consent = try await Binary.run(
         ["consent-url"] + only(["--tenant", "--client-id", "--authority-host"]), env: env, home: home)
       #expect(consent.status == 0, "\(consent.stderr)")
       outputs.append(("\(name) consent-url", consent.stdout + consent.stderr))
@@ -119,7 +108,7 @@ func allFiles(under folder: String) -> [(String, String)] {
     let pasted =
       "POST /token client_secret=\(Redactor.formEncode(secret)) → 200 access_token eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2FwaS5idXNpbmVzc2NlbnRyYWwuZHluYW1pY3MuY29tIn0.c2lnbmF0dXJlc2lnbmF0dXJl then 401 Authentication_InvalidCredentials"
     for format in ["text", "json"] {
-      let r = try Binary.run(["explain", "-", "--format", format], env: ok.env, stdin: pasted, home: home)
+      let r = try await Binary.run(["explain", "-", "--format", format], env: ok.env, stdin: pasted, home: home)
       outputs.append(("explain \(format)", r.stdout + r.stderr))
     }
     let files = allFiles(under: home)
@@ -132,9 +121,9 @@ func allFiles(under folder: String) -> [(String, String)] {
     #expect(outputs.count >= 20)
   }
 
-  @Test func secretAsAFlagValueIsRefused() throws {
+  @Test func secretAsAFlagValueIsRefused() async throws {
     let home = temporaryHome()
-    let r = try Binary.run(
+    let r = try await Binary.run(
       [
         "check", "--tenant", "contoso.onmicrosoft.com", "--client-id", UUID().uuidString, "--client-secret",
         "CanarySecretValue+/=",
@@ -144,12 +133,12 @@ func allFiles(under folder: String) -> [(String, String)] {
     #expect(!(r.stdout + r.stderr).contains("CanarySecretValue"))
   }
 
-  @Test func thereIsNoInsecureMode() throws {
-    let r = try Binary.run(["check", "--insecure"], home: temporaryHome())
+  @Test func thereIsNoInsecureMode() async throws {
+    let r = try await Binary.run(["check", "--insecure"], home: temporaryHome())
     #expect(r.status == 64)
   }
 
-  @Test func theToolStartsNoChildProcesses() throws {
+  @Test func theToolStartsNoChildProcesses() async throws {
     // A secret can only reach a child's environment if there is a child: the sources start none,
     // except the browser of `--sign-in browser`, whose environment is an allow-list (the
     // end-to-end test in SetupCreateTests checks that the secret is not in it).
@@ -185,7 +174,7 @@ func allFiles(under folder: String) -> [(String, String)] {
       try process.run()
       try await Task.sleep(for: .milliseconds(60 + attempt * 37))
       kill(process.processIdentifier, SIGKILL)
-      process.waitUntilExit()
+      await ProcessRun.waitForExit(process)
       for (path, text) in allFiles(under: home + "/config/s2s-doctor/profiles") where path.hasSuffix(".json") {
         let data = Data(text.utf8)
         #expect((try? JSONDecoder().decode(Profile.self, from: data)) != nil, "attempt \(attempt): \(path) is corrupt")
@@ -205,7 +194,7 @@ func allFiles(under folder: String) -> [(String, String)] {
       return process
     }
     for run in runs { try run.run() }
-    for run in runs { run.waitUntilExit() }
+    for run in runs { await ProcessRun.waitForExit(run) }
     let names = ProfileStore(directory: home + "/config/s2s-doctor/profiles").list()
     #expect(names.count == 60, "\(names.count) profiles survived of 60")
   }
@@ -239,7 +228,7 @@ func allFiles(under folder: String) -> [(String, String)] {
     }
   }
 
-  @Test func profileDecoderSurvivesHostileInput() throws {
+  @Test func profileDecoderSurvivesHostileInput() async throws {
     var settings = ConnectionSettings()
     settings.tenant = "contoso.onmicrosoft.com"
     let seed = Array(try JSONEncoder().encode(Profile(name: "x", settings: settings)))

@@ -1,4 +1,5 @@
 import Foundation
+import S2SDoctorTestSupport
 import Testing
 
 @testable import S2SDoctorCore
@@ -19,15 +20,14 @@ import Testing
   /// `check` against the server (authority and API host), with the canary secret.
   func check(
     _ server: HostileServer, timeout: Int = 2, extra: [String] = [], env: [String: String] = [:]
-  ) throws -> Run {
+  ) async throws -> Run {
     let home = temporaryHome()
-    let started = Date()
-    let result = try Binary.run(
+    let result = try await Binary.run(
       [
         "check", "--tenant", "contoso.onmicrosoft.com", "--client-id", Self.client, "--authority-host", server.url,
         "--bc-api-host", server.url, "--ca-file", server.caFile, "--timeout", String(timeout), "--format", "json",
       ] + extra, env: ["AZURE_CLIENT_SECRET": Self.canary].merging(env) { $1 }, home: home, limit: 30)
-    return Run(result: result, seconds: Date().timeIntervalSince(started), home: home)
+    return Run(result: result, seconds: result.seconds, home: home)
   }
 
   /// Every form of the canary, and every 8-character piece of it (a prefix left by truncation).
@@ -38,19 +38,19 @@ import Testing
   }
 
   @Test(arguments: [HostileServer.Mode.dripBody, .endlessBody, .dripToken])
-  func aBodyThatNeverEndsEndsInATimeout(mode: HostileServer.Mode) throws {
+  func aBodyThatNeverEndsEndsInATimeout(mode: HostileServer.Mode) async throws {
     let server = try HostileServer(mode)
     defer { server.stop() }
-    let run = try check(server, timeout: 2)
+    let run = try await check(server, timeout: 2)
     #expect(run.result.status == 2, "\(mode): \(run.output)")
     #expect(run.output.contains("network.timeout"), "\(mode): \(run.output)")
     #expect(run.seconds < 2 + 5, "\(mode): took \(run.seconds) s with --timeout 2")
   }
 
-  @Test func aThrottledTokenRequestIsEntraThrottled() throws {
+  @Test func aThrottledTokenRequestIsEntraThrottled() async throws {
     let server = try HostileServer(.throttled)
     defer { server.stop() }
-    let run = try check(server)
+    let run = try await check(server)
     #expect(run.result.status == 2, "\(run.output)")
     let report = try #require(JSONValue.parse(Data(run.result.stdout.utf8)))
     let token = report["results"]?.array?.first { $0["check"]?.string == "entra.token" }
@@ -59,10 +59,10 @@ import Testing
   }
 
   /// Issue 14, point 10: a 429 with a short Retry-After (≤ 5 s) is retried once, also in `check`.
-  @Test func aShortRetryAfterIsRetriedOnce() throws {
+  @Test func aShortRetryAfterIsRetriedOnce() async throws {
     let server = try HostileServer(.throttledOnce)
     defer { server.stop() }
-    let run = try check(server)
+    let run = try await check(server)
     let report = try #require(JSONValue.parse(Data(run.result.stdout.utf8)))
     let token = report["results"]?.array?.first { $0["check"]?.string == "entra.token" }
     #expect(token?["reason"]?.string == "entra.secret-invalid", "\(run.result.stdout)")
@@ -70,7 +70,7 @@ import Testing
     // A long one is not waited for in check (it would outlast --timeout): one request only.
     let long = try HostileServer(.throttled)
     defer { long.stop() }
-    _ = try check(long)
+    _ = try await check(long)
     #expect(long.requests.filter { $0.path.contains("/token") }.count == 1)
   }
 
@@ -79,7 +79,7 @@ import Testing
   /// a time: the first answers hold the host back, the rows waiting behind them send nothing
   /// until it is free, and each throttled request is retried once. A Retry-After of 6 s is
   /// longer than `check` waits, so without the host gate the first rows end throttled.
-  @Test func fleetWaitsForARetryAfterOncePerHost() throws {
+  @Test func fleetWaitsForARetryAfterOncePerHost() async throws {
     let server = try HostileServer(.throttledWindow)
     defer { server.stop() }
     let home = temporaryHome()
@@ -89,13 +89,12 @@ import Testing
     let inventory = home + "/fleet.csv"
     try (["name,tenant,clientId,environment,deployment,secretEnv,certificate"] + rows).joined(separator: "\n")
       .write(toFile: inventory, atomically: true, encoding: .utf8)
-    let started = Date()
-    let result = try Binary.run(
+    let result = try await Binary.run(
       [
         "fleet", inventory, "--authority-host", server.url, "--bc-api-host", server.url, "--ca-file",
         server.caFile, "--timeout", "2", "--concurrency", "2", "--format", "json",
       ], env: ["AZURE_CLIENT_SECRET": Self.canary], home: home, limit: 60)
-    let seconds = Date().timeIntervalSince(started)
+    let seconds = result.seconds
     let report = try #require(JSONValue.parse(Data(result.stdout.utf8)), "\(result.stderr)")
     let reasons = (report["rows"]?.array ?? []).map { $0["primaryReason"]?.string ?? "none" }
     #expect(reasons.count == 6, "\(result.stdout)")
@@ -109,12 +108,12 @@ import Testing
   }
 
   @Test(arguments: [HostileServer.Mode.echoSecretJSON, .echoSecretText])
-  func aServerEchoingTheSecretDoesNotLeakIt(mode: HostileServer.Mode) throws {
+  func aServerEchoingTheSecretDoesNotLeakIt(mode: HostileServer.Mode) async throws {
     let server = try HostileServer(mode)
     defer { server.stop() }
     var texts: [(String, String)] = []
     for format in ["json", "console", "markdown", "html", "text", "junit"] {
-      let run = try check(server, extra: ["--format", format, "-v"])
+      let run = try await check(server, extra: ["--format", format, "-v"])
       #expect(run.result.status == 1 || run.result.status == 2, "\(mode) \(format): \(run.output)")
       texts.append(("\(format) output", run.output))
       texts += allFiles(under: run.home)
@@ -126,7 +125,7 @@ import Testing
     }
   }
 
-  @Test func plainHTTPHostsAreRefusedBeforeAnythingIsSent() throws {
+  @Test func plainHTTPHostsAreRefusedBeforeAnythingIsSent() async throws {
     let plain = try HostileServer(.plainHTTP)
     defer { plain.stop() }
     let base = ["check", "--tenant", "contoso.onmicrosoft.com", "--client-id", Self.client, "--timeout", "2"]
@@ -137,7 +136,7 @@ import Testing
       (["--authority-host", "HTTP://127.0.0.1:\(plain.port)"], [:], "--authority-host"),
     ]
     for item in cases {
-      let r = try Binary.run(
+      let r = try await Binary.run(
         base + item.args, env: ["AZURE_CLIENT_SECRET": Self.canary].merging(item.env) { $1 }, home: temporaryHome())
       #expect(r.status == 64, "\(item.names): \(r.status) \(r.stderr)")
       #expect(r.stderr.contains(item.names) && r.stderr.contains("only https"), "\(r.stderr)")
@@ -145,7 +144,7 @@ import Testing
     #expect(plain.requests.isEmpty, "a request reached the http:// server: \(plain.requests.map(\.path))")
   }
 
-  @Test func onPremisesHTTPNeedsItsOwnFlagAndIsAWarning() throws {
+  @Test func onPremisesHTTPNeedsItsOwnFlagAndIsAWarning() async throws {
     let plain = try HostileServer(.plainHTTP)
     let entra = try HostileServer(.throttled)
     defer {
@@ -156,57 +155,60 @@ import Testing
       "check", "--tenant", "contoso.onmicrosoft.com", "--client-id", Self.client, "--authority-host", entra.url,
       "--ca-file", entra.caFile, "--bc-url", plain.url + "/BC", "--timeout", "2", "--format", "json",
     ]
-    let refused = try check(entra, extra: [])  // warm-up: the authority alone works
+    let refused = try await check(entra, extra: [])  // warm-up: the authority alone works
     #expect(refused.result.status == 2)
-    let without = try Binary.run(args, env: ["AZURE_CLIENT_SECRET": Self.canary], home: temporaryHome())
+    let without = try await Binary.run(args, env: ["AZURE_CLIENT_SECRET": Self.canary], home: temporaryHome())
     let report = try #require(JSONValue.parse(Data(without.stdout.utf8)), "\(without.stderr)")
     let target = report["results"]?.array?.first { $0["check"]?.string == "input.target" }
     #expect(target?["reason"]?.string == "input.server-url-invalid", "\(without.stdout)")
     #expect(target?["detail"]?.string?.contains("--allow-http-bc-url") == true)
-    let with = try Binary.run(
+    let with = try await Binary.run(
       args + ["--allow-http-bc-url"], env: ["AZURE_CLIENT_SECRET": Self.canary], home: temporaryHome())
     let allowed = try #require(JSONValue.parse(Data(with.stdout.utf8)), "\(with.stderr)")
     let warned = allowed["results"]?.array?.first { $0["check"]?.string == "input.target" }
     #expect(warned?["status"]?.string == "warning", "\(with.stdout)")
     #expect(warned?["reason"]?.string == "network.cleartext-http")
     // The flag is for an on-premises URL only.
-    let online = try Binary.run(
+    let online = try await Binary.run(
       ["check", "--tenant", "contoso.onmicrosoft.com", "--client-id", Self.client, "--allow-http-bc-url"],
       env: ["AZURE_CLIENT_SECRET": Self.canary], home: temporaryHome())
     #expect(online.status == 64)
   }
 
-  @Test func inputIsCapped() throws {
+  @Test func inputIsCapped() async throws {
     // 65 MB to explain, from a file and on standard input: refused with a message.
     let home = temporaryHome()
     let big = home + "/big.log"
     try Data(repeating: UInt8(ascii: "x"), count: (64 << 20) + 1024).write(to: URL(fileURLWithPath: big))
-    let fromFile = try Binary.run(["explain", "--from", big], home: home)
+    let fromFile = try await Binary.run(["explain", "--from", big], home: home)
     #expect(fromFile.status == 64, "\(fromFile.status)")
     #expect(fromFile.stderr.contains("larger than 64 MB"), "\(fromFile.stderr)")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Binary.path)
-    process.arguments = ["explain", "-"]
-    process.environment = ["HOME": home, "PATH": "/usr/bin:/bin"]
-    process.standardInput = FileHandle(forReadingAtPath: big)
-    let err = Pipe()
-    process.standardError = err
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 64)
+    let (status, message) = try await onOwnThread {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: Binary.path)
+      process.arguments = ["explain", "-"]
+      process.environment = ["HOME": home, "PATH": "/usr/bin:/bin"]
+      process.standardInput = FileHandle(forReadingAtPath: big)
+      let err = Pipe()
+      process.standardError = err
+      process.standardOutput = FileHandle.nullDevice
+      try process.run()
+      let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      return (process.terminationStatus, message)
+    }
+    #expect(status == 64)
     #expect(message.contains("larger than 64 MB"), "\(message)")
   }
 
-  @Test func aSecretFileFromWindowsWorksAndInvisibleCharactersAreNamed() throws {
+  @Test func aSecretFileFromWindowsWorksAndInvisibleCharactersAreNamed() async throws {
     let server = try HostileServer(.throttled)
     defer { server.stop() }
     let home = temporaryHome()
     // Notepad: UTF-8 with BOM and CRLF. Only the token endpoint can tell that it was sent as is.
     let windows = home + "/secret-windows.txt"
     try Data(("\u{FEFF}" + Self.canary + "\r\n").utf8).write(to: URL(fileURLWithPath: windows))
-    let ok = try check(server, extra: ["--client-secret-file", windows], env: ["AZURE_CLIENT_SECRET": ""])
+    let ok = try await check(server, extra: ["--client-secret-file", windows], env: ["AZURE_CLIENT_SECRET": ""])
     let sent = server.requests.filter { $0.method == "POST" }
     #expect(sent.count == 1, "\(ok.output)")
     #expect(sent.first.flatMap { HostileServer.formValue("client_secret", in: $0.body) } == Self.canary)
@@ -215,7 +217,7 @@ import Testing
     try Data((String(Self.canary.prefix(5)) + "\u{200B}" + Self.canary.dropFirst(5) + "\n").utf8)
       .write(to: URL(fileURLWithPath: damaged))
     let before = server.requests.filter { $0.method == "POST" }.count
-    let bad = try check(server, extra: ["--client-secret-file", damaged], env: ["AZURE_CLIENT_SECRET": ""])
+    let bad = try await check(server, extra: ["--client-secret-file", damaged], env: ["AZURE_CLIENT_SECRET": ""])
     let report = try #require(JSONValue.parse(Data(bad.result.stdout.utf8)), "\(bad.output)")
     let credential = report["results"]?.array?.first { $0["check"]?.string == "input.credential" }
     #expect(credential?["reason"]?.string == "input.secret-has-stray-characters", "\(bad.result.stdout)")
@@ -226,8 +228,8 @@ import Testing
 
 /// Issue 14, point 10 (in part): usage errors that used to run or pass.
 @Suite struct UsageErrorTests {
-  @Test func checkWithNoTargetPointsToSetup() throws {
-    let r = try Binary.run(["check"], home: temporaryHome())
+  @Test func checkWithNoTargetPointsToSetup() async throws {
+    let r = try await Binary.run(["check"], home: temporaryHome())
     #expect(r.status == 64, "\(r.status) \(r.stdout)")
     #expect(r.stderr.contains("s2s-doctor setup"), "\(r.stderr)")
     // The subcommand's usage, not the root's.
@@ -236,14 +238,14 @@ import Testing
   }
 
   @Test(arguments: ["check", "setup", "fleet", "export http", "profile delete"])
-  func helpShowsExamples(_ command: String) throws {
-    let r = try Binary.run(command.split(separator: " ").map(String.init) + ["--help"], home: temporaryHome())
+  func helpShowsExamples(_ command: String) async throws {
+    let r = try await Binary.run(command.split(separator: " ").map(String.init) + ["--help"], home: temporaryHome())
     #expect(r.status == 0)
     #expect(r.stdout.contains("Example"), "\(r.stdout)")
     #expect(r.stdout.contains("  s2s-doctor \(command) "), "\(r.stdout)")
   }
 
-  @Test func profileDeleteRemovesTheProfile() throws {
+  @Test func profileDeleteRemovesTheProfile() async throws {
     let home = temporaryHome()
     let folder = home + "/config/s2s-doctor/profiles"
     try FileManager.default.createDirectory(
@@ -253,18 +255,18 @@ import Testing
     FileManager.default.createFile(
       atPath: file, contents: Data(#"{"name":"contoso","settings":{"tenant":"contoso.onmicrosoft.com"}}"#.utf8),
       attributes: [.posixPermissions: 0o600])
-    #expect(try Binary.run(["profile", "list"], home: home).stdout.contains("contoso"))
-    let deleted = try Binary.run(["profile", "delete", "contoso"], home: home)
+    #expect(try await Binary.run(["profile", "list"], home: home).stdout.contains("contoso"))
+    let deleted = try await Binary.run(["profile", "delete", "contoso"], home: home)
     #expect(deleted.status == 0, "\(deleted.stderr)")
     #expect(!FileManager.default.fileExists(atPath: file))
-    let again = try Binary.run(["profile", "delete", "contoso"], home: home)
+    let again = try await Binary.run(["profile", "delete", "contoso"], home: home)
     #expect(again.status == 64)
     #expect(again.stderr.contains("No profile named 'contoso'"), "\(again.stderr)")
     #expect(again.stderr.contains("Usage: s2s-doctor profile delete"), "\(again.stderr)")
   }
 
-  @Test func demoWithAnUnknownScenarioIsAUsageError() throws {
-    let r = try Binary.run(["demo", "--scenarios", "nosuch"], home: temporaryHome())
+  @Test func demoWithAnUnknownScenarioIsAUsageError() async throws {
+    let r = try await Binary.run(["demo", "--scenarios", "nosuch"], home: temporaryHome())
     #expect(r.status == 64, "\(r.status) \(r.stderr)")
     #expect(r.stderr.contains("No scenario named 'nosuch'"), "\(r.stderr)")
     #expect(r.stderr.contains("Usage: s2s-doctor demo"), "\(r.stderr)")

@@ -10,11 +10,11 @@ import Testing
       "not a Business Central server configuration"
     ),
   ])
-  func unusableServerConfigurationIsAUsageError(_ name: String, _ contents: String, _ expected: String) throws {
+  func unusableServerConfigurationIsAUsageError(_ name: String, _ contents: String, _ expected: String) async throws {
     let home = temporaryHome()
     let path = home + "/" + name
     try contents.write(toFile: path, atomically: true, encoding: .utf8)
-    let r = try Binary.run(
+    let r = try await Binary.run(
       [
         "check", "--deployment", "onprem", "--bc-url", "https://127.0.0.1:9/BC", "--tenant", "contoso.onmicrosoft.com",
         "--client-id", "11111111-2222-3333-4444-555555555555", "--server-config", path,

@@ -35,15 +35,15 @@ import Testing
     (["fleet", "/nonexistent.csv", "--tenant", tenant], "--tenant", "fleet"),
     (["fleet", "/nonexistent.csv", "--environment", "sandbox"], "--environment", "fleet"),
   ])
-  func aFlagThatDoesNothingIsRefused(_ args: [String], _ flag: String, _ command: String) throws {
-    let run = try Binary.run(args, home: temporaryHome())
+  func aFlagThatDoesNothingIsRefused(_ args: [String], _ flag: String, _ command: String) async throws {
+    let run = try await Binary.run(args, home: temporaryHome())
     #expect(run.status == 64, "\(run.stdout)\(run.stderr)")
     #expect(run.stderr.contains("\(flag) does nothing for `s2s-doctor \(command)`"), "\(run.stderr)")
     #expect(run.stderr.contains("Usage: s2s-doctor \(command)"), "not the command's usage: \(run.stderr)")
   }
 
-  @Test func theFlagsACommandUsesStillWork() throws {
-    let run = try Binary.run(
+  @Test func theFlagsACommandUsesStillWork() async throws {
+    let run = try await Binary.run(
       ["consent-url", "--tenant", Self.tenant, "--client-id", Self.client, "--cloud", "public"], home: temporaryHome())
     #expect(run.status == 0, "\(run.stderr)")
   }

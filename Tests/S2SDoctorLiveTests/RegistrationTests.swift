@@ -34,7 +34,7 @@ import Testing
     return JSONValue.parse(text)!
   }
 
-  @Test func graphDatesWithAndWithoutFractionsParse() throws {
+  @Test func graphDatesWithAndWithoutFractionsParse() async throws {
     let a = try #require(RegistrationHealth.date("2026-06-01T10:00:00.1234567Z"))
     let b = try #require(RegistrationHealth.date("2026-06-01T10:00:00Z"))
     #expect(a == b)
@@ -175,7 +175,7 @@ import Testing
   @Test func expiringSecretWarnsWithTheDateAndExitsZero() async throws {
     let info = try await SharedEmulator.shared.start()
     let scenario = try #require(info.scenarios["registration.credential-expiring"])
-    let result = try Binary.run(["check"] + scenario.args, env: scenario.env, home: temporaryHome())
+    let result = try await Binary.run(["check"] + scenario.args, env: scenario.env, home: temporaryHome())
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     let expected = RegistrationHealth.day(Date().addingTimeInterval(12 * 86_400))
     #expect(result.stdout.contains("registration.credential-expiring"), "\(result.stdout)")
@@ -183,7 +183,7 @@ import Testing
     #expect(result.stdout.contains("old pipeline secret"), "other credentials expiring soon are listed")
 
     // A shorter window: nothing to warn about.
-    let quiet = try Binary.run(
+    let quiet = try await Binary.run(
       ["check", "--format", "json", "--expiry-warning", "7"] + scenario.args, env: scenario.env, home: temporaryHome())
     #expect(quiet.status == 0)
     let report = try JSONDecoder().decode(RunReport.self, from: Data(quiet.stdout.utf8))
@@ -194,7 +194,7 @@ import Testing
   @Test func expiredSecretExitsOne() async throws {
     let info = try await SharedEmulator.shared.start()
     let scenario = try #require(info.scenarios["entra.secret-expired"])
-    let result = try Binary.run(
+    let result = try await Binary.run(
       ["check", "--format", "json"] + scenario.args, env: scenario.env, home: temporaryHome())
     #expect(result.status == 1)
     #expect(result.stdout.contains("entra.secret-expired"))
@@ -217,7 +217,7 @@ import Testing
     let info = try await SharedEmulator.shared.start()
     for name in ["registration.credential-expiring", "registration.permission-not-consented", "ok-certificate"] {
       let scenario = try #require(info.scenarios[name])
-      let result = try Binary.run(
+      let result = try await Binary.run(
         ["check", "--format", "json"] + scenario.args, env: scenario.env, home: temporaryHome())
       for output in [result.stdout, result.stderr] {
         if let secret = scenario.env["AZURE_CLIENT_SECRET"] {

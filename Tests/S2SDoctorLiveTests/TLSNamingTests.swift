@@ -12,11 +12,11 @@ import Testing
 /// Issue 14, point 10: a TLS failure names the certificate's subject and issuer (how an admin
 /// recognises an inspecting proxy), not the TLS library's internals.
 @Suite(.serialized) struct TLSNamingTests {
-  @Test func anUntrustedServerIsNamedBySubjectAndIssuer() throws {
+  @Test func anUntrustedServerIsNamedBySubjectAndIssuer() async throws {
     let server = try HostileServer(.throttled)
     defer { server.stop() }
     let home = temporaryHome()
-    let result = try Binary.run(
+    let result = try await Binary.run(
       [
         "check", "--tenant", "contoso.onmicrosoft.com", "--client-id", HostileServerTests.client,
         "--authority-host", server.url, "--bc-api-host", server.url, "--timeout", "3", "--format", "json",

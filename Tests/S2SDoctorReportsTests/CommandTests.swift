@@ -1,5 +1,6 @@
 import Foundation
 import S2SDoctorCore
+import S2SDoctorTestSupport
 import Testing
 
 @testable import S2SDoctorReports
@@ -24,29 +25,14 @@ import Testing
     throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "s2s-doctor next to \(exe)"])
   }
 
-  static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try binary())
-    process.arguments = arguments
+  static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
     let home = FileManager.default.temporaryDirectory.appendingPathComponent(
       "s2s-home-\(UUID().uuidString)"
     ).path
-    process.environment = [
-      "HOME": home, "XDG_CONFIG_HOME": home, "PATH": "/usr/bin:/bin", "NO_COLOR": "1",
-    ]
-    .merging(environment) { $1 }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(
-      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-      stderr: String(decoding: stderr, as: UTF8.self))
+    let base = ["HOME": home, "XDG_CONFIG_HOME": home, "PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
+    let result = try await ProcessRun.run(
+      try binary(), arguments, environment: base.merging(environment) { $1 }, stdin: Data())
+    return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
   }
 
   static func temporaryFile(_ name: String, _ contents: String? = nil) -> String {
@@ -57,18 +43,18 @@ import Testing
   }
 
   @Test(arguments: [ReportFormat.markdown, .html, .junit, .text, .json])
-  func reportRerendersASavedRun(format: ReportFormat) throws {
+  func reportRerendersASavedRun(format: ReportFormat) async throws {
     let saved = Snapshot.url("every-status.json").path
-    let result = try Self.run(["report", saved, "--format", format.rawValue])
+    let result = try await Self.run(["report", saved, "--format", format.rawValue])
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout == Snapshot.read(SnapshotTests.fileName("every-status", format)))
   }
 
-  @Test func reportWritesOutputFileAndRedactsIDs() throws {
+  @Test func reportWritesOutputFileAndRedactsIDs() async throws {
     let output = Self.temporaryFile("report.md")
     defer { try? FileManager.default.removeItem(atPath: output) }
     let saved = Snapshot.url("every-status.json").path
-    let result = try Self.run([
+    let result = try await Self.run([
       "report", saved, "--format", "markdown", "--redact-ids", "--output", output,
     ])
     #expect(result.status == 0 && result.stdout.isEmpty, "\(result.stderr)")
@@ -76,19 +62,19 @@ import Testing
     #expect(written == Snapshot.read("every-status.redact-ids.md"))
   }
 
-  @Test func reportWithAUserTemplateAndContext() throws {
+  @Test func reportWithAUserTemplateAndContext() async throws {
     let template = Self.temporaryFile("t.mustache", "{{toolName}}: {{headline}}\n")
     defer { try? FileManager.default.removeItem(atPath: template) }
     let saved = Snapshot.url("healthy.json").path
-    let result = try Self.run(["report", saved, "--template", template])
+    let result = try await Self.run(["report", saved, "--template", template])
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout == "s2s-doctor: 14 passed, 3 skipped\n")
-    let context = try Self.run(["report", saved, "--print-context"])
+    let context = try await Self.run(["report", saved, "--print-context"])
     #expect(context.status == 0)
     #expect(context.stdout.contains(#""headline" : "14 passed, 3 skipped""#))
   }
 
-  @Test func reportRefusesBadFilesWithExit64() throws {
+  @Test func reportRefusesBadFilesWithExit64() async throws {
     let notJSON = Self.temporaryFile("bad.json", "this is not json")
     let wrongVersion = Self.temporaryFile("v2.json", #"{"schemaVersion": 2}"#)
     defer {
@@ -99,7 +85,7 @@ import Testing
       (notJSON, "is not an s2s-doctor run report"), (wrongVersion, "has schemaVersion 2"),
       ("/nonexistent/run.json", "Cannot read /nonexistent/run.json"),
     ] {
-      let result = try Self.run(["report", path, "--format", "markdown"])
+      let result = try await Self.run(["report", path, "--format", "markdown"])
       #expect(result.status == 64)
       #expect(result.stderr.contains(path) && result.stderr.contains(words), "\(result.stderr)")
       #expect(result.stdout.isEmpty)
@@ -107,16 +93,16 @@ import Testing
     let saved = Snapshot.url("healthy.json").path
     let badTemplate = Self.temporaryFile("bad.mustache", "{{#results}}\n")
     defer { try? FileManager.default.removeItem(atPath: badTemplate) }
-    let result = try Self.run(["report", saved, "--template", badTemplate])
+    let result = try await Self.run(["report", saved, "--template", badTemplate])
     #expect(result.status == 64 && result.stderr.contains(badTemplate + ":"), "\(result.stderr)")
-    let unwritable = try Self.run(["report", saved, "--output", "/nonexistent/dir/out.md"])
+    let unwritable = try await Self.run(["report", saved, "--output", "/nonexistent/dir/out.md"])
     #expect(unwritable.status == 64 && unwritable.stderr.contains("/nonexistent/dir/out.md"))
   }
 
-  @Test func exportHTTPNeverWritesTheSecret() throws {
+  @Test func exportHTTPNeverWritesTheSecret() async throws {
     let secret = "Cli~Export.Canary-0123456789abcdef"
     // (--client-secret-file is refused for export: PartnerURLTests.)
-    let result = try Self.run(
+    let result = try await Self.run(
       [
         "export", "http", "--tenant", Fixtures.tenant, "--client-id", Fixtures.clientID,
         "--environment", "sandbox",
@@ -128,7 +114,7 @@ import Testing
     #expect(result.stdout.contains("@tenant = \(Fixtures.tenant)"))
     let output = Self.temporaryFile("bc.http")
     defer { try? FileManager.default.removeItem(atPath: output) }
-    let toFile = try Self.run(
+    let toFile = try await Self.run(
       ["export", "http", "--output", output],
       environment: [
         "AZURE_TENANT_ID": Fixtures.tenant, "AZURE_CLIENT_ID": Fixtures.clientID,
@@ -139,8 +125,8 @@ import Testing
     #expect(!written.contains(secret) && written.contains("@clientId = \(Fixtures.clientID)"))
   }
 
-  @Test func consentURL() throws {
-    let result = try Self.run([
+  @Test func consentURL() async throws {
+    let result = try await Self.run([
       "consent-url", "--tenant", Fixtures.tenant, "--client-id", Fixtures.clientID,
     ])
     #expect(result.status == 0, "\(result.stderr)")
@@ -148,7 +134,7 @@ import Testing
       result.stdout
         == "https://login.microsoftonline.com/\(Fixtures.tenant)/adminconsent?client_id=\(Fixtures.clientID)\n"
     )
-    let redirect = try Self.run(
+    let redirect = try await Self.run(
       [
         "consent-url", "--tenant", Fixtures.tenant, "--client-id", Fixtures.clientID,
         "--redirect-uri", "https://businesscentral.dynamics.com/OAuthLanding.htm", "--cloud",
@@ -160,33 +146,33 @@ import Testing
     )
   }
 
-  @Test func consentURLRefusesInputsThatCannotWork() throws {
-    let placeholder = try Self.run(["consent-url", "--tenant", "<tenant id>", "--client-id", Fixtures.clientID])
+  @Test func consentURLRefusesInputsThatCannotWork() async throws {
+    let placeholder = try await Self.run(["consent-url", "--tenant", "<tenant id>", "--client-id", Fixtures.clientID])
     #expect(placeholder.status == 64 && placeholder.stdout.isEmpty)
     #expect(placeholder.stderr.contains("input.tenant-invalid"), "\(placeholder.stderr)")
-    let notGUID = try Self.run(["consent-url", "--tenant", Fixtures.tenant, "--client-id", "my-app"])
+    let notGUID = try await Self.run(["consent-url", "--tenant", Fixtures.tenant, "--client-id", "my-app"])
     #expect(notGUID.status == 64 && notGUID.stderr.contains("input.client-id-invalid"), "\(notGUID.stderr)")
-    let landing = try Self.run([
+    let landing = try await Self.run([
       "consent-url", "--tenant", Fixtures.tenant, "--client-id", Fixtures.clientID,
       "--redirect-uri", "https://businesscentral.dynamics.com/oauthlanding.htm",
     ])
     #expect(landing.status == 64 && landing.stderr.contains("input.redirect-uri"), "\(landing.stderr)")
-    let http = try Self.run([
+    let http = try await Self.run([
       "consent-url", "--tenant", Fixtures.tenant, "--client-id", Fixtures.clientID, "--deployment", "onprem",
       "--redirect-uri", "http://bc.contoso.com/BC/OAuthLanding.htm",
     ])
     #expect(http.status == 64 && http.stderr.contains("input.redirect-uri-invalid"), "\(http.stderr)")
   }
 
-  @Test func missingTenantOrClientExits64NamingTheFlags() throws {
-    let none = try Self.run(["consent-url"])
+  @Test func missingTenantOrClientExits64NamingTheFlags() async throws {
+    let none = try await Self.run(["consent-url"])
     #expect(none.status == 64)
     #expect(none.stderr.contains("--tenant") && none.stderr.contains("--client-id"))
-    let noClient = try Self.run(["consent-url", "--tenant", Fixtures.tenant])
+    let noClient = try await Self.run(["consent-url", "--tenant", Fixtures.tenant])
     #expect(
       noClient.status == 64 && noClient.stderr.contains("--client-id")
         && !noClient.stderr.contains("--tenant"))
-    let export = try Self.run(["export", "http", "--client-id", Fixtures.clientID])
+    let export = try await Self.run(["export", "http", "--client-id", Fixtures.clientID])
     #expect(export.status == 64 && export.stderr.contains("--tenant"))
   }
 }

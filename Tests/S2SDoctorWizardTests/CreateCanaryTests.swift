@@ -1,4 +1,5 @@
 import Foundation
+import S2SDoctorTestSupport
 import Testing
 
 @testable import S2SDoctorEmulator

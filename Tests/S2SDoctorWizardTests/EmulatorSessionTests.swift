@@ -1,6 +1,7 @@
 import Foundation
 import S2SDoctorCore
 import S2SDoctorEmulator
+import S2SDoctorTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import Foundation
 import S2SDoctorCore
+import S2SDoctorTestSupport
 import Testing
 
 #if canImport(Glibc)

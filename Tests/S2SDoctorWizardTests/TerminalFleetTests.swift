@@ -1,5 +1,6 @@
 import Foundation
 import S2SDoctorCore
+import S2SDoctorTestSupport
 import Testing
 
 /// `fleet` and its secrets (issue 14, point 5): on a terminal a missing secret is asked for with

@@ -1,4 +1,5 @@
 import Foundation
+import S2SDoctorTestSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -344,53 +345,9 @@ struct PipedRun: Sendable {
   static func run(
     _ arguments: [String], environment: [String: String], stdin: String? = nil, timeout: Double = 60
   ) throws -> PipedRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try doctorBinary())
-    process.arguments = arguments
-    process.environment = environment
-    let input = Pipe()
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try? input.fileHandleForWriting.close()
-    // Drain both pipes concurrently so that a chatty child never blocks.
-    let outBox = DataBox()
-    let errBox = DataBox()
-    let group = DispatchGroup()
-    for (pipe, box) in [(output, outBox), (errors, errBox)] {
-      group.enter()
-      DispatchQueue.global().async {
-        box.data = pipe.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-      }
-    }
-    if group.wait(timeout: .now() + timeout) == .timedOut {
-      process.terminate()
-      throw PTYError("\(arguments) did not finish within \(timeout) s")
-    }
-    process.waitUntilExit()
-    return PipedRun(
-      status: process.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
-      stderr: String(decoding: errBox.data, as: UTF8.self))
-  }
-}
-
-final class DataBox: @unchecked Sendable {
-  var data = Data()
-}
-
-/// Runs blocking terminal work on its own thread, so that it never occupies the cooperative
-/// thread pool that the in-process emulator needs to answer.
-func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-  try await withCheckedThrowingContinuation { continuation in
-    let thread = Thread {
-      continuation.resume(with: Result { try body() })
-    }
-    thread.stackSize = 4 << 20
-    thread.start()
+    let result = try ProcessRun.runBlocking(
+      try doctorBinary(), arguments, environment: environment, stdin: Data((stdin ?? "").utf8), limit: timeout)
+    if result.timedOut { throw PTYError("\(arguments) did not finish within \(timeout) s") }
+    return PipedRun(status: result.status, stdout: result.stdout, stderr: result.stderr)
   }
 }
