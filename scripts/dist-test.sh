@@ -31,6 +31,9 @@ if [[ -n "$SWIFT" ]]; then
   # .../usr/bin/swift-driver -> the folder holding usr/
   TOOLCHAIN="$(dirname "$(dirname "$(dirname "$(readlink -f "$SWIFT")")")")"
 fi
+# The worked examples, copied away from the repository (a user's own folder of checks).
+mkdir -p "$WORK/checks"
+cp -R "$ROOT"/Checks/examples/. "$WORK/checks/"
 export S2S_SHIPPED="$PACKAGE/bin/s2s-doctor" S2S_WORK="$WORK" S2S_TOOLCHAIN="$TOOLCHAIN"
 
 cat >"$WORK/inside.sh" <<'INNER'
@@ -60,7 +63,23 @@ PY
 ARGS="$(sed -n 1p "$S2S_WORK/scenario")"
 AZURE_CLIENT_SECRET="$(sed -n 2p "$S2S_WORK/scenario")" eval "\"\$BIN\" check $ARGS" >"$S2S_WORK/check.txt"
 grep -q "The registration works" "$S2S_WORK/check.txt" || { cat "$S2S_WORK/check.txt" >&2; exit 1; }
-echo "dist-test: --version, explain and check against the emulator ran without the toolchain"
+# The binary copied alone to another folder runs check folders given with --checks: nothing
+# beside the binary (no Checks/, no share/) is needed to load and run them.
+mkdir -p "$S2S_WORK/alone"
+cp "$BIN" "$S2S_WORK/alone/s2s-doctor"
+AZURE_CLIENT_SECRET="$(sed -n 2p "$S2S_WORK/scenario")" eval \
+  "(cd \"$S2S_WORK\" && \"$S2S_WORK/alone/s2s-doctor\" check $ARGS --checks \"$S2S_WORK/checks\" --format json)" \
+  >"$S2S_WORK/checks.json" || { echo "dist-test: FAIL check --checks with the binary alone" >&2; cat "$S2S_WORK/checks.json" >&2; exit 1; }
+python3 - "$S2S_WORK/checks.json" <<'PY'
+import json, sys
+results = {r["check"]: r for r in json.load(open(sys.argv[1]))["results"]}
+for check in ("partner.custom-api", "partner.odata-web-service"):
+    status = results.get(check, {}).get("status")
+    if status != "passed":
+        sys.exit("dist-test: FAIL %s from --checks: %s" % (check, status))
+print("dist-test: the binary alone ran %d checks, the 2 from --checks passed" % len(results))
+PY
+echo "dist-test: --version, explain, check and check --checks against the emulator ran without the toolchain"
 INNER
 
 if [[ -n "$TOOLCHAIN" ]] && unshare -rm true 2>/dev/null; then

@@ -36,6 +36,11 @@ public struct Catalogue: Sendable, Codable, Equatable {
   /// validated YAML of `Checks/`: parsing and validating the YAML at every start took a third of a
   /// `check` run. A test and `make test` keep the snapshot equal to the YAML.
   public static let builtIn: Catalogue = {
+    // S2S_DOCTOR_TRACE=catalogue says when the embedded catalogue is decoded (a test holds
+    // `--version` to never decoding it: cold start pays for nothing it does not use).
+    if ProcessInfo.processInfo.environment["S2S_DOCTOR_TRACE"]?.split(separator: ",").contains("catalogue") == true {
+      FileHandle.standardError.write(Data("s2s-doctor: trace: decoding the embedded catalogue\n".utf8))
+    }
     do {
       return try Catalogue.decodeSnapshot(CatalogueSnapshot.json)
     } catch {

@@ -35,6 +35,18 @@ import Testing
     return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
   }
 
+  /// Cold start: `--version` and `--help` decode no catalogue; a command that needs it does.
+  @Test func versionLoadsNoCatalogue() async throws {
+    let trace = ["S2S_DOCTOR_TRACE": "catalogue"]
+    for arguments in [["--version"], ["--help"]] {
+      let run = try await Self.run(arguments, environment: trace)
+      #expect(run.status == 0)
+      #expect(!run.stderr.contains("decoding the embedded catalogue"), "\(arguments): \(run.stderr)")
+    }
+    let explain = try await Self.run(["explain", "AADSTS7000215"], environment: trace)
+    #expect(explain.stderr.contains("trace: decoding the embedded catalogue"), "the trace works: \(explain.stderr)")
+  }
+
   static func temporaryFile(_ name: String, _ contents: String? = nil) -> String {
     let path = FileManager.default.temporaryDirectory
       .appendingPathComponent("s2s-\(UUID().uuidString)-\(name)").path
