@@ -35,13 +35,21 @@ let package = Package(
     /// redaction and token decoding. No network, no terminal.
     .target(
       name: "S2SDoctorCore",
-      dependencies: ["CS2SSystem", .product(name: "Yams", package: "Yams")]),
+      dependencies: ["CS2SSystem", .product(name: "Yams", package: "Yams")],
+      exclude: ["README.md"]),
+
+    /// The on-premises server's files: CustomSettings.config and Get-NAVServerConfiguration
+    /// output, the server's event log, and what they say about a 401. Reads files, no network.
+    .target(
+      name: "S2SDoctorOnPrem",
+      dependencies: ["S2SDoctorCore"],
+      exclude: ["README.md"]),
 
     /// The network layer and the live checks: HTTP, Entra ID, Business Central, on-prem files.
     .target(
       name: "S2SDoctorLive",
       dependencies: [
-        "S2SDoctorCore",
+        "S2SDoctorCore", "S2SDoctorOnPrem",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -51,7 +59,8 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "X509", package: "swift-certificates"),
         .product(name: "SwiftASN1", package: "swift-asn1"),
-      ]),
+      ],
+      exclude: ["README.md"]),
 
     /// The local Entra ID and Business Central emulator.
     .target(
@@ -70,7 +79,8 @@ let package = Package(
         .product(name: "X509", package: "swift-certificates"),
         .product(name: "SwiftASN1", package: "swift-asn1"),
         .product(name: "Logging", package: "swift-log"),
-      ]),
+      ],
+      exclude: ["README.md"]),
 
     /// Report rendering: console, JSON and the Mustache templates of `Templates/`.
     .target(
@@ -78,32 +88,36 @@ let package = Package(
       dependencies: [
         "S2SDoctorCore",
         .product(name: "Mustache", package: "swift-mustache"),
-      ]),
+      ],
+      exclude: ["README.md"]),
 
     /// The libedit setup wizard.
     .target(
       name: "S2SDoctorWizard",
-      dependencies: ["S2SDoctorCore", "CLibEdit"]),
+      dependencies: ["S2SDoctorCore", "CLibEdit"],
+      exclude: ["README.md"]),
 
     /// Commands, option groups, exit codes and wiring.
     .target(
       name: "S2SDoctorCLI",
       dependencies: [
-        "S2SDoctorCore", "S2SDoctorLive", "S2SDoctorEmulator", "S2SDoctorReports",
+        "S2SDoctorCore", "S2SDoctorOnPrem", "S2SDoctorLive", "S2SDoctorEmulator", "S2SDoctorReports",
         "S2SDoctorWizard",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
-      ]),
+      ],
+      exclude: ["README.md"]),
 
-    .executableTarget(name: "s2s-doctor", dependencies: ["S2SDoctorCLI"]),
+    .executableTarget(name: "s2s-doctor", dependencies: ["S2SDoctorCLI"], exclude: ["README.md"]),
 
     /// The one generator of the embedded catalogue snapshot (`make generate`); not shipped.
-    .executableTarget(name: "catalogue-gen", dependencies: ["S2SDoctorCore"]),
+    .executableTarget(name: "catalogue-gen", dependencies: ["S2SDoctorCore"], exclude: ["README.md"]),
 
     // Shared by the test targets (one process runner, off the cooperative pool); never shipped.
     .target(name: "S2SDoctorTestSupport", path: "Tests/S2SDoctorTestSupport", exclude: ["README.md"]),
     .testTarget(
-      name: "S2SDoctorCoreTests", dependencies: ["S2SDoctorCore", "CS2SSystem"], exclude: ["Fixtures"]),
+      name: "S2SDoctorCoreTests", dependencies: ["S2SDoctorCore", "S2SDoctorOnPrem", "CS2SSystem"],
+      exclude: ["Fixtures"]),
     .testTarget(
       name: "S2SDoctorLiveTests",
       dependencies: [

@@ -3,6 +3,7 @@ import Foundation
 import S2SDoctorCore
 import S2SDoctorEmulator
 import S2SDoctorLive
+import S2SDoctorOnPrem
 import S2SDoctorReports
 import S2SDoctorWizard
 

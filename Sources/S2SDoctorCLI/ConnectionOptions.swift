@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import S2SDoctorCore
+import S2SDoctorOnPrem
 
 /// The connection options shared by `check`, `setup`, `fleet`, `export http` and `consent-url`.
 ///

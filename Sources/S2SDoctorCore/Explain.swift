@@ -219,6 +219,17 @@ public struct Explainer: Sendable {
       input: inputLabel, signals: signals, diagnoses: diagnoses, check: nil, claims: shownClaims)
   }
 
+  /// Scores one line of an on-premises server's log against `rule`, as `explain` would read that
+  /// line pasted alone with the on-prem endpoint known: the score and what matched, or `nil`.
+  public func scoreServerLogLine(_ line: SearchableText, against rule: MatchRule) -> (score: Int, matched: String)? {
+    var signals = Signals()
+    signals.endpoint = "onprem"
+    guard let (score, matched, _) = evaluate(rule, Context(text: line, signals: signals, urls: URLFacts())) else {
+      return nil
+    }
+    return (score, matched)
+  }
+
   /// The facts one evaluation of the rules reads.
   struct Context {
     var text: SearchableText

@@ -529,7 +529,7 @@ public enum SignalExtractor {
     return found.sorted { $0.0 < $1.0 }.map(\.1)
   }
 
-  static func isIdentifier(_ b: UInt8) -> Bool {
+  public static func isIdentifier(_ b: UInt8) -> Bool {
     (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
   }
 

@@ -38,10 +38,7 @@ public struct BrowserSignIn: Sendable {
     return (verifier, base64URL(Data(SHA256.hash(data: Data(verifier.utf8)))))
   }
 
-  static func base64URL(_ data: Data) -> String {
-    data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-      .replacingOccurrences(of: "=", with: "")
-  }
+  static func base64URL(_ data: Data) -> String { TokenClaims.base64URLEncode(data) }
 
   static func queryEncode(_ value: String) -> String {
     var allowed = CharacterSet.alphanumerics

@@ -1,5 +1,6 @@
 import Foundation
 import S2SDoctorCore
+import S2SDoctorOnPrem
 
 /// On-premises server configuration and log checks. The work is in Core
 /// (`ServerConfiguration`, `ServerLog`) so that it is tested without the network layer; these

@@ -1,4 +1,5 @@
 import S2SDoctorCore
+import S2SDoctorOnPrem
 
 /// Every probe this build has, by the name a check's `probe:` gives. A check folder picks one of
 /// these; the catalogue loader rejects any other name (`Catalogue.probeNames`, kept equal to this

@@ -1,4 +1,5 @@
 import Foundation
+import S2SDoctorCore
 
 /// What an on-premises 401 to a token whose aud and roles are right means, given what the
 /// server's own files say (`--server-config`, `--server-log`).

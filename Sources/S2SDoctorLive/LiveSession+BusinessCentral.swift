@@ -1,0 +1,193 @@
+import Foundation
+import S2SDoctorCore
+import S2SDoctorOnPrem
+
+extension LiveSession {
+  // MARK: Business Central
+
+  func tenantSegment() async -> String {
+    if case .success(let discovery) = await discovery() { return discovery.tenantID }
+    return settings.tenant ?? ""
+  }
+
+  func environmentBase() async -> String {
+    if settings.deployment == .onprem {
+      var base = settings.bcURL ?? ""
+      while base.hasSuffix("/") { base.removeLast() }
+      return base
+    }
+    let environment =
+      settings.environment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? settings.environment
+    return "\(settings.bcAPIHost)/v2.0/\(await tenantSegment())/\(environment)"
+  }
+
+  func withTenantParameter(_ url: String) -> String {
+    guard settings.deployment == .onprem, let tenant = settings.serverTenant else { return url }
+    return url + (url.contains("?") ? "&" : "?") + "tenant="
+      + (tenant.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? tenant)
+  }
+
+  func bcGET(_ url: String, grant: TokenGrant) async throws -> HTTPResponse {
+    let transport = try self.transport()
+    do {
+      return try await transport.send(
+        HTTPRequest(
+          url: url, headers: [("Authorization", "Bearer \(grant.accessToken)"), ("Accept", "application/json")]))
+    } catch let failure as TransportFailure {
+      throw OutcomeError(
+        outcome: Classifier.outcome(
+          reason: failure.reason, detail: failure.detail, evidence: [.init("request.url", url)]))
+    } catch {
+      throw OutcomeError(outcome: .couldNotTest(nil, "\(error)"))
+    }
+  }
+
+  func bcCompanies(_ check: CheckDeclaration) async throws -> Outcome {
+    guard case .success(let grant) = await token() else { return .skipped("no token") }
+    let endpoint = settings.deployment == .onprem ? "onprem" : "bc-api"
+    let url = withTenantParameter(await environmentBase() + "/api/v2.0/companies")
+    let response: HTTPResponse
+    do { response = try await bcGET(url, grant: grant) } catch { return Self.wrap(error).outcome }
+    if let stale = expiredOnArrival(response, grant: grant) { return stale }
+    if response.status == 200, let json = response.json, let value = json["value"]?.array {
+      companies = value
+      var evidence = Classifier.evidence(response, prefix: "companies")
+      if value.isEmpty {
+        return .failed(
+          Reason.bcNoCompaniesVisible,
+          "GET companies answered 200 with an empty list: the app's Business Central user has no permission set that reaches a company",
+          evidence: evidence)
+      }
+      let names = value.compactMap { $0["name"]?.string }
+      evidence.append(.init("companies.names", names.joined(separator: "; ")))
+      return .passed(
+        "\(value.count) compan\(value.count == 1 ? "y" : "ies"): \(names.prefix(5).joined(separator: ", "))",
+        evidence: evidence)
+    }
+    let allowed = check.reasons
+    let signals = SignalExtractor.extract(SearchableText(response.text))
+    let evidence = Classifier.evidence(response, prefix: "companies")
+    if endpoint == "onprem", response.status == 401,
+      signals.bcErrorCode == "Authentication_InvalidCredentials" || signals.bcErrorCode == nil
+    {
+      let aud = grant.claims.audiences.first ?? BusinessCentral.resource
+      var outcome = OnPremUnauthorized.classify(settings: settings, claims: grant.claims, audience: aud)
+      outcome.evidence = evidence + outcome.evidence
+      return outcome
+    }
+    if endpoint == "onprem", response.status == 405 {
+      return .failed(
+        Reason.onpremApiDisabled,
+        "the server answered 405: the API endpoint is switched off (ApiServicesEnabled / ODataServicesEnabled)",
+        evidence: evidence)
+    }
+    if endpoint == "bc-api", response.status == 404, Classifier.isServiceAnswer(response),
+      !["BadRequest_NotFound", "BadRequest_ResourceNotFound"].contains(signals.bcErrorCode ?? "")
+    {
+      return .failed(
+        Reason.bcEnvironmentNotFound,
+        "HTTP 404 for environment '\(settings.environment)' in tenant \(await tenantSegment()): the name is misspelled or belongs to another tenant",
+        evidence: evidence)
+    }
+    return Classifier.classify(
+      response, endpoint: endpoint, allowed: allowed, fallback: Reason.bcUnknownError, prefix: "companies")
+  }
+
+  /// The company `--company` names (by name, display name or id) among those `bc.companies` read.
+  func company(named wanted: String) -> JSONValue? {
+    companies.first { company in
+      [company["name"]?.string, company["displayName"]?.string, company["id"]?.string].contains(wanted)
+    }
+  }
+
+  func bcCompany() -> Outcome {
+    guard let wanted = settings.company else { return .passed() }
+    if let match = company(named: wanted) { return .passed("company '\(wanted)' (\(match["id"]?.string ?? "?"))") }
+    let names = companies.compactMap { $0["name"]?.string }
+    return .failed(
+      Reason.bcCompanyNotFound,
+      "no company named '\(wanted)'; the app sees: \(names.isEmpty ? "none" : names.joined(separator: ", ")) (names are case-sensitive)",
+      evidence: [.init("companies.names", names.joined(separator: "; "))])
+  }
+
+  func bcAutomation(_ check: CheckDeclaration) async throws -> Outcome {
+    guard case .success(let grant) = await token() else { return .skipped("no token") }
+    if let roles = grant.claims.roles, !roles.contains(BusinessCentral.automationRole) {
+      return Outcome(
+        .skipped, detail: "skipped: needs \(BusinessCentral.automationRole), which the token lacks (see token.roles)")
+    }
+    let url = withTenantParameter(await environmentBase() + "/api/microsoft/automation/v2.0/companies")
+    let response: HTTPResponse
+    do { response = try await bcGET(url, grant: grant) } catch { return Self.wrap(error).outcome }
+    if let stale = expiredOnArrival(response, grant: grant) { return stale }
+    if response.status == 200, response.json?["value"] != nil {
+      return .passed(
+        "automation API answered \(response.json?["value"]?.array?.count ?? 0) companies",
+        evidence: Classifier.evidence(response, prefix: "automation"))
+    }
+    let text = SearchableText(response.text)
+    let permissionText = ["do not have the following permissions", "current permissions prevented"].contains {
+      text.contains(phrase: $0)
+    }
+    if [401, 403].contains(response.status) || (response.status == 400 && permissionText) {
+      return .failed(
+        Reason.bcAutomationPermissionMissing,
+        "the data API works but the automation API answered HTTP \(response.status): assign D365 AUTOMATION (and EXTEN. MGT. - ADMIN for extensions) to the app on its Microsoft Entra Application Card",
+        evidence: Classifier.evidence(response, prefix: "automation"))
+    }
+    return Classifier.classify(
+      response, endpoint: "automation", allowed: check.reasons,
+      fallback: Reason.bcUnknownError, prefix: "automation")
+  }
+
+  func bcCustomAPI(_ check: CheckDeclaration) async throws -> Outcome {
+    guard case .success(let grant) = await token(), var path = settings.apiPath else { return .skipped("no token") }
+    if !path.hasPrefix("/") { path = "/" + path }
+    let url = withTenantParameter(await environmentBase() + path)
+    let response: HTTPResponse
+    do { response = try await bcGET(url, grant: grant) } catch { return Self.wrap(error).outcome }
+    if let stale = expiredOnArrival(response, grant: grant) { return stale }
+    if (200..<300).contains(response.status), Classifier.isServiceAnswer(response) {
+      return .passed(
+        "\(path) answered HTTP \(response.status)", evidence: Classifier.evidence(response, prefix: "customApi"))
+    }
+    if response.status == 404, Classifier.isServiceAnswer(response) {
+      return .failed(
+        Reason.bcEndpointNotFound,
+        "\(path) answered HTTP 404: wrong route or API version, or the API's extension is not installed",
+        evidence: Classifier.evidence(response, prefix: "customApi"))
+    }
+    return Classifier.classify(
+      response, endpoint: "bc-api", allowed: check.reasons,
+      fallback: Reason.bcUnknownError, prefix: "customApi")
+  }
+
+  func bcAdmin(_ check: CheckDeclaration) async throws -> Outcome {
+    guard case .success(let grant) = await token() else { return .skipped("no token") }
+    let url = "\(settings.bcAPIHost)/admin/v2.24/applications/BusinessCentral/environments"
+    let response: HTTPResponse
+    do { response = try await bcGET(url, grant: grant) } catch { return Self.wrap(error).outcome }
+    if let stale = expiredOnArrival(response, grant: grant) { return stale }
+    let evidence = Classifier.evidence(response, prefix: "admin")
+    if response.status == 200, let list = response.json?["value"]?.array {
+      let names = list.compactMap { $0["name"]?.string }
+      if names.contains(where: { $0.caseInsensitiveCompare(settings.environment) == .orderedSame }) {
+        return .passed(
+          "admin center lists \(names.count) environments, including \(settings.environment)", evidence: evidence)
+      }
+      return .failed(
+        Reason.bcEnvironmentNotFound,
+        "the admin center lists \(names.isEmpty ? "no environments" : names.joined(separator: ", ")) but not '\(settings.environment)'",
+        evidence: evidence)
+    }
+    if [401, 403].contains(response.status) {
+      return .failed(
+        Reason.adminAppNotAuthorized,
+        "the admin center API answered HTTP \(response.status): add the app on the admin center's Authorized Microsoft Entra apps page and grant AdminCenter.ReadWrite.All",
+        evidence: evidence)
+    }
+    return Classifier.classify(
+      response, endpoint: "admin", allowed: check.reasons,
+      fallback: Reason.bcUnknownError, prefix: "admin")
+  }
+}
