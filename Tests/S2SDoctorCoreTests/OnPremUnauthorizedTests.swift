@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import S2SDoctorCore
+@testable import S2SDoctorOnPrem
 
 /// Issue 14, point 7: an on-premises 401 is classified with what `--server-config` and
 /// `--server-log` say, and fixes name the instance those files name.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import S2SDoctorCore
+@testable import S2SDoctorOnPrem
 
 /// Issue 14, point 12: the parsers are linear. Inputs built to make a quadratic parser take
 /// minutes finish in seconds (the limits are generous: this runs on a shared 2-core machine).

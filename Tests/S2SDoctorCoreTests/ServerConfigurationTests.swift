@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import S2SDoctorCore
+@testable import S2SDoctorOnPrem
 
 /// The files of `Checks/`, as the loader reads them.
 let checksFiles: [(path: String, contents: String)] = {

@@ -4,6 +4,7 @@ import Testing
 @testable import S2SDoctorCore
 @testable import S2SDoctorEmulator
 @testable import S2SDoctorLive
+@testable import S2SDoctorOnPrem
 
 /// A recorded tape in `Checks/<check>/fixtures/`, named after the outcome it must produce.
 struct TapeFixture: CustomTestStringConvertible, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import S2SDoctorOnPrem
 import Testing
 
 @Suite struct OnPremCLITests {
