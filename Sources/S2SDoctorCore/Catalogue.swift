@@ -265,7 +265,7 @@ public struct Catalogue: Sendable, Codable, Equatable {
     CheckID.tokenAppOnly,
     CheckID.tokenAudience, CheckID.tokenTenant, CheckID.tokenRoles, CheckID.tokenClock, CheckID.onpremServerConfig,
     CheckID.onpremServerLog,
-    CheckID.bcCompanies, CheckID.bcCompany, CheckID.bcAutomation, CheckID.bcCustomApi, CheckID.bcAdmin, "http",
+    CheckID.bcCompanies, CheckID.bcCompany, CheckID.bcCustomApi, CheckID.bcAdmin, "http",
   ]
 
   /// One check declaration, validated: its probe, scope and reasons must exist.
@@ -301,8 +301,9 @@ public struct Catalogue: Sendable, Codable, Equatable {
       throw CatalogueError(file: path, line: object.line(of: "probe"), message: "probe: http needs an http: mapping")
     }
     try object.finish()
-    for reason in declaration.reasons + [declaration.http?.emptyReason].compactMap({ $0 })
-    where reasons[reason] == nil {
+    let ownReasons =
+      [declaration.http?.emptyReason].compactMap { $0 } + (declaration.http?.failures.map(\.reason) ?? [])
+    for reason in declaration.reasons + ownReasons where reasons[reason] == nil {
       throw CatalogueError(
         file: path, line: object.line(of: "reasons"),
         message: "reason '\(reason)' is not defined in Checks/reasons")
@@ -355,6 +356,36 @@ public struct Catalogue: Sendable, Codable, Equatable {
     spec.passed = try object.string("passed", required: true)
     spec.empty = try object.optionalString("empty", required: false) ?? ""
     spec.emptyReason = try object.optionalString("emptyReason", required: false)
+    spec.exists = try object.optionalString("exists", required: false)
+    spec.evidence = try object.optionalString("evidence", required: false)
+    spec.role = try object.optionalString("role", required: false)
+    spec.withoutRole = try object.optionalString("withoutRole", required: spec.role != nil) ?? ""
+    if let node = object.node("failures") {
+      guard let items = node.sequence else {
+        throw CatalogueError(
+          file: path, line: object.line(of: "failures"), message: "failures: a list of {status, phrases, reason, words}"
+        )
+      }
+      for item in items {
+        guard let mapping = item.mapping else {
+          throw CatalogueError(
+            file: path, line: item.mark?.line ?? object.line(of: "failures"),
+            message: "failures: a list of {status, phrases, reason, words}")
+        }
+        let entry = try YAMLObject(mapping, file: path)
+        var rule = HTTPFailureRule()
+        rule.status = try entry.ints("status")
+        rule.phrases = try entry.strings("phrases")
+        rule.reason = try entry.string("reason", required: true)
+        rule.words = try entry.string("words", required: true)
+        try entry.finish()
+        guard !rule.status.isEmpty else {
+          throw CatalogueError(
+            file: path, line: item.mark?.line ?? object.line(of: "failures"), message: "a failure needs its status")
+        }
+        spec.failures.append(rule)
+      }
+    }
     try object.finish()
     return spec
   }

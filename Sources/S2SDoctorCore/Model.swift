@@ -150,11 +150,32 @@ public struct HTTPProbeSpec: Codable, Sendable, Equatable {
   /// The words of an answer that passed the status but not `nonEmpty`, and the reason it gives.
   public var empty: String = ""
   public var emptyReason: String?
+  /// A JSON path that must exist in a passing answer (it may be empty: `value: []` passes).
+  public var exists: String?
+  /// The prefix of the evidence keys (`automation.status`); the check id when not given.
+  public var evidence: String?
+  /// An application role the request needs; a token without it skips the check with `withoutRole`.
+  public var role: String?
+  public var withoutRole: String = ""
+  /// Answers that mean one of the check's own reasons, tried before the catalogue's rules.
+  public var failures: [HTTPFailureRule] = []
 
   public init() {}
 
   public static let methods: Set<String> = ["GET", "HEAD"]
   public static let tokens: Set<String> = ["bc", "none"]
+}
+
+/// An answer that means a reason of the check's own: one of `status`, and when `phrases` are
+/// given, a body that contains one of them (read tolerantly, as `explain` reads text).
+public struct HTTPFailureRule: Codable, Sendable, Equatable {
+  public var status: [Int] = []
+  public var phrases: [String] = []
+  public var reason: String = ""
+  /// A template: `{status}` and the probe's placeholders.
+  public var words: String = ""
+
+  public init() {}
 }
 
 /// A recorded observation for a check, named after the outcome it must produce.

@@ -9,6 +9,9 @@ extension LiveSession {
     var headers = [("Accept", "application/json")]
     if spec.token == "bc" {
       guard case .success(let grant) = await token() else { return .skipped("no token") }
+      if let role = spec.role, let roles = grant.claims.roles, !roles.contains(role) {
+        return Outcome(.skipped, detail: (try? await fill(spec.withoutRole, encode: false).get()) ?? spec.withoutRole)
+      }
       headers.append(("Authorization", "Bearer \(grant.accessToken)"))
     }
     let url: String
@@ -36,9 +39,18 @@ extension LiveSession {
     {
       return stale
     }
-    let prefix = check.id
+    let prefix = spec.evidence ?? check.id
     var evidence = Classifier.evidence(response, prefix: prefix)
-    guard spec.status.contains(response.status), Classifier.isServiceAnswer(response) else {
+    let present = spec.exists.map { path in response.json.flatMap { Self.value(at: path, in: $0) } != nil } ?? true
+    guard spec.status.contains(response.status), Classifier.isServiceAnswer(response), present else {
+      let text = SearchableText(response.text)
+      for rule in spec.failures
+      where rule.status.contains(response.status)
+        && (rule.phrases.isEmpty || rule.phrases.contains { text.contains(phrase: $0) })
+      {
+        let words = rule.words.replacingOccurrences(of: "{status}", with: String(response.status))
+        return .failed(rule.reason, (try? await fill(words, encode: false).get()) ?? words, evidence: evidence)
+      }
       return Classifier.classify(
         response, endpoint: spec.endpoint, allowed: check.reasons, fallback: Reason.bcUnknownError, prefix: prefix)
     }

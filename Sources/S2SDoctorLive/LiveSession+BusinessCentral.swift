@@ -110,36 +110,6 @@ extension LiveSession {
       evidence: [.init("companies.names", names.joined(separator: "; "))])
   }
 
-  func bcAutomation(_ check: CheckDeclaration) async throws -> Outcome {
-    guard case .success(let grant) = await token() else { return .skipped("no token") }
-    if let roles = grant.claims.roles, !roles.contains(BusinessCentral.automationRole) {
-      return Outcome(
-        .skipped, detail: "skipped: needs \(BusinessCentral.automationRole), which the token lacks (see token.roles)")
-    }
-    let url = withTenantParameter(await environmentBase() + "/api/microsoft/automation/v2.0/companies")
-    let response: HTTPResponse
-    do { response = try await bcGET(url, grant: grant) } catch { return Self.wrap(error).outcome }
-    if let stale = expiredOnArrival(response, grant: grant) { return stale }
-    if response.status == 200, response.json?["value"] != nil {
-      return .passed(
-        "automation API answered \(response.json?["value"]?.array?.count ?? 0) companies",
-        evidence: Classifier.evidence(response, prefix: "automation"))
-    }
-    let text = SearchableText(response.text)
-    let permissionText = ["do not have the following permissions", "current permissions prevented"].contains {
-      text.contains(phrase: $0)
-    }
-    if [401, 403].contains(response.status) || (response.status == 400 && permissionText) {
-      return .failed(
-        Reason.bcAutomationPermissionMissing,
-        "the data API works but the automation API answered HTTP \(response.status): assign D365 AUTOMATION (and EXTEN. MGT. - ADMIN for extensions) to the app on its Microsoft Entra Application Card",
-        evidence: Classifier.evidence(response, prefix: "automation"))
-    }
-    return Classifier.classify(
-      response, endpoint: "automation", allowed: check.reasons,
-      fallback: Reason.bcUnknownError, prefix: "automation")
-  }
-
   func bcCustomAPI(_ check: CheckDeclaration) async throws -> Outcome {
     guard case .success(let grant) = await token(), var path = settings.apiPath else { return .skipped("no token") }
     if !path.hasPrefix("/") { path = "/" + path }
