@@ -2,15 +2,26 @@ import Foundation
 import S2SDoctorCLI
 import S2SDoctorCore
 
-/// Inside an async function the async `main` of `AsyncParsableCommand` is chosen; top-level
-/// code in main.swift can resolve to the synchronous one.
+/// A synchronous `main`: `--version` (what scripts and package managers call to see the tool is
+/// there) answers before anything starts — no Swift concurrency runtime, no Dispatch threads, no
+/// argument parser, no catalogue. Everything else runs the async command tree on the global
+/// executor while the main thread serves the main queue.
 @main
 enum Entrypoint {
-  static func main() async {
+  static func main() {
+    let arguments = CommandLine.arguments.dropFirst()
+    if arguments.count == 1, arguments.first == "--version" {
+      print(S2SDoctorCommand.version)
+      exit(0)
+    }
     // Whatever the command, a secret in the environment is masked in everything printed.
     if let secret = ProcessInfo.processInfo.environment["AZURE_CLIENT_SECRET"] {
       Redactor.shared.register(secret)
     }
-    await S2SDoctorCommand.runAsTool()
+    Task {
+      await S2SDoctorCommand.runAsTool()
+      exit(0)
+    }
+    dispatchMain()
   }
 }
