@@ -164,9 +164,9 @@ def synthesize():
             write_variant(folder, tape, check, reason, "synthesized", failure)
 
 
-def write_tape(check, tape, name):
+def write_tape(check, tape, name, force=False):
     path = os.path.join(CHECKS, check, "fixtures", "%s--%s.json" % (tape["expect"], name))
-    if glob.glob(os.path.join(CHECKS, check, "fixtures", tape["expect"] + "--*")):
+    if not force and glob.glob(os.path.join(CHECKS, check, "fixtures", tape["expect"] + "--*")):
         return  # the outcome has a fixture already (recorded ones come first)
     with open(path, "w") as f:
         json.dump(tape, f, indent=2, sort_keys=True)
@@ -217,6 +217,21 @@ def derive():
                         secret["endDateTime"] = "{{t:0}}"
                 exchange["body"] = json.dumps(application, separators=(",", ":"))
         write_tape("registration.credentials", copy, "derived-expired-during-run")
+    admin = tapes("bc.admin").get("passed")
+    if admin:
+        # The admin center lists the tenant's environments, but not the one the settings name
+        # (a typo, or an environment of another tenant): its answer without that environment.
+        copy = json.loads(json.dumps(admin))
+        copy["expect"] = "bc.environment-not-found"
+        wanted = copy["settings"]["environment"].lower()
+        for exchange in copy["exchanges"]:
+            if exchange.get("madeBy") == "bc.admin" and exchange.get("status") == 200:
+                listing = json.loads(exchange["body"])
+                listing["value"] = [e for e in listing["value"] if e.get("name", "").lower() != wanted]
+                exchange["body"] = json.dumps(listing, separators=(",", ":"))
+                exchange["headers"] = [h for h in exchange.get("headers", []) if h[0].lower() != "content-length"]
+        # Kept beside the transplanted 404 fixture: this one reaches the check's includes: rule.
+        write_tape("bc.admin", copy, "derived-environment-not-listed", force=True)
 
 
 if __name__ == "__main__":

@@ -265,7 +265,7 @@ public struct Catalogue: Sendable, Codable, Equatable {
     CheckID.tokenAppOnly,
     CheckID.tokenAudience, CheckID.tokenTenant, CheckID.tokenRoles, CheckID.tokenClock, CheckID.onpremServerConfig,
     CheckID.onpremServerLog,
-    CheckID.bcCompanies, CheckID.bcCompany, CheckID.bcCustomApi, CheckID.bcAdmin, "http",
+    CheckID.bcCompanies, CheckID.bcCompany, "http",
   ]
 
   /// One check declaration, validated: its probe, scope and reasons must exist.
@@ -302,7 +302,8 @@ public struct Catalogue: Sendable, Codable, Equatable {
     }
     try object.finish()
     let ownReasons =
-      [declaration.http?.emptyReason].compactMap { $0 } + (declaration.http?.failures.map(\.reason) ?? [])
+      [declaration.http?.emptyReason, declaration.http?.includes?.reason].compactMap { $0 }
+      + (declaration.http?.failures.map(\.reason) ?? [])
     for reason in declaration.reasons + ownReasons where reasons[reason] == nil {
       throw CatalogueError(
         file: path, line: object.line(of: "reasons"),
@@ -327,11 +328,13 @@ public struct Catalogue: Sendable, Codable, Equatable {
       throw CatalogueError(
         file: path, line: object.line(of: "token"), message: "token '\(spec.token)' is not one of bc, none")
     }
-    // The Business Central token goes only to Business Central: the URL must start at {bcBase}.
-    if spec.token == "bc" && !spec.url.hasPrefix("{bcBase}/") {
+    // The Business Central token goes only to Business Central: the URL must start at {bcBase}
+    // (or {bcHost}, the same host, for the admin center).
+    if spec.token == "bc" && !["{bcBase}/", "{bcBase}{apiPath}", "{bcHost}/"].contains(where: spec.url.hasPrefix) {
       throw CatalogueError(
         file: path, line: object.line(of: "url"),
-        message: "url must start with {bcBase}/ when the probe sends the Business Central token (token: bc)")
+        message:
+          "url must start with {bcBase}/ or {bcHost}/ when the probe sends the Business Central token (token: bc)")
     }
     spec.endpoint = try object.optionalString("endpoint", required: false) ?? "bc-api"
     guard Explainer.endpoints.contains(spec.endpoint) else {
@@ -339,7 +342,7 @@ public struct Catalogue: Sendable, Codable, Equatable {
         file: path, line: object.line(of: "endpoint"),
         message: "endpoint '\(spec.endpoint)' is not one of \(Explainer.endpoints.joined(separator: ", "))")
     }
-    let statuses = try object.ints("status")
+    let statuses = try object.statuses("status")
     if !statuses.isEmpty { spec.status = statuses }
     spec.nonEmpty = try object.optionalString("nonEmpty", required: false)
     if let facts = object.node("facts") {
@@ -374,7 +377,7 @@ public struct Catalogue: Sendable, Codable, Equatable {
         }
         let entry = try YAMLObject(mapping, file: path)
         var rule = HTTPFailureRule()
-        rule.status = try entry.ints("status")
+        rule.status = try entry.statuses("status")
         rule.phrases = try entry.strings("phrases")
         rule.reason = try entry.string("reason", required: true)
         rule.words = try entry.string("words", required: true)
@@ -385,6 +388,25 @@ public struct Catalogue: Sendable, Codable, Equatable {
         }
         spec.failures.append(rule)
       }
+    }
+    if let node = object.node("includes") {
+      guard let mapping = node.mapping else {
+        throw CatalogueError(
+          file: path, line: object.line(of: "includes"), message: "includes: a mapping of fact, value, reason, words")
+      }
+      let entry = try YAMLObject(mapping, file: path)
+      var rule = HTTPIncludesRule()
+      rule.fact = try entry.string("fact", required: true)
+      rule.value = try entry.string("value", required: true)
+      rule.reason = try entry.string("reason", required: true)
+      rule.words = try entry.string("words", required: true)
+      try entry.finish()
+      guard spec.facts[rule.fact] != nil else {
+        throw CatalogueError(
+          file: path, line: object.line(of: "includes"),
+          message: "includes names fact '\(rule.fact)', which facts: lacks")
+      }
+      spec.includes = rule
     }
     try object.finish()
     return spec
@@ -482,6 +504,9 @@ final class YAMLObject {
 
   func line(of key: String) -> Int { entries[key]?.line ?? 0 }
 
+  /// Where the mapping starts (its first key): the line a missing key is reported on.
+  var startLine: Int { order.first.flatMap { entries[$0]?.line } ?? 0 }
+
   func node(_ key: String) -> Node? {
     read.insert(key)
     return entries[key]?.node
@@ -490,7 +515,7 @@ final class YAMLObject {
   func optionalString(_ key: String, required: Bool) throws(CatalogueError) -> String? {
     read.insert(key)
     guard let entry = entries[key] else {
-      if required { throw CatalogueError(file: file, line: 0, message: "missing key '\(key)'") }
+      if required { throw CatalogueError(file: file, line: startLine, message: "missing key '\(key)'") }
       return nil
     }
     guard let text = entry.node.string, !text.trimmedSpaces.isEmpty else {
@@ -508,7 +533,7 @@ final class YAMLObject {
   func strings(_ key: String, required: Bool = false) throws(CatalogueError) -> [String] {
     read.insert(key)
     guard let entry = entries[key] else {
-      if required { throw CatalogueError(file: file, line: 0, message: "missing key '\(key)'") }
+      if required { throw CatalogueError(file: file, line: startLine, message: "missing key '\(key)'") }
       return []
     }
     if let scalar = entry.node.string, entry.node.sequence == nil { return [scalar] }
@@ -526,6 +551,22 @@ final class YAMLObject {
     }
     if required && result.isEmpty {
       throw CatalogueError(file: file, line: entry.line, message: "'\(key)' must not be empty")
+    }
+    return result
+  }
+
+  /// HTTP statuses: whole numbers, or `2xx` for a whole class.
+  func statuses(_ key: String) throws(CatalogueError) -> [Int] {
+    var result: [Int] = []
+    for text in try strings(key) {
+      if text.count == 3, text.hasSuffix("xx"), let digit = Int(text.prefix(1)), (1...5).contains(digit) {
+        result += Array(digit * 100...digit * 100 + 99)
+      } else if let value = Int(text), (100...599).contains(value) {
+        result.append(value)
+      } else {
+        throw CatalogueError(
+          file: file, line: line(of: key), message: "'\(key)' must hold HTTP statuses (404) or classes (2xx)")
+      }
     }
     return result
   }

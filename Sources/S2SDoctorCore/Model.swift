@@ -133,17 +133,19 @@ public struct CheckDeclaration: Codable, Sendable, Equatable {
 /// what its answer must show, the facts it keeps and the words of its outcome.
 public struct HTTPProbeSpec: Codable, Sendable, Equatable {
   public var method: String = "GET"
-  /// A template over `{bcBase}`, `{tenant}`, `{environment}`, `{companyId}`, `{companyName}` and facts.
+  /// A template over `{bcBase}` (the environment's API root), `{bcHost}` (the API host, for the
+  /// admin center), `{apiPath}`, `{tenant}`, `{environment}`, `{companyId}`, `{companyName}` and facts.
   public var url: String = ""
   /// `bc` (the Business Central token from `entra.token`) or `none`.
   public var token: String = "bc"
   /// Where the request goes, for classifying a failure (`bc-api`, `automation`, `admin`, `onprem`).
   public var endpoint: String = "bc-api"
-  /// The statuses that pass.
+  /// The statuses that pass (`2xx` in YAML stands for 200 to 299).
   public var status: [Int] = [200]
   /// A JSON path (`value`, `value.0.id`) that must exist and not be empty.
   public var nonEmpty: String?
-  /// Facts kept for later checks and the outcome's words: name -> JSON path.
+  /// Facts kept for later checks and the outcome's words: name -> JSON path. A list's fact is
+  /// its length; a path through `*` (`value.*.name`) gives the items joined by commas.
   public var facts: [String: String] = [:]
   /// The words of a pass, a template with `{fact}` placeholders.
   public var passed: String = ""
@@ -159,6 +161,8 @@ public struct HTTPProbeSpec: Codable, Sendable, Equatable {
   public var withoutRole: String = ""
   /// Answers that mean one of the check's own reasons, tried before the catalogue's rules.
   public var failures: [HTTPFailureRule] = []
+  /// A passing answer must also list a value (`{environment}`) in a fact, compared ignoring case.
+  public var includes: HTTPIncludesRule?
 
   public init() {}
 
@@ -173,6 +177,16 @@ public struct HTTPFailureRule: Codable, Sendable, Equatable {
   public var phrases: [String] = []
   public var reason: String = ""
   /// A template: `{status}` and the probe's placeholders.
+  public var words: String = ""
+
+  public init() {}
+}
+
+/// A fact of a passing answer (a list, `value.*.name`) that must hold a value, else `reason`.
+public struct HTTPIncludesRule: Codable, Sendable, Equatable {
+  public var fact: String = ""
+  public var value: String = ""
+  public var reason: String = ""
   public var words: String = ""
 
   public init() {}

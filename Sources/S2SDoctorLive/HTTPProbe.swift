@@ -10,7 +10,7 @@ extension LiveSession {
     if spec.token == "bc" {
       guard case .success(let grant) = await token() else { return .skipped("no token") }
       if let role = spec.role, let roles = grant.claims.roles, !roles.contains(role) {
-        return Outcome(.skipped, detail: (try? await fill(spec.withoutRole, encode: false).get()) ?? spec.withoutRole)
+        return Outcome(.skipped, detail: await words(spec.withoutRole, [:]))
       }
       headers.append(("Authorization", "Bearer \(grant.accessToken)"))
     }
@@ -42,44 +42,65 @@ extension LiveSession {
     let prefix = spec.evidence ?? check.id
     var evidence = Classifier.evidence(response, prefix: prefix)
     let present = spec.exists.map { path in response.json.flatMap { Self.value(at: path, in: $0) } != nil } ?? true
+    let status = ["status": String(response.status)]
     guard spec.status.contains(response.status), Classifier.isServiceAnswer(response), present else {
+      // The check's own failure rules read Business Central's answers, not a proxy's HTML page.
       let text = SearchableText(response.text)
       for rule in spec.failures
-      where rule.status.contains(response.status)
+      where rule.status.contains(response.status) && Classifier.isServiceAnswer(response)
         && (rule.phrases.isEmpty || rule.phrases.contains { text.contains(phrase: $0) })
       {
-        let words = rule.words.replacingOccurrences(of: "{status}", with: String(response.status))
-        return .failed(rule.reason, (try? await fill(words, encode: false).get()) ?? words, evidence: evidence)
+        return .failed(rule.reason, await words(rule.words, status), evidence: evidence)
       }
       return Classifier.classify(
         response, endpoint: spec.endpoint, allowed: check.reasons, fallback: Reason.bcUnknownError, prefix: prefix)
     }
     if let path = spec.nonEmpty, Self.isEmpty(response.json.flatMap { Self.value(at: path, in: $0) }) {
       let reason = spec.emptyReason ?? check.reasons.first ?? Reason.bcUnknownError
-      let words = spec.empty.isEmpty ? "the answer has nothing at \(path)" : spec.empty
-      return .failed(reason, (try? await fill(words, encode: false).get()) ?? words, evidence: evidence)
+      let text = spec.empty.isEmpty ? "the answer has nothing at \(path)" : spec.empty
+      return .failed(reason, await words(text, status), evidence: evidence)
     }
     for (name, path) in spec.facts.sorted(by: { $0.key < $1.key }) {
       guard let json = response.json, let value = Self.value(at: path, in: json) else { continue }
-      let text = value.array.map { String($0.count) } ?? value.string ?? ""
+      let text: String
+      if path.split(separator: ".").contains("*") {
+        let items = (value.array ?? []).compactMap { $0.string }
+        text = items.isEmpty ? "none" : items.joined(separator: ", ")
+      } else {
+        text = value.array.map { String($0.count) } ?? value.string ?? ""
+      }
       facts[name] = text
       evidence.append(.init("\(prefix).\(name)", text))
     }
-    let words = (try? await fill(spec.passed, encode: false).get()) ?? spec.passed
-    return .passed(words, evidence: evidence)
+    if let rule = spec.includes {
+      let wanted = await words(rule.value, status)
+      let listed = (facts[rule.fact] ?? "").components(separatedBy: ", ")
+      if !listed.contains(where: { $0.caseInsensitiveCompare(wanted) == .orderedSame }) {
+        return .failed(rule.reason, await words(rule.words, status), evidence: evidence)
+      }
+    }
+    return .passed(await words(spec.passed, status), evidence: evidence)
+  }
+
+  /// A sentence of the check's YAML with its placeholders filled (left as written if one is unknown).
+  func words(_ template: String, _ extra: [String: String]) async -> String {
+    (try? await fill(template, encode: false, extra: extra).get()) ?? template
   }
 
   struct MissingFact: Error { var name: String }
 
   /// Fills `{name}` placeholders from the settings, the companies `bc.companies` read, and facts.
-  func fill(_ template: String, encode: Bool) async -> Result<String, MissingFact> {
+  func fill(_ template: String, encode: Bool, extra: [String: String] = [:]) async -> Result<String, MissingFact> {
     var output = ""
     var rest = Substring(template)
     while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
       output += rest[..<open]
       let name = String(rest[rest.index(after: open)..<close])
-      guard let value = await placeholder(name) else { return .failure(MissingFact(name: name)) }
-      output += encode && name != "bcBase" ? Self.encodedSegment(value) : value
+      let known: String?
+      if let given = extra[name] { known = given } else { known = await placeholder(name) }
+      guard let value = known else { return .failure(MissingFact(name: name)) }
+      // The roots and the path a user gave are URL parts already; values placed in them are encoded.
+      output += encode && !["bcBase", "bcHost", "apiPath"].contains(name) ? Self.encodedSegment(value) : value
       rest = rest[rest.index(after: close)...]
     }
     return .success(output + rest)
@@ -88,6 +109,8 @@ extension LiveSession {
   func placeholder(_ name: String) async -> String? {
     switch name {
     case "bcBase": return await environmentBase()
+    case "bcHost": return settings.bcAPIHost
+    case "apiPath": return settings.apiPath.map { $0.hasPrefix("/") ? $0 : "/" + $0 }
     case "tenant": return await tenantSegment()
     case "environment": return settings.environment
     case "companyId", "companyName":
@@ -104,10 +127,17 @@ extension LiveSession {
     return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
   }
 
-  /// `value.0.id`: object keys and array indexes, separated by dots.
+  /// `value.0.id`: object keys and array indexes, separated by dots; `*` maps the rest of the
+  /// path over every item of a list (`value.*.name`).
   static func value(at path: String, in json: JSONValue) -> JSONValue? {
     var current: JSONValue? = json
-    for part in path.split(separator: ".") {
+    let parts = path.split(separator: ".")
+    for (position, part) in parts.enumerated() {
+      if part == "*" {
+        guard let array = current?.array else { return nil }
+        let rest = parts[(position + 1)...].joined(separator: ".")
+        return .array(rest.isEmpty ? array : array.compactMap { value(at: rest, in: $0) })
+      }
       if let index = Int(part), let array = current?.array {
         current = index < array.count ? array[index] : nil
       } else {

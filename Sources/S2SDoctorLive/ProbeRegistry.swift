@@ -30,8 +30,6 @@ enum ProbeRegistry {
     CheckID.onpremServerLog: { session, _ in await session.onPremServerLog() },
     CheckID.bcCompanies: { session, check in try await session.bcCompanies(check) },
     CheckID.bcCompany: { session, _ in await session.bcCompany() },
-    CheckID.bcCustomApi: { session, check in try await session.bcCustomAPI(check) },
-    CheckID.bcAdmin: { session, check in try await session.bcAdmin(check) },
     "http": { session, check in await session.httpProbe(check) },
   ]
 }

@@ -44,6 +44,22 @@ import Testing
     ("  url: \"{bcBase}/api", "  url: \"https://example.com/api", "{bcBase}"),
     ("  - bc.endpoint-not-found", "  - bc.endpont-not-found", "bc.endpont-not-found"),
     ("  status: [200]", "  status: [200]\n  colour: red", "colour"),
+    ("  status: [200]", "  status: [2x]", "HTTP statuses"),
+    (
+      "  status: [200]",
+      "  status: [200]\n  failures:\n    - status: [404]\n      reason: bc.endpont-not-found\n      words: w",
+      "bc.endpont-not-found"
+    ),
+    (
+      "  status: [200]", "  status: [200]\n  failures:\n    - status: [404]\n      reason: bc.endpoint-not-found",
+      "words"
+    ),
+    (
+      "  status: [200]",
+      "  status: [200]\n  includes:\n    fact: nosuch\n    value: x\n    reason: bc.endpoint-not-found\n    words: w",
+      "fact 'nosuch'"
+    ),
+    ("  status: [200]", "  status: [200]\n  role: API.ReadWrite.All", "withoutRole"),
   ])
   func loaderRejectsWhatThisBuildCannotRunNamingFileAndLine(_ old: String, _ new: String, _ says: String) throws {
     let folder = try examplesWith("partner.custom-api", replacing: old, by: new)
