@@ -86,6 +86,7 @@ public enum EmulatorError: Error, CustomStringConvertible, Sendable {
   case notLoopback(String)
   case alreadyStarted
   case couldNotWrite(String, String)
+  case couldNotReservePort(String)
 
   public var description: String {
     switch self {
@@ -95,6 +96,7 @@ public enum EmulatorError: Error, CustomStringConvertible, Sendable {
       "The emulator listens on loopback only; '\(host)' is not 127.0.0.1, ::1 or localhost."
     case .alreadyStarted: "The emulator was already started."
     case .couldNotWrite(let path, let reason): "Could not write \(path): \(reason)"
+    case .couldNotReservePort(let reason): "Could not reserve the refused port: \(reason)"
     }
   }
 }
@@ -133,6 +135,8 @@ public final class Emulator: Sendable {
     let serverTask: Task<Void, Never>
     let shutdown: @Sendable () async -> Void
     let silent: SilentListener
+    /// Held while the emulator runs, so the refused port stays refused.
+    let refused: PortReservation
     let temporaryDirectory: String?
   }
 
@@ -223,7 +227,8 @@ public final class Emulator: Sendable {
       stopping: stopping,
       logger: logger)
 
-    let refusedPort = try await PortReservation.closedPort(host: options.host, group: group)
+    let refused = try PortReservation(host: options.host)
+    let refusedPort = refused.port
     let silent = try await SilentListener.start(host: options.host, group: group)
 
     let (portStream, portContinuation) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
@@ -303,7 +308,7 @@ public final class Emulator: Sendable {
     state.withLockedValue {
       $0 = .running(
         Running(
-          serverTask: serverTask, shutdown: shutdown, silent: silent,
+          serverTask: serverTask, shutdown: shutdown, silent: silent, refused: refused,
           temporaryDirectory: files.temporaryDirectory))
     }
     logger.info("Emulator listening on \(baseURL)")

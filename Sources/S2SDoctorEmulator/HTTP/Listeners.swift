@@ -80,12 +80,55 @@ final class SilentListener: Sendable {
   }
 }
 
-enum PortReservation {
-  /// A loopback port that was free a moment ago and is closed now (`network.connection-refused`).
-  static func closedPort(host: String, group: any EventLoopGroup) async throws -> Int {
-    let channel = try await ServerBootstrap(group: group).bind(host: host, port: 0).get()
-    let port = channel.localAddress?.port ?? 9
-    try await channel.close()
-    return port
+/// A loopback port that refuses connections (`network.connection-refused`) for as long as the
+/// emulator runs: a socket bound to it that never listens. Nothing else can take the port in the
+/// meantime (a port merely closed again could be handed to the next listener, in this process or
+/// another), and a connection to it is refused at once.
+final class PortReservation: Sendable {
+  let port: Int
+  private let descriptor: Int32
+
+  init(host: String) throws {
+    var v4 = in_addr()
+    var v6 = in6_addr()
+    let fd: Int32
+    var bound: Int32 = -1
+    if inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &v4) == 1 {
+      fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      var address = sockaddr_in()
+      address.sin_family = sa_family_t(AF_INET)
+      address.sin_addr = v4
+      bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      }
+    } else if inet_pton(AF_INET6, host, &v6) == 1 {
+      fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+      var address = sockaddr_in6()
+      address.sin6_family = sa_family_t(AF_INET6)
+      address.sin6_addr = v6
+      bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+        }
+      }
+    } else {
+      throw EmulatorError.couldNotReservePort("'\(host)' is not an IP address")
+    }
+    guard fd >= 0, bound == 0 else {
+      if fd >= 0 { close(fd) }
+      throw EmulatorError.couldNotReservePort("\(host): \(String(cString: strerror(errno)))")
+    }
+    var storage = sockaddr_storage()
+    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    _ = withUnsafeMutablePointer(to: &storage) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    let raw: UInt16 = withUnsafePointer(to: &storage) { pointer in
+      pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port }
+    }
+    descriptor = fd
+    port = Int(UInt16(bigEndian: raw))
   }
+
+  deinit { close(descriptor) }
 }

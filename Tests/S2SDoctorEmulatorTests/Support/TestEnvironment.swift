@@ -55,6 +55,10 @@ enum TestHTTP {
       tlsConfiguration: tls, redirectConfiguration: .disallow,
       timeout: .init(connect: .seconds(timeout), read: .seconds(timeout)))
     configuration.httpVersion = .http1Only
+    // One client serves every test of the module, run in parallel; some hold a connection for
+    // seconds on purpose (drip, timeout scenarios). The default of 8 per host made others queue
+    // past their connect timeout.
+    configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
     return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
   }
 
