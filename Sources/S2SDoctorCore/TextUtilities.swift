@@ -13,6 +13,35 @@ private func cMemmem(
 /// Byte-level search over UTF-8. Foundation's `range(of:)` and `contains(_:)` bridge through
 /// UTF-16 on Linux, which made redaction and catalogue loading the largest costs of a run.
 public enum ByteSearch {
+  // MARK: one byte (memchr, fast in debug builds too)
+
+  /// The offsets of every `byte` in `bytes[..<before]`.
+  public static func offsets(of byte: UInt8, in bytes: [UInt8], before end: Int? = nil) -> [Int] {
+    let limit = min(end ?? bytes.count, bytes.count)
+    var found: [Int] = []
+    bytes.withUnsafeBytes { raw in
+      guard let base = raw.baseAddress, limit > 0 else { return }
+      var offset = 0
+      while offset < limit, let hit = memchr(base + offset, Int32(byte), limit - offset) {
+        let at = base.distance(to: UnsafeRawPointer(hit))
+        found.append(at)
+        offset = at + 1
+      }
+    }
+    return found
+  }
+
+  /// The first offset of `byte` in `bytes[from..<to]`.
+  public static func first(_ byte: UInt8, in bytes: [UInt8], from: Int, to: Int) -> Int? {
+    guard from < to, to <= bytes.count else { return nil }
+    return bytes.withUnsafeBytes { raw -> Int? in
+      guard let base = raw.baseAddress, let hit = memchr(base + from, Int32(byte), to - from) else { return nil }
+      return base.distance(to: UnsafeRawPointer(hit))
+    }
+  }
+
+  // MARK: a needle (memmem)
+
   /// The offset of the first occurrence of `needle` in `hay` at or after `from`.
   public static func firstIndex(of needle: [UInt8], in hay: [UInt8], from: Int = 0) -> Int? {
     hay.withUnsafeBytes { firstIndex(of: needle, in: $0, from: from) }

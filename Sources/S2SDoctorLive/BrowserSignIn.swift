@@ -34,11 +34,9 @@ public struct BrowserSignIn: Sendable {
   public static func pkcePair() -> (verifier: String, challenge: String) {
     var generator = SystemRandomNumberGenerator()
     let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-    let verifier = base64URL(Data(bytes))
-    return (verifier, base64URL(Data(SHA256.hash(data: Data(verifier.utf8)))))
+    let verifier = TokenClaims.base64URLEncode(Data(bytes))
+    return (verifier, TokenClaims.base64URLEncode(Data(SHA256.hash(data: Data(verifier.utf8)))))
   }
-
-  static func base64URL(_ data: Data) -> String { TokenClaims.base64URLEncode(data) }
 
   static func queryEncode(_ value: String) -> String {
     var allowed = CharacterSet.alphanumerics

@@ -43,11 +43,12 @@ extension LiveSession {
     var evidence = Classifier.evidence(response, prefix: prefix)
     let present = spec.exists.map { path in response.json.flatMap { Self.value(at: path, in: $0) } != nil } ?? true
     let status = ["status": String(response.status)]
-    guard spec.status.contains(response.status), Classifier.isServiceAnswer(response), present else {
+    let fromService = Classifier.isServiceAnswer(response)
+    guard spec.status.contains(response.status), fromService, present else {
       // The check's own failure rules read Business Central's answers, not a proxy's HTML page.
       let text = SearchableText(response.text)
       for rule in spec.failures
-      where rule.status.contains(response.status) && Classifier.isServiceAnswer(response)
+      where rule.status.contains(response.status) && fromService
         && (rule.phrases.isEmpty || rule.phrases.contains { text.contains(phrase: $0) })
       {
         return .failed(rule.reason, await words(rule.words, status), evidence: evidence)
@@ -60,11 +61,13 @@ extension LiveSession {
       let text = spec.empty.isEmpty ? "the answer has nothing at \(path)" : spec.empty
       return .failed(reason, await words(text, status), evidence: evidence)
     }
+    var lists: [String: [String]] = [:]
     for (name, path) in spec.facts.sorted(by: { $0.key < $1.key }) {
       guard let json = response.json, let value = Self.value(at: path, in: json) else { continue }
       let text: String
       if path.split(separator: ".").contains("*") {
         let items = (value.array ?? []).compactMap { $0.string }
+        lists[name] = items
         text = items.isEmpty ? "none" : items.joined(separator: ", ")
       } else {
         text = value.array.map { String($0.count) } ?? value.string ?? ""
@@ -74,7 +77,7 @@ extension LiveSession {
     }
     if let rule = spec.includes {
       let wanted = await words(rule.value, status)
-      let listed = (facts[rule.fact] ?? "").components(separatedBy: ", ")
+      let listed = lists[rule.fact] ?? facts[rule.fact].map { [$0] } ?? []
       if !listed.contains(where: { $0.caseInsensitiveCompare(wanted) == .orderedSame }) {
         return .failed(rule.reason, await words(rule.words, status), evidence: evidence)
       }

@@ -25,7 +25,7 @@ enum TextSettings {
     // Split into lines (CR LF or LF), keeping them as byte slices.
     var lines: [ArraySlice<UInt8>] = []
     var start = 0
-    for offset in ByteScan.offsets(of: 0x0A, in: bytes) {
+    for offset in ByteSearch.offsets(of: 0x0A, in: bytes) {
       lines.append(bytes[start..<(offset > start && bytes[offset - 1] == 0x0D ? offset - 1 : offset)])
       start = offset + 1
     }

@@ -125,12 +125,12 @@ extension ServerLog {
       let candidate = needles.contains { ServerLog.find($0, in: lowered, from: 0, to: lowered.count) != nil }
       defer { openLine = block.last != 0x0A }
       guard candidate else {
-        line += ByteScan.offsets(of: 0x0A, in: block).count
+        line += ByteSearch.offsets(of: 0x0A, in: block).count
         return
       }
       var start = 0
       while start < block.count {
-        let end = ByteScan.first(0x0A, in: block, from: start, to: block.count) ?? block.count
+        let end = ByteSearch.first(0x0A, in: block, from: start, to: block.count) ?? block.count
         if needles.contains(where: { ServerLog.find($0, in: lowered, from: start, to: end) != nil }) {
           classify(block[start..<end], number: line)
         }
@@ -219,7 +219,7 @@ extension ServerLog {
         decoder.mode = .utf16LE
       } else if first.starts(with: [0xFE, 0xFF]) {
         decoder.mode = .utf16BE
-      } else if ByteScan.first(0, in: first, from: 0, to: min(first.count, sniffLength)) != nil {
+      } else if ByteSearch.first(0, in: first, from: 0, to: min(first.count, sniffLength)) != nil {
         decoder.mode = .dropNUL
       }
       return decoder
@@ -233,7 +233,7 @@ extension ServerLog {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count)
         var start = 0
-        for zero in ByteScan.offsets(of: 0, in: bytes) {
+        for zero in ByteSearch.offsets(of: 0, in: bytes) {
           out += bytes[start..<zero]
           start = zero + 1
         }

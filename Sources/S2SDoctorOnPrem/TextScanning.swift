@@ -7,7 +7,8 @@ import S2SDoctorCore
   import Darwin
 #endif
 
-// The one line index, byte search and text decoder every reader of hostile text shares.
+// The one line index and text decoder every reader of hostile text shares (the byte search is
+// Core's `ByteSearch`).
 
 // MARK: - line numbers
 
@@ -16,7 +17,7 @@ struct LineIndex {
   private var starts: [Int] = [0]
 
   init(_ bytes: [UInt8]) {
-    starts = [0] + ByteScan.offsets(of: 0x0A, in: bytes).map { $0 + 1 }
+    starts = [0] + ByteSearch.offsets(of: 0x0A, in: bytes).map { $0 + 1 }
   }
 
   func line(at offset: Int) -> Int {
@@ -27,34 +28,6 @@ struct LineIndex {
       if starts[mid] <= offset { low = mid + 1 } else { high = mid }
     }
     return max(low, 1)
-  }
-}
-
-/// Byte searches with `memchr`, fast in debug builds too.
-enum ByteScan {
-  /// The offsets of every `byte` in `bytes[..<before]`.
-  static func offsets(of byte: UInt8, in bytes: [UInt8], before end: Int? = nil) -> [Int] {
-    let limit = min(end ?? bytes.count, bytes.count)
-    var found: [Int] = []
-    bytes.withUnsafeBytes { raw in
-      guard let base = raw.baseAddress, limit > 0 else { return }
-      var offset = 0
-      while offset < limit, let hit = memchr(base + offset, Int32(byte), limit - offset) {
-        let at = base.distance(to: UnsafeRawPointer(hit))
-        found.append(at)
-        offset = at + 1
-      }
-    }
-    return found
-  }
-
-  /// The first offset of `byte` in `bytes[from..<to]`.
-  static func first(_ byte: UInt8, in bytes: [UInt8], from: Int, to: Int) -> Int? {
-    guard from < to, to <= bytes.count else { return nil }
-    return bytes.withUnsafeBytes { raw -> Int? in
-      guard let base = raw.baseAddress, let hit = memchr(base + from, Int32(byte), to - from) else { return nil }
-      return base.distance(to: UnsafeRawPointer(hit))
-    }
   }
 }
 
@@ -90,7 +63,7 @@ enum TextDecoding {
       return nil
     }
     if let offset = control {
-      let line = ByteScan.offsets(of: 0x0A, in: bytes, before: offset).count + 1
+      let line = ByteSearch.offsets(of: 0x0A, in: bytes, before: offset).count + 1
       throw ServerConfiguration.ParseError(
         file: file, line: line,
         message: String(
