@@ -262,10 +262,9 @@ public struct Catalogue: Sendable, Codable, Equatable {
     CheckID.entraTenant,
     CheckID.entraToken, CheckID.registrationRead, CheckID.registrationCredentials, CheckID.registrationServicePrincipal,
     CheckID.registrationPermissions, CheckID.registrationRedirectUri, CheckID.registrationAudience,
-    CheckID.tokenAppOnly,
-    CheckID.tokenAudience, CheckID.tokenTenant, CheckID.tokenRoles, CheckID.tokenClock, CheckID.onpremServerConfig,
+    CheckID.tokenClock, CheckID.onpremServerConfig,
     CheckID.onpremServerLog,
-    CheckID.bcCompanies, CheckID.bcCompany, "http",
+    "http", "claims",
   ]
 
   /// One check declaration, validated: its probe, scope and reasons must exist.
@@ -296,14 +295,26 @@ public struct Catalogue: Sendable, Codable, Equatable {
         throw CatalogueError(
           file: path, line: object.line(of: "http"), message: "http: is a mapping, and only for probe: http")
       }
-      declaration.http = try parseHTTP(try YAMLObject(mapping, file: path), path: path, reasons: reasons)
+      declaration.http = try parseHTTP(
+        try YAMLObject(mapping, file: path), path: path, requires: declaration.requires, reasons: reasons)
     } else if declaration.probe == "http" {
       throw CatalogueError(file: path, line: object.line(of: "probe"), message: "probe: http needs an http: mapping")
+    }
+    if let node = object.node("claims") {
+      guard declaration.probe == "claims", let mapping = node.mapping else {
+        throw CatalogueError(
+          file: path, line: object.line(of: "claims"), message: "claims: is a mapping, and only for probe: claims")
+      }
+      declaration.claims = try parseClaims(try YAMLObject(mapping, file: path), path: path)
+    } else if declaration.probe == "claims" {
+      throw CatalogueError(
+        file: path, line: object.line(of: "probe"), message: "probe: claims needs a claims: mapping")
     }
     try object.finish()
     let ownReasons =
       [declaration.http?.emptyReason, declaration.http?.includes?.reason].compactMap { $0 }
-      + (declaration.http?.failures.map(\.reason) ?? [])
+      + (declaration.claims?.failures.map(\.reason) ?? [])
+      + (declaration.http?.failures.map(\.reason).filter { !$0.isEmpty } ?? [])
     for reason in declaration.reasons + ownReasons where reasons[reason] == nil {
       throw CatalogueError(
         file: path, line: object.line(of: "reasons"),
@@ -312,9 +323,9 @@ public struct Catalogue: Sendable, Codable, Equatable {
     return declaration
   }
 
-  static func parseHTTP(_ object: YAMLObject, path: String, reasons: [String: ReasonDefinition])
-    throws(CatalogueError) -> HTTPProbeSpec
-  {
+  static func parseHTTP(
+    _ object: YAMLObject, path: String, requires: [String], reasons: [String: ReasonDefinition]
+  ) throws(CatalogueError) -> HTTPProbeSpec {
     var spec = HTTPProbeSpec()
     spec.method = (try object.optionalString("method", required: false) ?? "GET").uppercased()
     guard HTTPProbeSpec.methods.contains(spec.method) else {
@@ -322,7 +333,17 @@ public struct Catalogue: Sendable, Codable, Equatable {
         file: path, line: object.line(of: "method"),
         message: "method '\(spec.method)' is not allowed: a check only reads (GET or HEAD)")
     }
-    spec.url = try object.string("url", required: true)
+    spec.answerOf = try object.optionalString("answerOf", required: false)
+    if let earlier = spec.answerOf, !requires.contains(earlier) {
+      throw CatalogueError(
+        file: path, line: object.line(of: "answerOf"),
+        message: "answerOf names '\(earlier)', which is not among this check's requires")
+    }
+    spec.url = try object.string("url", required: spec.answerOf == nil)
+    if spec.answerOf != nil && !spec.url.isEmpty {
+      throw CatalogueError(
+        file: path, line: object.line(of: "url"), message: "a check reads either its own url or answerOf, not both")
+    }
     spec.token = try object.optionalString("token", required: false) ?? "bc"
     guard HTTPProbeSpec.tokens.contains(spec.token) else {
       throw CatalogueError(
@@ -330,7 +351,9 @@ public struct Catalogue: Sendable, Codable, Equatable {
     }
     // The Business Central token goes only to Business Central: the URL must start at {bcBase}
     // (or {bcHost}, the same host, for the admin center).
-    if spec.token == "bc" && !["{bcBase}/", "{bcBase}{apiPath}", "{bcHost}/"].contains(where: spec.url.hasPrefix) {
+    if spec.answerOf == nil && spec.token == "bc"
+      && !["{bcBase}/", "{bcBase}{apiPath}", "{bcHost}/"].contains(where: spec.url.hasPrefix)
+    {
       throw CatalogueError(
         file: path, line: object.line(of: "url"),
         message:
@@ -360,6 +383,7 @@ public struct Catalogue: Sendable, Codable, Equatable {
     spec.empty = try object.optionalString("empty", required: false) ?? ""
     spec.emptyReason = try object.optionalString("emptyReason", required: false)
     spec.exists = try object.optionalString("exists", required: false)
+    spec.companies = try object.optionalString("companies", required: false)
     spec.evidence = try object.optionalString("evidence", required: false)
     spec.role = try object.optionalString("role", required: false)
     spec.withoutRole = try object.optionalString("withoutRole", required: spec.role != nil) ?? ""
@@ -379,8 +403,26 @@ public struct Catalogue: Sendable, Codable, Equatable {
         var rule = HTTPFailureRule()
         rule.status = try entry.statuses("status")
         rule.phrases = try entry.strings("phrases")
-        rule.reason = try entry.string("reason", required: true)
-        rule.words = try entry.string("words", required: true)
+        rule.endpoints = try entry.strings("endpoint")
+        for endpoint in rule.endpoints where !Explainer.endpoints.contains(endpoint) {
+          throw CatalogueError(
+            file: path, line: entry.line(of: "endpoint"),
+            message: "endpoint '\(endpoint)' is not one of \(Explainer.endpoints.joined(separator: ", "))")
+        }
+        rule.codes = try entry.strings("codes")
+        rule.notCodes = try entry.strings("notCodes")
+        rule.diagnosis = try entry.optionalString("diagnosis", required: false)
+        if let diagnosis = rule.diagnosis {
+          guard HTTPFailureRule.diagnoses.contains(diagnosis) else {
+            throw CatalogueError(
+              file: path, line: entry.line(of: "diagnosis"),
+              message:
+                "diagnosis '\(diagnosis)' is not one of \(HTTPFailureRule.diagnoses.joined(separator: ", "))")
+          }
+        }
+        // A registered diagnosis chooses the reason and its words; any other rule names both.
+        rule.reason = try entry.string("reason", required: rule.diagnosis == nil)
+        rule.words = try entry.string("words", required: rule.diagnosis == nil)
         try entry.finish()
         guard !rule.status.isEmpty else {
           throw CatalogueError(
@@ -396,18 +438,65 @@ public struct Catalogue: Sendable, Codable, Equatable {
       }
       let entry = try YAMLObject(mapping, file: path)
       var rule = HTTPIncludesRule()
-      rule.fact = try entry.string("fact", required: true)
+      rule.facts = try entry.strings("fact", required: true)
       rule.value = try entry.string("value", required: true)
+      rule.caseSensitive = try entry.optionalString("caseSensitive", required: false) == "true"
       rule.reason = try entry.string("reason", required: true)
       rule.words = try entry.string("words", required: true)
       try entry.finish()
-      guard spec.facts[rule.fact] != nil else {
+      for fact in rule.facts where spec.facts[fact] == nil {
         throw CatalogueError(
           file: path, line: object.line(of: "includes"),
-          message: "includes names fact '\(rule.fact)', which facts: lacks")
+          message: "includes names fact '\(fact)', which facts: lacks")
       }
       spec.includes = rule
     }
+    try object.finish()
+    return spec
+  }
+
+  static func parseClaims(_ object: YAMLObject, path: String) throws(CatalogueError) -> ClaimsProbeSpec {
+    var spec = ClaimsProbeSpec()
+    let shape = "failures: a list of rules, each one test (\(ClaimRule.tests.joined(separator: ", "))), reason, words"
+    guard let items = object.node("failures")?.sequence else {
+      throw CatalogueError(file: path, line: object.line(of: "failures"), message: shape)
+    }
+    for item in items {
+      let line = item.mark?.line ?? object.line(of: "failures")
+      guard let mapping = item.mapping else { throw CatalogueError(file: path, line: line, message: shape) }
+      let entry = try YAMLObject(mapping, file: path)
+      var rule = ClaimRule()
+      let tests = ClaimRule.tests.filter { entry.node($0) != nil }
+      guard tests.count == 1, let test = tests.first, let node = entry.node(test) else {
+        throw CatalogueError(file: path, line: line, message: shape)
+      }
+      rule.test = test
+      if let claim = node.string, ["missing", "present"].contains(test) {
+        rule.claim = claim
+      } else if let pairs = node.mapping, pairs.count == 1, let pair = pairs.first, let claim = pair.key.string,
+        !["missing", "present"].contains(test)
+      {
+        rule.claim = claim
+        rule.values = pair.value.sequence?.compactMap(\.string) ?? pair.value.string.map { [$0] } ?? []
+      } else {
+        throw CatalogueError(
+          file: path, line: entry.line(of: test),
+          message:
+            "\(test): names a claim (missing: roles), or one claim and its values (without: {roles: [API.ReadWrite.All]})"
+        )
+      }
+      rule.scope = try entry.optionalString("scope", required: false)
+      if let scope = rule.scope, !CheckDeclaration.scopes.contains(scope) {
+        throw CatalogueError(
+          file: path, line: entry.line(of: "scope"),
+          message: "scope '\(scope)' is not one of \(CheckDeclaration.scopes.joined(separator: ", "))")
+      }
+      rule.reason = try entry.string("reason", required: true)
+      rule.words = try entry.string("words", required: true)
+      try entry.finish()
+      spec.failures.append(rule)
+    }
+    spec.passed = try object.string("passed", required: true)
     try object.finish()
     return spec
   }

@@ -117,6 +117,8 @@ public struct CheckDeclaration: Codable, Sendable, Equatable {
   public var probe: String = ""
   /// The request of an `http` probe.
   public var http: HTTPProbeSpec?
+  /// The claim rules of a `claims` probe.
+  public var claims: ClaimsProbeSpec?
   /// The folder a check was added from at run time (`--checks`); nil for the built-in checks.
   public var origin: String?
 
@@ -163,6 +165,11 @@ public struct HTTPProbeSpec: Codable, Sendable, Equatable {
   public var failures: [HTTPFailureRule] = []
   /// A passing answer must also list a value (`{environment}`) in a fact, compared ignoring case.
   public var includes: HTTPIncludesRule?
+  /// A JSON path to the list of companies in a passing answer: later checks' `{companyId}` and
+  /// `{companyName}` come from it (the company `--company` names, else the first).
+  public var companies: String?
+  /// Instead of a request of its own, judge the answer this earlier check (one of `requires`) got.
+  public var answerOf: String?
 
   public init() {}
 
@@ -171,25 +178,67 @@ public struct HTTPProbeSpec: Codable, Sendable, Equatable {
 }
 
 /// An answer that means a reason of the check's own: one of `status`, and when `phrases` are
-/// given, a body that contains one of them (read tolerantly, as `explain` reads text).
+/// given, a body that contains one of them (read tolerantly, as `explain` reads text). `endpoint`,
+/// `codes` and `notCodes` narrow it further; `diagnosis` hands the answer to a registered diagnosis
+/// instead of naming a reason.
 public struct HTTPFailureRule: Codable, Sendable, Equatable {
   public var status: [Int] = []
   public var phrases: [String] = []
+  /// Where the request went (`onprem` when the run is on-premises, else the probe's endpoint).
+  public var endpoints: [String] = []
+  /// Business Central error codes (`Authentication_InvalidCredentials`; `none` for an answer without one).
+  public var codes: [String] = []
+  public var notCodes: [String] = []
+  /// One of `HTTPFailureRule.diagnoses`: Swift that reads the run's files and token to choose the reason.
+  public var diagnosis: String?
   public var reason: String = ""
   /// A template: `{status}` and the probe's placeholders.
   public var words: String = ""
 
   public init() {}
+
+  /// The diagnoses this build registers (`S2SDoctorLive.ProbeRegistry.diagnoses`, kept equal by a test).
+  public static let diagnoses: [String] = ["onprem-unauthorized"]
 }
 
 /// A fact of a passing answer (a list, `value.*.name`) that must hold a value, else `reason`.
 public struct HTTPIncludesRule: Codable, Sendable, Equatable {
-  public var fact: String = ""
+  /// One fact or several: the value may be in any of them.
+  public var facts: [String] = []
   public var value: String = ""
+  /// Compare exactly (Business Central company names are case-sensitive); ignoring case otherwise.
+  public var caseSensitive = false
   public var reason: String = ""
   public var words: String = ""
 
   public init() {}
+}
+
+/// A declarative `claims` probe: rules over the claims of the Business Central token
+/// `entra.token` got, tried in order; the first that holds is the outcome, else `passed`.
+public struct ClaimsProbeSpec: Codable, Sendable, Equatable {
+  public var failures: [ClaimRule] = []
+  /// The words of a pass; `{aud}`, `{roles}`, `{idtyp}`, … are the token's claims.
+  public var passed: String = ""
+
+  public init() {}
+}
+
+/// One claim rule: `test` is `missing` (absent or empty), `present`, `without` (none of
+/// `values`; absent counts), `other` (present and not one of `values`) or `differs` (present and
+/// not the filled template `values[0]`, ignoring case).
+public struct ClaimRule: Codable, Sendable, Equatable {
+  public var test: String = ""
+  public var claim: String = ""
+  public var values: [String] = []
+  /// A check scope (`automation`) the rule needs; the rule is passed over when it does not apply.
+  public var scope: String?
+  public var reason: String = ""
+  public var words: String = ""
+
+  public init() {}
+
+  public static let tests: [String] = ["missing", "present", "without", "other", "differs"]
 }
 
 /// A recorded observation for a check, named after the outcome it must produce.

@@ -40,8 +40,10 @@ public struct LiveCheckSuite: Sendable {
   }
 
   /// Whether a check's scope applies to these settings.
-  public func applies(_ check: CheckDeclaration) -> Bool {
-    switch check.scope {
+  public func applies(_ check: CheckDeclaration) -> Bool { Self.applies(scope: check.scope, settings: settings) }
+
+  static func applies(scope: String, settings: ConnectionSettings) -> Bool {
+    switch scope {
     case "always": true
     case "online": settings.deployment == .online
     case "onprem": settings.deployment == .onprem
@@ -93,7 +95,10 @@ actor LiveSession {
   var transportResult: Result<any HTTPSending, TransportFailure>?
   var discoveryTask: Task<Result<TenantDiscovery, OutcomeError>, Never>?
   var tokenTask: Task<Result<TokenGrant, OutcomeError>, Never>?
+  /// The companies `bc.companies` listed (an `http` probe's `companies:` path).
   var companies: [JSONValue] = []
+  /// The answer each `http` check got, for a later check's `answerOf`.
+  var answers: [String: HTTPResponse] = [:]
   /// Facts `http` probes extracted, for later checks' URLs and words.
   var facts: [String: String] = [:]
   /// The registration as Graph shows it, read once for all `registration.*` checks.
@@ -202,10 +207,6 @@ actor LiveSession {
 
   func onPremServerLog() -> Outcome { OnPremProbes.serverLog(settings: settings) }
 
-  func tokenAppOnlyProbe() async -> Outcome { await withToken(tokenAppOnly) }
-  func tokenAudienceProbe() async -> Outcome { await withToken(tokenAudience) }
-  func tokenTenantProbe() async -> Outcome { await withToken(tokenTenant) }
-  func tokenRolesProbe() async -> Outcome { await withToken(tokenRoles) }
   func tokenClockProbe() async -> Outcome { await withToken(tokenClock) }
 
   // MARK: input

@@ -4,65 +4,6 @@ import S2SDoctorCore
 extension LiveSession {
   // MARK: token
 
-  func tokenAppOnly(_ grant: TokenGrant) -> Outcome {
-    let claims = grant.claims
-    if let scp = claims.scopes {
-      return .failed(
-        Reason.tokenNotAppOnly,
-        "the token carries delegated scopes (scp: \(scp)): it was issued to a user, not to the app",
-        evidence: claims.displayEvidence)
-    }
-    if let type = claims.identityType, type != "app" {
-      return .failed(
-        Reason.tokenNotAppOnly, "the token's idtyp is '\(type)', not 'app'", evidence: claims.displayEvidence)
-    }
-    return .passed("app-only token (idtyp \(claims.identityType ?? "not set"), no scp)")
-  }
-
-  func tokenAudience(_ grant: TokenGrant) -> Outcome {
-    let audiences = grant.claims.audiences
-    if audiences.contains(where: BusinessCentral.audiences.contains) {
-      return .passed("aud \(audiences.joined(separator: ", "))")
-    }
-    return .failed(
-      Reason.tokenAudienceNotBc,
-      "the token's aud is \(audiences.isEmpty ? "missing" : audiences.joined(separator: ", ")), not \(BusinessCentral.resource); request the scope \(BusinessCentral.scope)",
-      evidence: grant.claims.displayEvidence)
-  }
-
-  func tokenTenant(_ grant: TokenGrant) async -> Outcome {
-    guard case .success(let discovery) = await discovery() else { return .skipped("tenant discovery failed") }
-    guard let tid = grant.claims.tenantID?.lowercased() else {
-      return .failed(Reason.tokenTenantMismatch, "the token has no tid claim", evidence: grant.claims.displayEvidence)
-    }
-    if tid == discovery.tenantID.lowercased() { return .passed("tid \(tid) is the checked tenant") }
-    return .failed(
-      Reason.tokenTenantMismatch,
-      "the token was issued by tenant \(tid), but the checked tenant is \(discovery.tenantID); request the token at https://…/\(discovery.tenantID)/oauth2/v2.0/token",
-      evidence: grant.claims.displayEvidence)
-  }
-
-  func tokenRoles(_ grant: TokenGrant) -> Outcome {
-    guard let roles = grant.claims.roles, !roles.isEmpty else {
-      return .failed(
-        Reason.tokenRolesMissing,
-        "the token has no roles claim: admin consent was not granted for any Business Central application permission (consent URL: \(settings.adminConsentURL ?? "n/a"))",
-        evidence: grant.claims.displayEvidence)
-    }
-    if !roles.contains(BusinessCentral.apiRole) {
-      return .failed(
-        Reason.tokenApiRoleMissing, "roles are \(roles.joined(separator: ", ")); \(BusinessCentral.apiRole) is missing",
-        evidence: grant.claims.displayEvidence)
-    }
-    if settings.checkAutomation && !roles.contains(BusinessCentral.automationRole) {
-      return .failed(
-        Reason.tokenAutomationRoleMissing,
-        "roles are \(roles.joined(separator: ", ")); \(BusinessCentral.automationRole) is missing (the automation API is in scope; pass --no-automation if it is not needed)",
-        evidence: grant.claims.displayEvidence)
-    }
-    return .passed("roles: \(roles.joined(separator: ", "))")
-  }
-
   func tokenClock(_ grant: TokenGrant) -> Outcome {
     if let server = grant.serverDate,
       let outcome = Self.expired(grant, at: server, by: "the token endpoint's Date", what: "Entra returned")

@@ -21,15 +21,22 @@ enum ProbeRegistry {
     CheckID.registrationPermissions: { session, check in await session.registrationProbe(check) },
     CheckID.registrationRedirectUri: { session, check in await session.registrationProbe(check) },
     CheckID.registrationAudience: { session, check in await session.registrationProbe(check) },
-    CheckID.tokenAppOnly: { session, _ in await session.tokenAppOnlyProbe() },
-    CheckID.tokenAudience: { session, _ in await session.tokenAudienceProbe() },
-    CheckID.tokenTenant: { session, _ in await session.tokenTenantProbe() },
-    CheckID.tokenRoles: { session, _ in await session.tokenRolesProbe() },
     CheckID.tokenClock: { session, _ in await session.tokenClockProbe() },
     CheckID.onpremServerConfig: { session, _ in await session.onPremServerConfig() },
     CheckID.onpremServerLog: { session, _ in await session.onPremServerLog() },
-    CheckID.bcCompanies: { session, check in try await session.bcCompanies(check) },
-    CheckID.bcCompany: { session, _ in await session.bcCompany() },
     "http": { session, check in await session.httpProbe(check) },
+    "claims": { session, check in await session.claimsProbe(check) },
+  ]
+
+  typealias Diagnosis = @Sendable (ConnectionSettings, TokenClaims?) -> Outcome
+
+  /// Swift that chooses the reason for an `http` failure rule's `diagnosis:` (the names are
+  /// `HTTPFailureRule.diagnoses`, kept equal to this list by a test).
+  static let diagnoses: [String: Diagnosis] = [
+    // An on-premises 401 to a token Entra ID issued: what the server's own files say decides.
+    "onprem-unauthorized": { settings, claims in
+      OnPremUnauthorized.classify(
+        settings: settings, claims: claims, audience: claims?.audiences.first ?? BusinessCentral.resource)
+    }
   ]
 }

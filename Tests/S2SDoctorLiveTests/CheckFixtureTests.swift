@@ -129,12 +129,57 @@ struct TapeFixture: CustomTestStringConvertible, Sendable {
     let names = companies.compactMap { $0["name"]?.string }
     let kept = JSONValue.object(["value": .array(companies)])
     tape.exchanges[index].body = String(decoding: try JSONEncoder().encode(kept), as: UTF8.self)
+    let result = try await Self.replay(tape, "bc.companies")
+    #expect(result.status == .passed)
+    #expect(result.detail == expected + names.joined(separator: ", "), "\(result.detail ?? "")")
+  }
+
+  /// `bc.company` judges the list `bc.companies` got (no request of its own): a name, display name
+  /// or id passes exactly as written; Business Central names are case-sensitive, so another case
+  /// fails and the sentence lists what the app sees.
+  @Test(arguments: [
+    ("CRONUS USA, Inc.", true), ("9cea0175-670b-495c-9cd5-b26aaed60427", true), ("cronus usa, inc.", false),
+    ("CRONUS", false),
+  ])
+  func theNamedCompanyIsFoundExactlyAsWritten(_ company: String, _ passes: Bool) async throws {
+    let fixture = try #require(
+      TapeFixture.all.first { $0.tape.check == "bc.company" && $0.tape.expect == "passed" })
+    var tape = fixture.tape
+    tape.settings.company = company
+    let requests = tape.exchanges.count
+    let result = try await Self.replay(tape, "bc.company")
+    #expect(result.status == (passes ? .passed : .failed), "\(result.detail ?? "")")
+    if passes {
+      #expect(result.detail?.contains("9cea0175-670b-495c-9cd5-b26aaed60427") == true, "\(result.detail ?? "")")
+    } else {
+      #expect(result.reason == "bc.company-not-found")
+      #expect(result.detail?.contains("the app sees: CRONUS USA, Inc.") == true, "\(result.detail ?? "")")
+    }
+    #expect(tape.exchanges.count == requests)
+  }
+
+  /// A long list in a sentence stops after ten names and says how many more; the evidence keeps all.
+  @Test func aLongCompanyListIsShortenedInTheSentenceOnly() async throws {
+    let fixture = try #require(
+      TapeFixture.all.first { $0.tape.check == "bc.companies" && $0.tape.expect == "passed" })
+    var tape = fixture.tape
+    let index = try #require(tape.exchanges.firstIndex { $0.madeBy == "bc.companies" && $0.status == 200 })
+    let companies = (1...14).map { JSONValue.object(["id": .string("id-\($0)"), "name": .string("Company \($0)")]) }
+    let body = JSONValue.object(["value": .array(companies)])
+    tape.exchanges[index].body = String(decoding: try JSONEncoder().encode(body), as: UTF8.self)
+    let result = try await Self.replay(tape, "bc.companies")
+    #expect(result.detail?.hasPrefix("14 companies: Company 1, Company 2") == true, "\(result.detail ?? "")")
+    #expect(result.detail?.hasSuffix("Company 10 and 4 more") == true, "\(result.detail ?? "")")
+    let names = result.evidence.first { $0.key == "companies.names" }?.value
+    #expect(names?.contains("Company 14") == true)
+  }
+
+  /// Replays a tape for one check (and its prerequisites) and returns that check's result.
+  static func replay(_ tape: Tape, _ check: String) async throws -> CheckResult {
     let suite = LiveCheckSuite(
       settings: tape.settings, secret: tape.secretShape.map(Secret.init), catalogue: .builtIn,
       transport: ReplayTransport(tape))
-    let report = await suite.run(only: ["bc.companies"])
-    let result = try #require(report.results.first { $0.check == "bc.companies" })
-    #expect(result.status == .passed)
-    #expect(result.detail == expected + names.joined(separator: ", "), "\(result.detail ?? "")")
+    let report = await suite.run(only: [check])
+    return try #require(report.results.first { $0.check == check })
   }
 }

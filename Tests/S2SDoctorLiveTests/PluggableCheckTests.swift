@@ -13,6 +13,7 @@ import Testing
 
   @Test func everyNamedProbeIsRegisteredAndEveryRegisteredProbeIsNamed() {
     #expect(Set(ProbeRegistry.probes.keys) == Set(Catalogue.probeNames))
+    #expect(Set(ProbeRegistry.diagnoses.keys) == Set(HTTPFailureRule.diagnoses))
     for check in Catalogue.builtIn.checks {
       #expect(ProbeRegistry.probes[check.probe] != nil, "\(check.id) names probe \(check.probe)")
     }
@@ -60,6 +61,17 @@ import Testing
       "fact 'nosuch'"
     ),
     ("  status: [200]", "  status: [200]\n  role: API.ReadWrite.All", "withoutRole"),
+    (
+      "  status: [200]", "  status: [200]\n  failures:\n    - status: [401]\n      diagnosis: onprem-unauthorised",
+      "diagnosis 'onprem-unauthorised'"
+    ),
+    (
+      "  status: [200]",
+      "  status: [200]\n  failures:\n    - status: [401]\n      endpoint: on-prem\n      diagnosis: onprem-unauthorized",
+      "endpoint 'on-prem'"
+    ),
+    ("  status: [200]", "  status: [200]\n  answerOf: token.roles", "not among this check's requires"),
+    ("  status: [200]", "  status: [200]\n  answerOf: bc.companies", "either its own url or answerOf"),
   ])
   func loaderRejectsWhatThisBuildCannotRunNamingFileAndLine(_ old: String, _ new: String, _ says: String) throws {
     let folder = try examplesWith("partner.custom-api", replacing: old, by: new)
@@ -69,18 +81,31 @@ import Testing
     if !says.contains("colour") { #expect(error.line > 0, "\(error)") }
   }
 
-  @Test func builtInLoaderRejectsAnUnknownProbeAndScopeToo() throws {
-    for (old, new) in [("probe: token.roles", "probe: token.rolez"), ("scope: always", "scope: sometimes")] {
-      let files = try Catalogue.files(in: URL(fileURLWithPath: Self.examples).deletingLastPathComponent()).map { file in
-        file.path == "token.roles/check.yaml"
-          ? (file.path, file.contents.replacingOccurrences(of: old, with: new)) : file
-      }
-      do {
-        _ = try Catalogue.load(files: files)
-        Issue.record("\(new) must be refused")
-      } catch {
-        #expect(error.file == "token.roles/check.yaml" && error.line > 0, "\(error)")
-      }
+  /// The built-in folder goes through the same loader: an unknown probe or scope, and a claim rule
+  /// that is not one test over one claim, are refused with the file and line.
+  @Test(arguments: [
+    ("token.clock", "probe: token.clock", "probe: token.clokc", "probe 'token.clokc'"),
+    ("token.clock", "scope: always", "scope: sometimes", "scope 'sometimes'"),
+    ("token.roles", "    - missing: roles", "    - mising: roles", "one test"),
+    ("token.roles", "    - missing: roles", "    - missing: roles\n      present: roles", "one test"),
+    ("token.roles", "    - missing: roles", "    - missing: {roles: [x]}", "names a claim"),
+    ("token.roles", "      scope: automation", "      scope: automaton", "scope 'automaton'"),
+    ("token.roles", "  passed: ", "  pased: ", "passed"),
+  ])
+  func builtInLoaderRejectsWhatThisBuildCannotRunToo(_ check: String, _ old: String, _ new: String, _ says: String)
+    throws
+  {
+    let files = try Catalogue.files(in: URL(fileURLWithPath: Self.examples).deletingLastPathComponent()).map { file in
+      file.path == "\(check)/check.yaml" ? (file.path, file.contents.replacingOccurrences(of: old, with: new)) : file
+    }
+    let edited = files.first { file in file.0 == "\(check)/check.yaml" }
+    #expect(edited?.1.contains(new) == true, "fixture edit: \(old)")
+    do {
+      _ = try Catalogue.load(files: files)
+      Issue.record("\(new) must be refused")
+    } catch {
+      #expect(error.file == "\(check)/check.yaml" && error.line > 0, "\(error)")
+      #expect(error.message.contains(says), "\(error)")
     }
   }
 
