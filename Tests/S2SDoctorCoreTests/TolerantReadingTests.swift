@@ -510,3 +510,45 @@ import Testing
     #expect(score.all.top3Rate >= 0.98, "top-3 \(score.all.top3Rate)")
   }
 }
+
+extension TolerantReadingTests {
+  // MARK: client-side failures before any request
+
+  /// The client could not load the certificate or reach its private key: worded by the Windows
+  /// key store, .NET, OpenSSL and Python cryptography (variants, not the corpus sentences).
+  @Test(arguments: [
+    "System.Security.Cryptography.CryptographicException: Keyset does not exist\n   at System.Security.Cryptography.CngKey.Open",
+    "ClientCertificateCredential authentication failed: Invalid provider type specified.",
+    "Write-Error: Cannot find certificate with thumbprint AB12CD34 in Cert:\\CurrentUser\\My",
+    "error: The certificate 'CN=bc-s2s' does not have a private key.",
+    "ValueError: Could not deserialize key data. The data may be in an incorrect format",
+    "unable to load private key\n140: error:0909006C:PEM routines:get_name:no start line",
+  ])
+  func certificateTheClientCannotUse(_ text: String) {
+    #expect(first(text) == "input.certificate-invalid", "\(text)")
+  }
+
+  /// A value that must be a GUID is not one: .NET (both wordings) and Python's uuid.
+  @Test(arguments: [
+    "New-BcAuthContext : Guid should contain 32 digits with 4 dashes (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).",
+    "System.FormatException: Unrecognized Guid format.\n   at System.Guid.GuidResult.SetFailure",
+    "ValueError: badly formed hexadecimal UUID string",
+  ])
+  func aValueThatIsNotAGUID(_ text: String) {
+    #expect(first(text) == "input.client-id-invalid", "\(text)")
+  }
+
+  /// A resource refusal that names one of Microsoft's own tools as the client is that tool's id
+  /// asking, not the registration; the same refusal for the app's own id is a permission gap.
+  @Test func aFirstPartyToolAsTheClientIsNamedAsSuch() {
+    let tool =
+      "AADSTS65001: The user or administrator has not consented to use the application with ID '1950a258-227b-4e31-a9cf-717495945fc2' named 'Microsoft Azure PowerShell'."
+    #expect(first(tool) == "entra.first-party-client")
+    let cli =
+      "AADSTS650057: Invalid resource. Client app ID: 04b07795-8ddb-461a-bbee-02f9e1bf7b46(Microsoft Azure CLI). Resource value from request: https://api.businesscentral.dynamics.com"
+    #expect(first(cli) == "entra.first-party-client")
+    let own =
+      "AADSTS650057: Invalid resource. Client app ID: 3f1c2a9e-5b7d-4e21-9c3a-8d6f0b2e4a17(bc-s2s). Resource value from request: https://api.businesscentral.dynamics.com"
+    #expect(first(own) != "entra.first-party-client")
+  }
+}
