@@ -194,11 +194,13 @@ def main():
             if key in cells:
                 add("corpus: %s (%d): top-1 / top-3" % (key, cells[key][0]), "%.1f%% / %.1f%%" % cells[key][1:], "", True)
         # The held-out set (Tests/Corpus/heldout): measured blind once (its README); since used for tuning.
-        table = subprocess.run([binary, "_corpus", "Tests/Corpus/heldout"], capture_output=True, text=True).stdout
-        for line in table.splitlines():
-            parts = [p.strip() for p in line.strip("|").split("|")]
-            if len(parts) == 4 and parts[1].isdigit() and parts[0] in ("confirmed or documented cause", "all"):
-                add("held-out (seen), %s (%s): top-1 / top-3" % (parts[0], parts[1]), "%s / %s" % (parts[2], parts[3]), "", True)
+        # Tests/Corpus/heldout2: a second set, gathered blind on 2026-12-05 (its README has the blind figure).
+        for folder, label in (("Tests/Corpus/heldout", "held-out (seen)"), ("Tests/Corpus/heldout2", "held-out 2 (seen)")):
+            table = subprocess.run([binary, "_corpus", folder], capture_output=True, text=True).stdout
+            for line in table.splitlines():
+                parts = [p.strip() for p in line.strip("|").split("|")]
+                if len(parts) == 4 and parts[1].isdigit() and parts[0] in ("confirmed or documented cause", "all"):
+                    add("%s, %s (%s): top-1 / top-3" % (label, parts[0], parts[1]), "%s / %s" % (parts[2], parts[3]), "", True)
         shutil.rmtree(tmp, ignore_errors=True)
     finally:
         emu.terminate(); emu.wait()

@@ -169,6 +169,7 @@ public enum SignalExtractor {
       // WWW-Authenticate: Bearer error="invalid_token", error_description="The token is expired"
       signals.oauthError = value.count <= 40 && value.allSatisfy { $0.isLowercase || $0 == "_" } ? value : nil
     }
+    if signals.oauthError == nil { signals.oauthError = bareOAuthError(text) }
     signals.bcErrorCodes = bcCodes(text, known: knownBCCodes)
     signals.bcErrorCode = signals.bcErrorCodes.first
     signals.bcMessage = firstValue(text, keys: ["\"message\""], urlKeys: []).map {
@@ -191,6 +192,39 @@ public enum SignalExtractor {
     let url = !signals.aadsts.isEmpty && urlEndpoint != "consent" ? "token" : urlEndpoint
     signals.endpoint = endpoint ?? (inferred == "onprem" ? inferred : nil) ?? url ?? inferred
     return signals
+  }
+
+  /// The error codes of OAuth 2.0 (RFC 6749, 8628) and of Entra ID's additions: a library's
+  /// exception text often prints one alone (`MsalServiceException: invalid_client`,
+  /// `(access_denied; Error)`), without a JSON key or a URL parameter before it.
+  static let oauthErrors: [String] = [
+    "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
+    "invalid_scope", "access_denied", "unsupported_response_type", "temporarily_unavailable", "consent_required",
+    "interaction_required", "login_required", "authorization_pending", "expired_token", "invalid_resource",
+  ]
+
+  /// The first OAuth error code written as a word of its own (not inside a longer identifier).
+  static func bareOAuthError(_ text: SearchableText) -> String? {
+    func isWordByte(_ byte: UInt8) -> Bool {
+      (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x2D
+    }
+    var best: (offset: Int, code: String)?
+    for code in oauthErrors {
+      let needle = Array(code.utf8)
+      var from = 0
+      while let at = text.find(needle, from: from) {
+        let end = at + needle.count
+        let clean =
+          (at == 0 || !isWordByte(text.lowered[at - 1]))
+          && (end == text.lowered.count || !isWordByte(text.lowered[end]))
+        if clean {
+          if best.map({ at < $0.offset }) ?? true { best = (at, code) }
+          break
+        }
+        from = at + 1
+      }
+    }
+    return best?.code
   }
 
   // MARK: AADSTS
@@ -644,6 +678,14 @@ public enum SignalExtractor {
       return best.1
     }
     if !signals.aadsts.isEmpty { return "token" }
-    return nil
+    // No URL: the tool or operation named says which API was called. BcContainerHelper's
+    // environment cmdlets and AL-Go's environment workflows call the admin center API.
+    let operations: [(String, String)] = [
+      ("get-bcenvironments", "admin"), ("new-bcenvironment", "admin"), ("copy-bcenvironment", "admin"),
+      ("remove-bcenvironment", "admin"), ("set-bcenvironmentupdatewindow", "admin"),
+      ("get-bcenvironmentsoperations", "admin"), ("create online dev. environment", "admin"),
+      ("admin center api", "admin"), ("publish-pertenantextensionapps", "automation"),
+    ]
+    return operations.first { text.rawPosition(of: $0.0) != nil }?.1
   }
 }

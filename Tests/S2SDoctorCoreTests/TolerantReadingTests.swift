@@ -483,15 +483,22 @@ import Testing
 
   static let entries = read("entries")
   static let heldOut = read("heldout")
+  static let heldOut2 = read("heldout2")
 
   @Test func corpusIsLargeAndWellFormed() {
     #expect(Self.entries.count >= 150)
     #expect(Self.heldOut.count >= 60)
+    #expect(Self.heldOut2.count >= 60)
     let corpusSources = Set(Self.entries.map(\.source))
     for entry in Self.heldOut {
       #expect(!corpusSources.contains(entry.source), "\(entry.name): a held-out source must not be in the corpus")
     }
-    for entry in Self.entries + Self.heldOut {
+    // The second held-out set uses sources neither earlier folder does.
+    let earlierSources = corpusSources.union(Self.heldOut.map(\.source))
+    for entry in Self.heldOut2 {
+      #expect(!earlierSources.contains(entry.source), "\(entry.name): a second held-out source was used before")
+    }
+    for entry in Self.entries + Self.heldOut + Self.heldOut2 {
       #expect(entry.source.hasPrefix("https://"), "\(entry.name): source")
       #expect(["confirmed", "documented", "reported"].contains(entry.confidence), "\(entry.name): confidence")
       for reason in entry.expected where !reason.hasPrefix("new:") {
@@ -550,5 +557,61 @@ extension TolerantReadingTests {
     let own =
       "AADSTS650057: Invalid resource. Client app ID: 3f1c2a9e-5b7d-4e21-9c3a-8d6f0b2e4a17(bc-s2s). Resource value from request: https://api.businesscentral.dynamics.com"
     #expect(first(own) != "entra.first-party-client")
+  }
+
+  /// An OAuth error code printed alone by a library is read as the OAuth error; inside a longer
+  /// identifier it is not.
+  @Test func anOAuthErrorWrittenAloneIsRead() {
+    let extract = { (text: String) in SignalExtractor.extract(SearchableText(text)).oauthError }
+    #expect(extract("Microsoft.Identity.Client.MsalServiceException: invalid_grant") == "invalid_grant")
+    #expect(extract("[ERROR] token call failed (unauthorized_client; Error)") == "unauthorized_client")
+    #expect(extract("OAuth flow ended: access_denied. Try again.") == "access_denied")
+    #expect(extract("field my_invalid_client_count was 3") == nil)
+    #expect(extract("invalid_grant_type_hint is not supported") == nil)
+    #expect(first("Microsoft.Identity.Client.MsalServiceException: invalid_client") == "entra.secret-invalid")
+  }
+
+  /// Variants of the wordings the second held-out set showed missing, each a general form.
+  @Test(arguments: [
+    (
+      "Publish failed. Status 422 Unprocessable Entity: Your license does not grant you the following permissions on TableData Customer: Modify",
+      "bc.permission-missing"
+    ),
+    ("The Business Central server is currently not ready to serve requests. Try again later.", "bc.tenant-unavailable"),
+    (
+      "{\"error\":{\"code\":\"Unknown\",\"message\":\"The uploaded file is not a valid extension file.\"}}",
+      "bc.request-malformed"
+    ),
+    (
+      "EnvironmentCredential: EnvironmentCredential authentication unavailable. Environment variables are not fully configured.",
+      "input.secret-missing"
+    ),
+    ("Error: The provided token is not valid for this resource (InvalidTokenError)", "token.audience-not-bc"),
+    (
+      "Our firewall does TLS inspection; the tool then says the SSL certificate of login.microsoftonline.com is invalid",
+      "network.tls-untrusted"
+    ),
+    (
+      "AADSTS9002326: Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type.",
+      "entra.user-flow-error"
+    ),
+    (
+      "ValueError: Your given address (https://login.microsoftonline.com) should consist of an https url with a minimum of one segment in a path",
+      "entra.tenant-not-specified"
+    ),
+  ])
+  func secondHeldOutWordings(_ text: String, _ reason: String) {
+    #expect(first(text) == reason, "\(text)")
+  }
+
+  /// Without a URL, the cmdlet or workflow named says which API answered.
+  @Test func anOperationWithoutAURLNamesItsEndpoint() {
+    let endpoint = { (text: String) in SignalExtractor.extract(SearchableText(text)).endpoint }
+    #expect(endpoint("PS> Copy-BcEnvironment -sourceEnvironment prod ... (403) Forbidden") == "admin")
+    #expect(endpoint("Run 'Create Online Dev. Environment' failed: 403") == "admin")
+    #expect(endpoint("Publish-PerTenantExtensionApps : (400) Bad Request") == "automation")
+    #expect(endpoint("Something failed with (403) Forbidden") == nil)
+    #expect(
+      first("Get-BcEnvironments : The remote server returned an error: (403) Forbidden.") == "admin.app-not-authorized")
   }
 }
