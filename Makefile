@@ -4,7 +4,7 @@ SWIFT ?= swift
 BIN := .build/debug/s2s-doctor
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps generate check-generated build release dist dist-test test screen-test test-swift test-serial conformance fuzz demo bench screenshot format lint clean fixtures
+.PHONY: all deps generate check-generated build release release-flags dist dist-test test screen-test test-swift test-serial conformance fuzz demo bench screenshot format lint clean fixtures
 
 all: build
 
@@ -75,10 +75,20 @@ demo: build
 
 # The binary to ship: optimised, with the Swift runtime and Foundation linked in (it needs only
 # libedit and the C/C++ runtime on the target machine, and starts faster), exporting no symbols.
+# Whole-program LTO with conditional runtime records lets the linker drop the metadata and code
+# nothing reaches: 180 -> 137 MB and 136,000 -> 115,000 relocations the loader applies at every
+# start (cold start 2.25x -> 1.93x a hello world built the same way). It costs build time
+# (~11 min on 2 cores instead of ~2). bench/run.sh builds its hello world with the same flags.
+RELEASE_FLAGS := -c release --static-swift-stdlib --experimental-lto-mode=full \
+  -Xswiftc -Xfrontend -Xswiftc -conditional-runtime-records -Xswiftc -Xfrontend -Xswiftc -internalize-at-link
+
 release: deps
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-release --product s2s-doctor \
+	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path .build-release --product s2s-doctor \
 	  -Xlinker --version-script=$(CURDIR)/scripts/release-symbols.map
 	@echo ".build-release/release/s2s-doctor"
+
+release-flags:
+	@echo $(RELEASE_FLAGS)
 
 # The tarball to ship: release binary, man page, bash/zsh/fish completions, SHA-256 sums.
 dist: release

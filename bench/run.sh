@@ -8,8 +8,9 @@ if ! make -s release >.build-release/bench-build.log 2>&1; then
   cat .build-release/bench-build.log
   exit 1
 fi
-# The cold-start baseline: a Swift "hello world" built the same way (release, static runtime).
-if ! swift build -c release --static-swift-stdlib --package-path bench/hello --scratch-path .build-release/hello \
+# The cold-start baseline: a Swift "hello world" built the same way (make release's flags).
+# shellcheck disable=SC2046
+if ! swift build $(make -s release-flags) --package-path bench/hello --scratch-path .build-release/hello \
   >.build-release/hello-build.log 2>&1; then
   cat .build-release/hello-build.log
   exit 1
