@@ -4,7 +4,6 @@ import S2SDoctorCore
 /// Maps a non-success answer to one of the reasons a check declares, through the same
 /// catalogue rules that `explain` uses for pasted errors.
 enum Classifier {
-  static let explainer = Explainer()
 
   /// One service answer and the reason the check gave it (for the test that `explain` of the same
   /// answer agrees).
@@ -70,8 +69,10 @@ enum Classifier {
     return false
   }
 
+  /// `explainer` reads with the run's catalogue (the one `LiveSession` was given).
   static func classify(
-    _ response: HTTPResponse, endpoint: String, allowed: [String], fallback: String, prefix: String
+    _ response: HTTPResponse, endpoint: String, allowed: [String], fallback: String, prefix: String,
+    explainer: Explainer
   ) -> Outcome {
     let evidence = evidence(response, prefix: prefix)
     if response.status == 407 {

@@ -8,11 +8,16 @@ public struct FleetRunner: Sendable {
   public let base: ConnectionSettings
   public let concurrency: Int
   public let environment: [String: String]
+  /// The catalogue every registration is checked and explained with.
+  public let catalogue: Catalogue
 
-  public init(base: ConnectionSettings, concurrency: Int, environment: [String: String]) {
+  public init(
+    base: ConnectionSettings, concurrency: Int, environment: [String: String], catalogue: Catalogue = .builtIn
+  ) {
     self.base = base
     self.concurrency = max(1, concurrency)
     self.environment = environment
+    self.catalogue = catalogue
   }
 
   public struct Target: Sendable {
@@ -77,7 +82,9 @@ public struct FleetRunner: Sendable {
     }
     let secret = target.row.certificate == nil ? environment[target.row.secretEnv].map(Secret.init) : nil
     if let secret { Redactor.shared.register(secret.value) }
-    let report = await LiveCheckSuite(settings: settings, secret: secret, transport: transport, broker: broker).run()
+    let report = await LiveCheckSuite(
+      settings: settings, secret: secret, catalogue: catalogue, transport: transport, broker: broker
+    ).run()
     let primary = report.primary
     let status: Status =
       report.summary.failed > 0
@@ -91,7 +98,7 @@ public struct FleetRunner: Sendable {
   func row(
     for target: Target, status: Status, reason: String?, detail: String?, settings: ConnectionSettings? = nil
   ) -> FleetRow {
-    let definition = reason.flatMap { Catalogue.builtIn.reason($0) }
+    let definition = reason.flatMap { catalogue.reason($0) }
     var consent = settings ?? base
     consent.tenant = target.row.tenant
     consent.clientID = target.row.clientID

@@ -38,7 +38,8 @@ extension LiveSession {
         return outcome
       }
       return Classifier.classify(
-        response, endpoint: endpoint, allowed: check.reasons, fallback: Reason.bcUnknownError, prefix: prefix)
+        response, endpoint: endpoint, allowed: check.reasons, fallback: Reason.bcUnknownError, prefix: prefix,
+        explainer: explainer)
     }
     if let path = spec.companies, let list = response.json.flatMap({ Self.value(at: path, in: $0) })?.array {
       companies = list

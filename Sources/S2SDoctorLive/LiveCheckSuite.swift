@@ -92,6 +92,8 @@ actor LiveSession {
   let settings: ConnectionSettings
   let secret: Secret?
   let catalogue: Catalogue
+  /// Reads failed answers with this run's catalogue.
+  let explainer: Explainer
   var transportResult: Result<any HTTPSending, TransportFailure>?
   var discoveryTask: Task<Result<TenantDiscovery, OutcomeError>, Never>?
   var tokenTask: Task<Result<TokenGrant, OutcomeError>, Never>?
@@ -120,6 +122,7 @@ actor LiveSession {
     self.settings = settings
     self.secret = secret
     self.catalogue = catalogue
+    self.explainer = Explainer(catalogue: catalogue)
     self.ownsTransport = transport == nil
     self.broker = broker
     if let transport { transportResult = .success(transport) }
@@ -205,7 +208,7 @@ actor LiveSession {
     return OnPremProbes.serverConfig(settings: settings, claims: claims)
   }
 
-  func onPremServerLog() -> Outcome { OnPremProbes.serverLog(settings: settings) }
+  func onPremServerLog() -> Outcome { OnPremProbes.serverLog(settings: settings, catalogue: catalogue) }
 
   func tokenClockProbe() async -> Outcome { await withToken(tokenClock) }
 

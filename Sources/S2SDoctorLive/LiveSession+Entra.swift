@@ -36,7 +36,7 @@ extension LiveSession {
                   Reason.entraUnavailable,
                 ],
                 fallback: response.status == 200 ? Reason.networkUnexpectedResponse : Reason.entraTenantNotFound,
-                prefix: "discovery")))
+                prefix: "discovery", explainer: self.explainer)))
         }
         let region = discovery.regionScope?.uppercased() ?? ""
         let otherCloud =
@@ -92,7 +92,7 @@ extension LiveSession {
         if let grant { return .success(grant) }
         var outcome = Classifier.classify(
           response, endpoint: "token", allowed: tokenReasons,
-          fallback: Reason.entraUnknownError, prefix: "token")
+          fallback: Reason.entraUnknownError, prefix: "token", explainer: self.explainer)
         outcome.evidence.append(.init("token.clientRequestId", requestID))
         // AADSTS700016 in a customer's tenant: the app was never consented to there. The
         // consent URL for exactly this tenant and client is the fix a partner can send.

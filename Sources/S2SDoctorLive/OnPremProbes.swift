@@ -15,7 +15,7 @@ public enum OnPremProbes {
   }
 
   /// Scans `--server-log` for audience, issuer, entitlement and token-lifetime errors.
-  public static func serverLog(settings: ConnectionSettings) -> Outcome {
-    ServerLog.diagnose(settings: settings)
+  public static func serverLog(settings: ConnectionSettings, catalogue: Catalogue) -> Outcome {
+    ServerLog.diagnose(settings: settings, catalogue: catalogue)
   }
 }
