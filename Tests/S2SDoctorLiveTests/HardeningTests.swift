@@ -25,6 +25,8 @@ struct Binary {
     var stderr: String
     /// The child's own run time (start to exit).
     var seconds: Double = 0
+    /// True when the child outlived its limit and was killed.
+    var timedOut = false
   }
 
   static func run(
@@ -42,7 +44,9 @@ struct Binary {
       umask.map { ("/bin/sh", ["-c", "umask \($0) && exec \"$0\" \"$@\"", path] + args) } ?? (path, args)
     let result = try await ProcessRun.run(
       program, arguments, environment: environment, stdin: Data((stdin ?? "").utf8), limit: limit)
-    return Result(status: result.status, stdout: result.stdout, stderr: result.stderr, seconds: result.seconds)
+    return Result(
+      status: result.status, stdout: result.stdout, stderr: result.stderr, seconds: result.seconds,
+      timedOut: result.timedOut)
   }
 }
 

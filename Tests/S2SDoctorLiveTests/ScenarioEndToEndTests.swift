@@ -126,8 +126,13 @@ let scenarioNames: [String] =
     let elapsed = Duration.milliseconds(Int(result.seconds * 1000))
     #expect(result.status == 2)
     #expect(result.stdout.contains("network.timeout"))
-    // Target: the 2 s deadline + 10%; a debug binary's start-up and a loaded 2-core machine get 1.5 s more.
-    #expect(elapsed < .milliseconds(2200 + 1500), "took \(elapsed) with --timeout 2")
+    // Target: the 2 s deadline + 10%, as the tool timed the check that waited (its durationMs:
+    // the start-up of a debug binary on a loaded machine is not in it), with 1 s for timers
+    // on a busy 2-core machine. The whole run must end too, well before the test's limit.
+    let report = try #require(JSONValue.parse(Data(result.stdout.utf8)), "\(result.stderr)")
+    let waited = (report["results"]?.array ?? []).compactMap { $0["durationMs"]?.int }.max() ?? 0
+    #expect(waited >= 1900 && waited < 2200 + 1000, "the longest check took \(waited) ms with --timeout 2")
+    #expect(elapsed < .seconds(20), "took \(elapsed) with --timeout 2")
   }
 
   @Test func reportsNeverCarryTheSecretOrTheToken() async throws {

@@ -38,6 +38,8 @@ final class HostileServer: Sendable {
     var path: String
     var head: String
     var body: String
+    /// When the request arrived (its head and body read).
+    var at = Date()
   }
 
   let mode: Mode
@@ -49,6 +51,15 @@ final class HostileServer: Sendable {
   private let firstTokenRequest = Mutex<Date?>(nil)
   /// How many 429s the server sent.
   let throttledAnswers = Atomic<Int>(0)
+  /// For each answer that never ends (drip, endless): when its head was sent and when the
+  /// client hung up. Taken on the server's event loop, so the time a loaded machine needs to
+  /// start the client process is not in it.
+  private let streamLog = Mutex<[(opened: Date, closed: Date?)]>([])
+
+  /// How long each never-ending answer was held open by the client (nil: still open).
+  var streamsHeld: [Double?] {
+    streamLog.withLock { log in log.map { entry in entry.closed.map { $0.timeIntervalSince(entry.opened) } } }
+  }
 
   var url: String { (mode == .plainHTTP ? "http" : "https") + "://127.0.0.1:\(port)" }
   var requests: [Request] { log.withLock { $0 } }
@@ -86,6 +97,16 @@ final class HostileServer: Sendable {
   }
 
   func record(_ request: Request) { log.withLock { $0.append(request) } }
+
+  /// Notes a never-ending answer's start; returns its index for `streamClosed`.
+  func streamOpened() -> Int {
+    streamLog.withLock { log in
+      log.append((Date(), nil))
+      return log.count - 1
+    }
+  }
+
+  func streamClosed(_ index: Int) { streamLog.withLock { $0[index].closed = Date() } }
 
   // MARK: answers
 
@@ -199,8 +220,15 @@ final class HostileServer: Sendable {
     typealias OutboundOut = ByteBuffer
     let server: Unchecked<HostileServer?>
     var pending: [UInt8] = []
+    /// The never-ending answer this connection carries, if any.
+    var stream: Int?
 
     init(server: Unchecked<HostileServer?>) { self.server = server }
+
+    func channelInactive(context: ChannelHandlerContext) {
+      if let stream { server.value?.streamClosed(stream) }
+      context.fireChannelInactive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
       var buffer = unwrapInboundIn(data)
@@ -229,12 +257,14 @@ final class HostileServer: Sendable {
         )
         channel.close(promise: nil)
       case .drip(let head):
+        stream = server.streamOpened()
         send(head + "{")
         channel.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { task in
           guard channel.isActive else { return task.cancel() }
           send(" ")
         }
       case .endless(let head):
+        stream = server.streamOpened()
         send(head)
         channel.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { task in
           guard channel.isActive else { return task.cancel() }
